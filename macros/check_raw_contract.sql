@@ -1,0 +1,43 @@
+{#-
+    on-run-start: before anything is built, check that every raw table of the contract is there with every
+    column the sources declare, and fail with a message naming the table, the column and the expected path.
+    Columns come from the source definitions (models/staging/*/_*__sources.yml), the one place that lists them.
+    In Parquet mode a missing folder or a corrupt file is reported by file; a raw schema is checked through
+    the same describe.
+-#}
+{% macro check_raw_contract() %}
+    {%- if execute and flags.WHICH in ['build', 'run', 'test', 'seed', 'compile'] -%}
+        {%- set raw_dir = env_var('EMPATHY_RAW_DIR', 'data/raw') -%}
+        {%- set problems = [] -%}
+        {%- for node in graph.sources.values() | sort(attribute='name') -%}
+            {%- if node.package_name == project_name -%}
+                {%- set where = (var('raw_schema') ~ '.' ~ node.name) if var('raw_schema', '') else (raw_dir ~ '/' ~ node.name ~ '/*.parquet') -%}
+                {%- if not var('raw_schema', '') -%}
+                    {%- set files = run_query("select count(*) from glob('" ~ raw_dir ~ "/" ~ node.name ~ "/*.parquet')").columns[0].values()[0] -%}
+                    {%- if files == 0 -%}
+                        {%- do problems.append("table '" ~ node.name ~ "' (source " ~ node.source_name ~ "): no Parquet files at " ~ where) -%}
+                    {%- endif -%}
+                {%- else -%}
+                    {%- set files = 1 -%}
+                {%- endif -%}
+                {%- if files > 0 -%}
+                    {%- set described = run_query("select column_name from (describe select * from " ~ source(node.source_name, node.name) ~ ")") -%}
+                    {%- set present = described.columns[0].values() | map('lower') | list -%}
+                    {%- for column in node.columns -%}
+                        {%- if column | lower not in present -%}
+                            {%- do problems.append("table '" ~ node.name ~ "' (source " ~ node.source_name ~ "): column '" ~ column ~ "' is missing in " ~ where) -%}
+                        {%- endif -%}
+                    {%- endfor -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if problems -%}
+            {{ exceptions.raise_compiler_error(
+                "The raw data does not follow the raw contract (see shared raw-contract.md):\n  - "
+                ~ problems | join("\n  - ")
+                ~ "\nSet EMPATHY_RAW_DIR to the folder that holds one sub-folder of Parquet files per table."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

@@ -1,0 +1,61 @@
+{#-
+    Decide the fate of every delivered row of a raw table (raw contract, "General rules" and
+    "Accounting for every row"):
+      - quarantined, when a key column is missing: the row cannot be matched to anything;
+      - superseded, when a later delivery of the same key exists: the latest `updated_at` wins (where the table
+        has one), ties broken by the latest `_loaded_at`;
+      - quarantined, when the winning delivery fails a check (the first failing check names the reason);
+      - kept otherwise.
+    The latest delivery wins even when it is invalid: the source's latest word is that the record is broken, so
+    the record is quarantined and its older versions superseded rather than silently served stale.
+
+    relation:     the CTE holding typed, normalised rows
+    key_columns:  the natural key of the table
+    version_order: the order that makes the latest delivery first
+    checks:       list of [condition, reason]; condition true means the row is unusable for that reason
+-#}
+{% macro classify_rows(relation, key_columns, version_order, checks=[]) -%}
+    select
+        checked.* exclude (_invalid_reason, _delivery_rank),
+        case
+            when {% for key in key_columns %}checked.{{ key }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+                then 'quarantined'
+            when checked._delivery_rank > 1 then 'superseded'
+            when checked._invalid_reason is not null then 'quarantined'
+            else 'kept'
+        end as row_fate,
+        case
+            {%- for key in key_columns %}
+            when checked.{{ key }} is null then 'missing_{{ key }}'
+            {%- endfor %}
+            when checked._delivery_rank > 1 then null
+            else checked._invalid_reason
+        end as quarantine_reason
+    from (
+        select
+            typed.*,
+            case
+                {%- for check in checks %}
+                when {{ check[0] }} then '{{ check[1] }}'
+                {%- endfor %}
+                else null
+            end as _invalid_reason,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ version_order }}
+            ) as _delivery_rank
+        from {{ relation }} as typed
+    ) as checked
+{%- endmacro %}
+
+{#- The keys of a parent base model with whether the parent record was kept; children check against it to tell
+    an unknown parent (`unknown_<parent>`) from a parent that was itself quarantined (`<parent>_quarantined`). -#}
+{% macro parent_keys(model, key_columns) -%}
+    select
+        {% for key in key_columns %}parent.{{ key }},
+        {% endfor -%}
+        bool_or(parent.row_fate = 'kept') as is_kept
+    from {{ ref(model) }} as parent
+    where {% for key in key_columns %}parent.{{ key }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+    group by all
+{%- endmacro %}

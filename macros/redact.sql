@@ -1,0 +1,15 @@
+{#- Redact personal data from free text before it leaves staging: e-mail addresses, payment-card numbers
+    (13-19 digits, optionally grouped by spaces or dashes) and phone numbers (7+ digits with the usual
+    separators). Cards are replaced before phones so a card number is never half-read as a phone. -#}
+{% macro redact_pii(column) -%}
+    regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                cast({{ column }} as varchar),
+                '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[EMAIL]', 'g'
+            ),
+            '\b(?:\d[ -]?){12,18}\d\b', '[CARD]', 'g'
+        ),
+        '(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}\b', '[PHONE]', 'g'
+    )
+{%- endmacro %}

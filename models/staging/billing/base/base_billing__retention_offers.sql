@@ -1,0 +1,68 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'retention_offers') }}
+
+),
+
+interactions as (
+
+    {{ parent_keys('base_helpdesk__interactions', ['source_system', 'interaction_id']) }}
+
+),
+
+typed as (
+
+    select
+        {{ normalize_id('source.offer_id') }} as offer_id,
+        lower({{ normalize_id('source.source_system') }}) as source_system,
+        {{ normalize_id('source.interaction_id') }} as interaction_id,
+        {{ normalize_id('source.account_id') }} as account_id,
+        lower({{ normalize_id('source.save_script') }}) as save_script,
+        {{ canonical_label('offer_type', 'source.offer_type') }} as offer_type,
+        cast(source.offer_amount as double) as offer_amount,
+        cast(source.is_accepted as boolean) as is_accepted,
+        {{ to_utc('source.offered_at') }} as offered_at,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+with_parent as (
+
+    select
+        typed.*,
+        interactions.is_kept as _interaction_is_kept
+    from typed
+    left join interactions
+        on typed.source_system = interactions.source_system
+        and typed.interaction_id = interactions.interaction_id
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='with_parent',
+        key_columns=['offer_id'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed._interaction_is_kept is null', 'unknown_interaction'],
+            ['not typed._interaction_is_kept', 'interaction_quarantined'],
+            ['typed.offer_type is null', 'unmapped_offer_type'],
+            ["typed.offer_amount is null or typed.offer_amount < 0 or (typed.offer_type = 'none' and typed.offer_amount != 0)",
+                'invalid_offer_amount'],
+            ['typed.offered_at is null', 'invalid_offered_at'],
+        ]
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (_interaction_is_kept) from classified
+
+)
+
+select * from final

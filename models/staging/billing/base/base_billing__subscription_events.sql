@@ -1,0 +1,65 @@
+with
+
+source as (
+
+    select * from {{ source('billing', 'subscription_events') }}
+
+),
+
+accounts as (
+
+    {{ parent_keys('base_crm__customers', ['account_id']) }}
+
+),
+
+typed as (
+
+    select
+        {{ normalize_id('source.event_id') }} as event_id,
+        {{ normalize_id('source.account_id') }} as account_id,
+        {{ canonical_label('subscription_event_type', 'source.event_type') }} as event_type,
+        cast(source.is_voluntary as boolean) as is_voluntary,
+        lower({{ normalize_id('source.cancel_reason') }}) as cancel_reason,
+        cast(source.mrr as double) as mrr,
+        {{ to_utc('source.event_at') }} as event_at,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+with_parent as (
+
+    select
+        typed.*,
+        accounts.is_kept as _account_is_kept
+    from typed
+    left join accounts
+        on typed.account_id = accounts.account_id
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='with_parent',
+        key_columns=['event_id'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed.account_id is null', 'missing_account_id'],
+            ['typed._account_is_kept is null', 'unknown_account'],
+            ['not typed._account_is_kept', 'account_quarantined'],
+            ['typed.event_type is null', 'unmapped_event_type'],
+            ['typed.event_at is null', 'invalid_event_at'],
+            ['typed.mrr < 0', 'negative_mrr'],
+        ]
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (_account_is_kept) from classified
+
+)
+
+select * from final

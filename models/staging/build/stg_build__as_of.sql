@@ -1,0 +1,29 @@
+{#- The build's as-of instant: the var `as_of` when set, else the latest `_loaded_at` over every raw table, so
+    the same raw data always builds the same warehouse whatever the calendar day. -#}
+with
+
+loads as (
+
+    {% for raw in raw_tables() %}
+    select max(loaded._loaded_at) as max_loaded_at
+    from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as loaded
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        {% if var('as_of', '') -%}
+        cast('{{ var("as_of") }}' as timestamp) as as_of,
+        'var' as as_of_source
+        {%- else -%}
+        max(loads.max_loaded_at) as as_of,
+        'latest_loaded_at' as as_of_source
+        {%- endif %}
+    from loads
+
+)
+
+select * from final

@@ -1,0 +1,67 @@
+with
+
+source as (
+
+    select * from {{ source('helpdesk', 'transcript_segments') }}
+
+),
+
+interactions as (
+
+    {{ parent_keys('base_helpdesk__interactions', ['source_system', 'interaction_id']) }}
+
+),
+
+typed as (
+
+    select
+        lower({{ normalize_id('source.source_system') }}) as source_system,
+        {{ normalize_id('source.interaction_id') }} as interaction_id,
+        cast(source.segment_index as integer) as segment_index,
+        cast(source.speaker as varchar) as speaker_label,
+        {{ canonical_label('speaker', 'source.speaker') }} as speaker,
+        cast(source.offset_ms as bigint) as offset_ms,
+        {{ redact_pii('source.text') }} as text_redacted,
+        cast(source.sentiment as double) as sentiment,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+with_parent as (
+
+    select
+        typed.*,
+        interactions.is_kept as _interaction_is_kept
+    from typed
+    left join interactions
+        on typed.source_system = interactions.source_system
+        and typed.interaction_id = interactions.interaction_id
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='with_parent',
+        key_columns=['source_system', 'interaction_id', 'segment_index'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed._interaction_is_kept is null', 'unknown_interaction'],
+            ['not typed._interaction_is_kept', 'interaction_quarantined'],
+            ['typed.speaker is null', 'unmapped_speaker'],
+            ['typed.offset_ms is null or typed.offset_ms < 0', 'invalid_offset_ms'],
+            ['typed.text_redacted is null', 'missing_text'],
+            ['typed.sentiment not between -1 and 1', 'sentiment_out_of_range'],
+        ]
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (_interaction_is_kept) from classified
+
+)
+
+select * from final

@@ -1,0 +1,67 @@
+with
+
+interactions as (
+
+    select * from {{ ref('base_helpdesk__interactions') }} where row_fate = 'kept'
+
+),
+
+identifiers as (
+
+    select * from {{ ref('stg_identity__customer_identifiers') }}
+
+),
+
+customer_consent as (
+
+    select * from {{ ref('stg_identity__customer_consent') }}
+
+),
+
+resolved as (
+
+    select
+        interactions.*,
+        coalesce(by_account.customer_id, by_email.customer_id, by_phone.customer_id) as customer_id
+    from interactions
+    left join identifiers as by_account
+        on {{ identity_node("'account_id'", 'interactions.account_id') }} = by_account.identity_node
+    left join identifiers as by_email
+        on {{ identity_node("'email'", 'interactions.customer_email') }} = by_email.identity_node
+    left join identifiers as by_phone
+        on {{ identity_node("'phone'", 'interactions.customer_phone') }} = by_phone.identity_node
+
+),
+
+final as (
+
+    select
+        {{ interaction_key('resolved.source_system', 'resolved.interaction_id') }} as interaction_key,
+        resolved.source_system,
+        resolved.interaction_id,
+        resolved.customer_id,
+        customer_consent.customer_key,
+        resolved.account_id,
+        resolved.channel,
+        resolved.channel_label,
+        resolved.agent_id,
+        resolved.queue,
+        resolved.product,
+        resolved.contact_reason,
+        resolved.is_escalated,
+        resolved.started_at,
+        resolved.first_agent_response_at,
+        resolved.ended_at,
+        resolved.is_resolved,
+        resolved.updated_at,
+        resolved._loaded_at,
+        {{ consent_status_at('resolved.customer_id', 'call_recording', 'resolved.started_at') }} = 'granted'
+            as has_call_recording_consent,
+        case when customer_consent.is_analytics_revoked then 'analytics_revoked' end as consent_exclusion_reason
+    from resolved
+    inner join customer_consent
+        on resolved.customer_id = customer_consent.customer_id
+
+)
+
+select * from final

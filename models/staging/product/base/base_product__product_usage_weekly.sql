@@ -1,0 +1,61 @@
+with
+
+source as (
+
+    select * from {{ source('product', 'product_usage_weekly') }}
+
+),
+
+accounts as (
+
+    {{ parent_keys('base_crm__customers', ['account_id']) }}
+
+),
+
+typed as (
+
+    select
+        {{ normalize_id('source.account_id') }} as account_id,
+        try_cast(cast(source.week_start as varchar) as date) as week_start,
+        cast(source.active_days as integer) as active_days,
+        cast(source.key_actions as bigint) as key_actions,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+with_parent as (
+
+    select
+        typed.*,
+        accounts.is_kept as _account_is_kept
+    from typed
+    left join accounts
+        on typed.account_id = accounts.account_id
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='with_parent',
+        key_columns=['account_id', 'week_start'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed._account_is_kept is null', 'unknown_account'],
+            ['not typed._account_is_kept', 'account_quarantined'],
+            ['isodow(typed.week_start) != 1', 'week_start_not_monday'],
+            ['typed.active_days is null or typed.active_days not between 0 and 7', 'active_days_out_of_range'],
+            ['typed.key_actions is null or typed.key_actions < 0', 'invalid_key_actions'],
+        ]
+    ) }}
+
+),
+
+final as (
+
+    select * exclude (_account_is_kept) from classified
+
+)
+
+select * from final

@@ -1,0 +1,18 @@
+with
+
+kept as (
+
+    select * from {{ ref('base_product__incidents') }} where row_fate = 'kept'
+
+),
+
+final as (
+
+    select
+        kept.* exclude (row_fate, quarantine_reason),
+        cast(null as varchar) as consent_exclusion_reason
+    from kept
+
+)
+
+select * from final
