@@ -2,8 +2,8 @@
     on-run-start: before anything is built, check that every raw table of the contract is there with every
     column the sources declare, and fail with a message naming the table, the column and the expected path.
     Columns come from the source definitions (models/staging/*/_*__sources.yml), the one place that lists them.
-    In Parquet mode a missing folder or a corrupt file is reported by file; a raw schema is checked through
-    the same describe.
+    In Parquet mode a missing folder or a corrupt file is reported by file, and each external source is mirrored
+    as a view raw.<table>; a raw schema (var raw_schema) is checked through the same describe.
 -#}
 {% macro check_raw_contract() %}
     {%- if execute and flags.WHICH in ['build', 'run', 'test', 'seed', 'compile'] -%}
@@ -19,6 +19,12 @@
                     {%- endif -%}
                 {%- else -%}
                     {%- set files = 1 -%}
+                {%- endif -%}
+                {%- if files > 0 and not var('raw_schema', '') -%}
+                    {#- mirror the external source as a view in schema `raw`, so that tools which introspect a
+                        relation (dbt unit-test fixtures, BI, ad-hoc SQL) see the raw table's columns -#}
+                    {%- do run_query("create schema if not exists raw; create or replace view raw." ~ node.name
+                        ~ " as select * from " ~ source(node.source_name, node.name)) -%}
                 {%- endif -%}
                 {%- if files > 0 -%}
                     {%- set described = run_query("select column_name from (describe select * from " ~ source(node.source_name, node.name) ~ ")") -%}

@@ -1,0 +1,94 @@
+"""Phrase templates for transcripts and survey open text.
+
+Lexicon phrases for the five behaviours appear ONLY in the groups named after
+the behaviour (ack, ack_open, name, clarify, offer, close); every other group
+is written to avoid them.
+"""
+from __future__ import annotations
+
+from ._gen_spec import REASONS
+
+CUSTOMER_PROBLEM = {
+    "shipping_delay": ["My order still hasn't arrived and it was due last week.",
+                       "The tracking page hasn't changed in five days. Where is my package?"],
+    "billing_dispute": ["I was charged twice this month and I want one of them reversed.",
+                        "There is a charge on my statement that I don't recognise."],
+    "billing_correction": ["My invoice shows the wrong plan price.",
+                           "The tax on my last bill looks wrong."],
+    "refund_exception": ["I know it's past the refund window but the device never worked.",
+                         "Can I still get a refund? I only noticed the problem now."],
+    "policy_exception": ["I need an exception to the return policy, the box was opened by mistake.",
+                         "Your policy says no transfers but I really need to move my plan."],
+    "escalation": ["This is the third time I'm contacting you and nothing has been fixed.",
+                   "I want to speak to a supervisor, please."],
+    "outage": ["Nothing is loading for me right now. Is the service down?",
+               "I keep getting an error page since this morning."],
+    "how_to": ["How do I export my data to a spreadsheet?",
+               "Where can I change the notification settings?"],
+    "password_reset": ["I can't log in, the reset link never arrives.",
+                       "I'm locked out of my account after too many attempts."],
+    "account_update": ["I need to change the address on my account.",
+                       "Please update the billing contact for our company."],
+    "cancellation_request": ["I'd like to cancel my subscription.",
+                             "Please close my account at the end of this month."],
+}
+
+GROUPS: dict[str, list[str]] = {
+    "bot_greet": ["Hi! I'm the virtual assistant. What can I help you with today?",
+                  "Welcome to support. Please describe your issue in a few words."],
+    **{f"problem_{r}": CUSTOMER_PROBLEM[r] for r in REASONS},
+    "open_neutral": ["Hello, this is customer support.",
+                     "Hi there, thanks for contacting us today.",
+                     "Good morning, you're through to the support team."],
+    "open_ack": ["Hello, this is customer support. I'm sorry to hear that.",
+                 "Hi there. I understand how frustrating this must be, let me look right away.",
+                 "Hello, thanks for your patience while I pulled up your account."],
+    "bot_triage": ["I can help with that. Let me find the right article.",
+                   "Thanks. Searching our help centre now."],
+    "detail": ["It's the second time this has happened.", "I need this sorted out today.",
+               "I already tried restarting it.", "It started after the last update."],
+    "ack": ["I'm sorry to hear that, let me check what happened.",
+            "I understand how frustrating this must be.",
+            "Thanks for your patience while I looked into this."],
+    "name": ["That sounds really frustrating.", "I can hear that you're worried about this.",
+             "I can tell this is stressful for you."],
+    "clarify": ["Just to make sure I understand, this started earlier this week?",
+                "Could you tell me a bit more about what you see on your screen?",
+                "So what you need is the charge reversed, is that right?"],
+    "reply": ["Yes, that's right.", "Exactly.", "Yes, and it happened again this morning."],
+    "offer": ["You have a couple of options: I can send a replacement or issue a refund.",
+              "We could either reset it now or book a technician visit.",
+              "One option is to move you to the annual plan at the same price."],
+    "solution": ["I've gone ahead and fixed that on our side.", "I've updated your account.",
+                 "That has been processed now."],
+    "bot_answer": ["You can do this from the settings page under Account.",
+                   "Here is a help article that explains the steps."],
+    "ok": ["Okay, thank you.", "Great, thanks.", "Fine."],
+    "close": ["To summarize, I've made the change and you'll get a confirmation email.",
+              "As next steps, you'll receive an update from us within two days.",
+              "Is there anything else I can help with today?"],
+    "close_neutral": ["Alright, bye.", "Okay, have a good day."],
+    "bot_close": ["Glad I could help. Goodbye!", "This chat will now close."],
+    "bye": ["Bye.", "Thanks, bye."],
+}
+
+PHRASES: list[str] = []
+GROUP_START: dict[str, int] = {}
+GROUP_N: dict[str, int] = {}
+for _g, _items in GROUPS.items():
+    GROUP_START[_g] = len(PHRASES)
+    GROUP_N[_g] = len(_items)
+    PHRASES.extend(_items)
+
+# PII templates (customer turns): prefix + value + suffix
+PII_PREFIX = ["You can email me at ", "My number is ", "The card I used is "]
+PII_SUFFIX = [" if you need anything.", ", call me back please.", ", the charge is on that one."]
+
+OPEN_TEXT = ["The agent was really patient with me.", "Took too long to get an answer.",
+             "Please make the refund process simpler.", "Great service, thank you!",
+             "I had to repeat myself several times.", "Nobody told me what happens next.",
+             "Friendly and quick.", "The app keeps crashing, fix it."]
+OPEN_TEXT_PII_PREFIX = ["Call me back at ", "Reach me at "]
+
+QA_COMMENTS = ["Good rapport.", "Missed the chance to acknowledge.",
+               "Clear summary at the end.", "Rushed the customer.", "Offered alternatives."]

@@ -1,0 +1,400 @@
+"""The latent world: customers, agents, consent, contacts, churn (numpy, vectorised)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _gen_spec as S
+from ._gen_text import GROUP_N, GROUP_START
+from ._gen_util import DAY, HOUR, MINUTE, T, cond_pick, pick
+
+INF = np.iinfo(np.int64).max // 4
+
+
+@dataclass
+class World:
+    n: int
+    seed: int
+    # customers
+    signup: np.ndarray = None
+    plan: np.ndarray = None
+    segment: np.ndarray = None
+    region: np.ndarray = None
+    email_null: np.ndarray = None
+    phone_null: np.ndarray = None
+    phone_digits: np.ndarray = None
+    first_i: np.ndarray = None
+    last_i: np.ndarray = None
+    plan_change_at: np.ndarray = None  # INF if none
+    new_plan: np.ndarray = None
+    # agents
+    n_agents: int = 0
+    n_teams: int = 0
+    hired: np.ndarray = None
+    team: np.ndarray = None  # final team
+    old_team: np.ndarray = None  # team before re-delivery (== team if unchanged)
+    team_change_at: np.ndarray = None
+    skill: np.ndarray = None
+    train_at: np.ndarray = None  # INF if never
+    team_wave: np.ndarray = None  # per team: 0..2 or -1 never
+    hire_order: np.ndarray = None
+    hired_sorted: np.ndarray = None
+    q_treat: np.ndarray = None
+    # consent (per customer)
+    ana_revoked_final: np.ndarray = None
+    survey_revoke_at: np.ndarray = None
+    rec_grant_at: np.ndarray = None
+    rec_revoke_at: np.ndarray = None
+    consent_events: dict = field(default_factory=dict)
+    # incidents
+    incidents: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ customers
+def make_customers(w: World, rng):
+    n = w.n
+    w.signup = rng.integers(S.SIGNUP_START, S.SIGNUP_END, n)
+    w.plan = pick(rng, n, S.PLAN_P)
+    w.segment = cond_pick(rng, w.plan, S.SEG_GIVEN_PLAN)
+    w.region = pick(rng, n, S.REGION_P)
+    w.first_i = rng.integers(0, len(S.FIRST_NAMES), n)
+    w.last_i = rng.integers(0, len(S.LAST_NAMES), n)
+    w.email_null = rng.random(n) < 0.06
+    w.phone_null = (rng.random(n) < 0.10) & ~w.email_null
+    seven = 2_000_000 + rng.permutation(n)  # unique 7-digit subscriber numbers
+    w.phone_digits = S.AREA_CODES[rng.integers(0, len(S.AREA_CODES), n)] * 10_000_000 + seven
+    change = (rng.random(n) < 0.04) & (w.signup < T("2026-04-15") - 40 * DAY)
+    lo = w.signup + 30 * DAY
+    at = lo + (rng.random(n) * (T("2026-05-15") - lo)).astype(np.int64)
+    w.plan_change_at = np.where(change, at, INF)
+    w.new_plan = np.where(change, (w.plan + rng.integers(1, 3, n)) % 3, w.plan)
+
+
+# ------------------------------------------------------------------ agents
+def make_agents(w: World, rng):
+    na = max(24, int(round(w.n / 40)))
+    nt = max(6, int(np.ceil(na / 8)))
+    w.n_agents, w.n_teams = na, nt
+    w.team = np.arange(na) % nt
+    recent = rng.random(na) < 0.15
+    old_hire = rng.integers(T("2021-01-01"), T("2024-12-01"), na)
+    new_hire = rng.integers(T("2025-01-15"), T("2026-05-01"), na)
+    w.hired = np.where(recent, new_hire, old_hire)
+    w.hired[:4] = old_hire[:4]  # a few veterans always exist before the first contact
+    w.hired[:4] = np.minimum(w.hired[:4], T("2024-06-01"))
+    w.skill = rng.normal(0, S.SKILL_SD, na) - S.NEW_AGENT_PENALTY * (w.hired >= S.NEW_AGENT_SINCE)
+    # staggered waves: teams permuted, wave = i % 4, 3 = never treated
+    perm = rng.permutation(nt)
+    team_wave = np.empty(nt, dtype=np.int64)
+    team_wave[perm] = np.arange(nt) % 4
+    team_wave[team_wave == 3] = -1
+    w.team_wave = team_wave
+    wave_t = np.array([T(d + "T14:00:00") for d in S.WAVE_DATES])
+    wv = team_wave[w.team]
+    comp = np.where(wv >= 0, wave_t[np.maximum(wv, 0)] + rng.integers(0, 4 * DAY, na), INF)
+    late = (wv >= 0) & (w.hired > comp - 7 * DAY)
+    comp = np.where(late, w.hired + rng.integers(7 * DAY, 21 * DAY, na), comp)
+    comp = np.where(comp > S.CAP - DAY, INF, comp)
+    w.train_at = comp
+    # re-delivered team changes: only within the same wave group (keeps training timing valid)
+    w.old_team = w.team.copy()
+    w.team_change_at = np.full(na, INF)
+    cand = np.nonzero(rng.random(na) < 0.06)[0]
+    for a in cand:  # loop over a handful of agents
+        same = np.nonzero((team_wave == team_wave[w.team[a]]) & (np.arange(nt) != w.team[a]))[0]
+        if len(same):
+            w.old_team[a] = w.team[a]
+            w.team[a] = same[rng.integers(0, len(same))]
+            w.team_change_at[a] = rng.integers(max(w.hired[a], T("2025-02-01")), T("2026-05-01"))
+    w.hire_order = np.argsort(w.hired, kind="stable")
+    w.hired_sorted = w.hired[w.hire_order]
+    # experiment arms: 6/6 over the 12 queues
+    arm = np.zeros(len(S.QUEUES), dtype=bool)
+    arm[rng.permutation(len(S.QUEUES))[:6]] = True
+    w.q_treat = arm
+
+
+# ------------------------------------------------------------------ consent
+def make_consent(w: World, rng):
+    n = w.n
+    su = w.signup
+    rows = {k: [] for k in ("cust", "purpose", "status", "at", "source")}
+
+    def add(mask_or_idx, purpose, status, at, source):
+        idx = np.nonzero(mask_or_idx)[0] if mask_or_idx.dtype == bool else mask_or_idx
+        rows["cust"].append(idx)
+        rows["purpose"].append(np.full(len(idx), purpose))
+        rows["status"].append(np.full(len(idx), status))
+        rows["at"].append(np.asarray(at)[idx] if np.ndim(at) else np.full(len(idx), at))
+        rows["source"].append(np.asarray(source)[idx] if np.ndim(source) else np.full(len(idx), source))
+
+    def rand_between(lo, hi):
+        hi = np.maximum(hi, lo + 1)
+        return lo + (rng.random(n) * (hi - lo)).astype(np.int64)
+
+    # analytics (purpose 0)
+    g = rng.random(n) < 0.6
+    add(g, 0, 0, su, 0)
+    rev = rng.random(n) < 0.02
+    rev_at = rand_between(su + DAY, S.CAP - 10 * DAY)
+    add(rev, 0, 1, rev_at, 0)
+    regrant = rev & (rng.random(n) < 0.3)
+    add(regrant, 0, 0, rand_between(rev_at + DAY, S.CAP - 2 * DAY), 0)
+    n_same = max(3, int(round(n * 0.002)))
+    pool = np.nonzero(~rev)[0]
+    same = rng.choice(pool, size=min(n_same, len(pool)), replace=False)
+    same_at = rand_between(su + DAY, S.CAP - 5 * DAY)
+    add(same, 0, 0, same_at, 0)
+    add(same, 0, 1, same_at, 0)
+    ana_rev = rev & ~regrant
+    ana_rev[same] = True
+    w.ana_revoked_final = ana_rev
+    # survey_contact (purpose 1): everyone granted at signup, ~3% revoke later
+    add(np.ones(n, bool), 1, 0, su, 0)
+    srev = rng.random(n) < 0.03
+    srev_at = rand_between(su + 7 * DAY, S.CAP - 5 * DAY)
+    add(srev, 1, 1, srev_at, np.where(rng.random(n) < 0.5, 0, 2))
+    w.survey_revoke_at = np.where(srev, srev_at, INF)
+    # call_recording (purpose 2): ~75% granted at or after signup, ~8% of them revoke later
+    rg = rng.random(n) < 0.75
+    rg_at = su + np.where(rng.random(n) < 0.6, 0, rng.integers(0, 60 * DAY, n))
+    add(rg, 2, 0, rg_at, np.where(rng.random(n) < 0.7, 1, 2))
+    rr = rg & (rng.random(n) < 0.08)
+    rr_at = rand_between(rg_at + 30 * DAY, S.CAP - 2 * DAY)
+    add(rr, 2, 1, rr_at, np.where(rng.random(n) < 0.5, 1, 2))
+    w.rec_grant_at = np.where(rg, rg_at, INF)
+    w.rec_revoke_at = np.where(rr, rr_at, INF)
+    w.consent_events = {k: np.concatenate(v).astype(np.int64) for k, v in rows.items()}
+
+
+def recording_ok(w: World, cust, t):
+    return (w.rec_grant_at[cust] <= t) & (t < w.rec_revoke_at[cust])
+
+
+# ------------------------------------------------------------------ incidents
+def make_incidents(w: World, rng):
+    prod, sev, st, en = [], [], [], []
+    for p in range(len(S.PRODUCTS)):
+        k = int(rng.integers(3, 6))
+        s = np.sort(rng.integers(S.INT_START + 20 * DAY, S.INT_END - 10 * DAY, k))
+        sv = pick(rng, k, [0.25, 0.35, 0.40])
+        sv[rng.integers(0, k)] = 0  # at least one sev1 per product
+        dur = np.where(sv == 0, rng.integers(2 * HOUR, 8 * HOUR, k),
+                       np.where(sv == 1, rng.integers(1 * HOUR, 24 * HOUR, k),
+                                rng.integers(1 * HOUR, 72 * HOUR, k)))
+        prod.append(np.full(k, p)); sev.append(sv); st.append(s); en.append(s + dur)
+    # one ongoing incident at as-of
+    prod.append(np.array([int(rng.integers(0, 4))])); sev.append(np.array([2]))
+    st.append(np.array([S.INT_END - int(rng.integers(6, 30)) * HOUR])); en.append(np.array([INF]))
+    inc = {"product": np.concatenate(prod), "sev": np.concatenate(sev),
+           "start": np.concatenate(st), "end": np.concatenate(en)}
+    o = np.argsort(inc["start"], kind="stable")
+    w.incidents = {k: v[o] for k, v in inc.items()}
+
+
+# ------------------------------------------------------------------ contacts
+def candidate_contacts(w: World, rng):
+    """Poisson contact process per customer + sev1 outage bursts (before churn filtering)."""
+    lo = np.maximum(w.signup, S.INT_START)
+    span = np.maximum(S.INT_END - lo, 0)
+    rate = rng.gamma(2.0, (11.0 / 365.0) / 2.0, w.n)  # contacts per day
+    k = rng.poisson(rate * span / DAY)
+    cust = np.repeat(np.arange(w.n), k)
+    t = np.repeat(lo, k) + (rng.random(cust.size) * np.repeat(span, k)).astype(np.int64)
+    reason = np.full(cust.size, -1)
+    product = np.full(cust.size, -1)
+    # sev1 bursts
+    inc = w.incidents
+    bc, bt, bp = [], [], []
+    for i in np.nonzero(inc["sev"] == 0)[0]:
+        st, en = inc["start"][i], min(inc["end"][i], S.INT_END - 1)
+        pool = np.nonzero(w.signup < st)[0]
+        m = int(rng.poisson(max(5.0, 0.01 * w.n)))
+        if len(pool) == 0 or m == 0:
+            continue
+        bc.append(rng.choice(pool, m)); bt.append(rng.integers(st, en + 2 * HOUR, m))
+        bp.append(np.full(m, inc["product"][i]))
+    if bc:
+        cust = np.concatenate([cust] + bc)
+        t = np.concatenate([t] + bt)
+        reason = np.concatenate([reason, np.full(sum(map(len, bc)), S.R_OUTAGE)])
+        product = np.concatenate([product] + bp)
+    t = np.minimum(t, S.INT_END - 1)
+    o = np.lexsort((t, cust))
+    return cust[o], t[o], reason[o], product[o]
+
+
+def _clip(p):
+    return np.clip(p, *S.P_CLIP)
+
+
+def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_close=None,
+                       no_bot=False, forced_channel=None):
+    """Everything about a contact except ids: routing, behaviours, timing, transcript slots."""
+    n = len(cust)
+    ch = pick(rng, n, S.CHANNEL_P) if forced_channel is None else forced_channel
+    if reason is None:
+        reason = np.full(n, -1)
+    reason = np.where(reason >= 0, reason, pick(rng, n, S.REASON_P))
+    fn = S.REASON_FN[reason]
+    rnd = (rng.random(n) < 0.12) & (reason != S.R_OUTAGE) & (reason != S.R_CANCEL)
+    fn = np.where(rnd, rng.integers(0, 4, n), fn)
+    queue = fn * 3 + S.REGION_TO_QREG[w.region[cust]]
+    prod = cond_pick(rng, fn, S.PRODUCT_GIVEN_FN)
+    if product is not None:
+        prod = np.where(product >= 0, product, prod)
+    tough_reason = S.REASON_CAT[reason] > 0
+    esc = rng.random(n) < np.where(tough_reason, 0.16, 0.05)
+    cat = np.where(tough_reason, S.REASON_CAT[reason], np.where(esc, 1, 0))
+    # agent among those hired before the contact
+    kk = np.searchsorted(w.hired_sorted, t, side="right")
+    kk = np.maximum(kk, 1)
+    agent = w.hire_order[(rng.random(n) * kk).astype(np.int64)]
+    trained = t >= w.train_at[agent]
+    treat = w.q_treat[queue] & (t >= S.EXP_START)
+    bot_only = (rng.random(n) < S.P_BOT_ONLY[ch]) & (not no_bot)
+    raw = S.BASE_P[None, :] + w.skill[agent][:, None]
+    p0 = raw + S.TRAIN_UPLIFT * trained[:, None]
+    p = p0.copy()
+    p[:, 0] += S.EXP_ACK_UPLIFT * treat
+    p = _clip(p)
+    beh = rng.random((n, 5)) < p
+    beh[bot_only] = False
+    if force_close is not None:
+        beh[force_close, 4] = True
+    early = beh[:, 0] & (rng.random(n) < S.P_EARLY[ch])
+    # expected CSAT top-2 deltas for the manifest (exact: the CSAT model never clips)
+    pe = S.P_EARLY[ch]
+    pa0 = _clip(p0[:, 0])
+    itt_delta = S.ACK30_LIFT * (_clip(p0[:, 0] + S.EXP_ACK_UPLIFT) - pa0) * pe
+    untr = _clip(raw)
+    trd = _clip(raw + S.TRAIN_UPLIFT)
+    coef = np.tile(S.BEH_COEF, (n, 1))
+    coef[:, 0] = S.ACK30_LIFT * pe
+    train_delta = ((trd - untr) * coef).sum(1)
+    itt_delta[bot_only] = 0.0
+    train_delta[bot_only] = 0.0
+    # resolution (independent of behaviours)
+    resolved = rng.random(n) < np.where(esc, 0.55, np.where(tough_reason, 0.62, 0.82))
+
+    # ---- transcript slots
+    NS = 12
+    live = ch != 2
+    pres = np.zeros((n, NS), dtype=bool)
+    pres[:, 0] = rng.random(n) < np.array([0.2, 0.5, 0.0, 0.7])[ch]
+    pres[:, 1] = True
+    pres[:, 2] = True
+    pres[:, 3] = rng.random(n) < 0.4
+    ack_open = beh[:, 0] & (early | (ch == 2))
+    pres[:, 4] = beh[:, 0] & ~ack_open
+    pres[:, 5] = beh[:, 1]
+    pres[:, 6] = beh[:, 2]
+    pres[:, 7] = beh[:, 2] | (rng.random(n) < 0.7)
+    pres[:, 8] = True
+    pres[:, 9] = rng.random(n) < 0.45
+    pres[:, 10] = beh[:, 4] | (rng.random(n) < np.where(bot_only, 0.7, 0.3))
+    pres[:, 11] = rng.random(n) < 0.15
+    spk = np.tile(np.array([2, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1], dtype=np.int8), (n, 1))
+    spk[bot_only][:, [2, 8, 10]] = 2  # (no-op on a copy; set below)
+    bo = np.nonzero(bot_only)[0]
+    for s in (2, 8, 10):
+        spk[bo, s] = 2
+
+    def g(name, m=n):
+        return GROUP_START[name] + rng.integers(0, GROUP_N[name], m)
+
+    txt = np.zeros((n, NS), dtype=np.int32)
+    txt[:, 0] = g("bot_greet")
+    txt[:, 1] = np.array([GROUP_START[f"problem_{r}"] for r in S.REASONS])[reason] + rng.integers(0, 2, n)
+    txt[:, 2] = np.where(bot_only, g("bot_triage"), np.where(ack_open, g("open_ack"), g("open_neutral")))
+    txt[:, 3] = g("detail")
+    txt[:, 4] = g("ack")
+    txt[:, 5] = g("name")
+    txt[:, 6] = g("clarify")
+    txt[:, 7] = g("reply")
+    txt[:, 8] = np.where(bot_only, g("bot_answer"), np.where(beh[:, 3], g("offer"), g("solution")))
+    txt[:, 9] = g("ok")
+    txt[:, 10] = np.where(bot_only, g("bot_close"), np.where(beh[:, 4], g("close"), g("close_neutral")))
+    txt[:, 11] = g("bye")
+    # PII in customer turns (slots 1 and 3): encoded as -1 (email), -2 (phone), -3 (card)
+    for s in (1, 3):
+        m = pres[:, s] & (rng.random(n) < 0.03)
+        txt[m, s] = -1 - rng.integers(0, 3, int(m.sum()))
+    # offsets (ms)
+    fr = np.where(live, np.where(early, rng.uniform(3, 28, n), rng.uniform(3, 60, n)),
+                  rng.uniform(1800, 86400, n))
+    off = np.zeros((n, NS), dtype=np.int64)
+    off[:, 1] = np.where(live, fr * rng.uniform(0.1, 0.6, n) * 1000, 0).astype(np.int64)
+    off[:, 2] = (fr * 1000).astype(np.int64)
+    gaps = np.where(live[:, None], rng.integers(4000, 40000, (n, NS - 3)),
+                    rng.integers(HOUR * 1000, 20 * HOUR * 1000, (n, NS - 3)))
+    gaps = gaps * pres[:, 3:]
+    off[:, 3:] = off[:, 2:3] + np.cumsum(gaps, axis=1)
+    need = np.where(pres[:, 4], np.maximum(0, 31000 + rng.integers(0, 20000, n) - off[:, 4]), 0)
+    off[:, 4:] += need[:, None]
+    last = (off * pres).max(1)
+    tail = np.where(ch == 0, rng.integers(10, 120, n), np.where(ch == 2, rng.integers(0, 2 * HOUR, n),
+                                                              rng.integers(30, 600, n)))
+    ended = t + last // 1000 + 1 + tail
+    first_resp = t + np.round(fr).astype(np.int64)
+    return dict(cust=cust, t=t, ch=ch, reason=reason, queue=queue, product=prod, esc=esc, cat=cat,
+                agent=agent, trained=trained, treat=treat, bot_only=bot_only, beh=beh,
+                ack30=early, resolved=resolved, itt_delta=itt_delta, train_delta=train_delta,
+                pres=pres, spk=spk, txt=txt, off=off, ended=ended, first_resp=first_resp)
+
+
+def take(d: dict, idx) -> dict:
+    return {k: v[idx] for k, v in d.items()}
+
+
+def concat(a: dict, b: dict) -> dict:
+    return {k: np.concatenate([a[k], b[k]]) for k in a}
+
+
+# ------------------------------------------------------------------ churn
+def churn_process(w: World, rng, cust, t, ack30):
+    """Voluntary (with save offers) and involuntary churn. Returns per-customer truth + cancel contacts."""
+    n = w.n
+    valid = t >= w.signup[cust] + S.ONBOARDING_DAYS * DAY
+    vi = np.nonzero(valid)[0]
+    fc = np.full(n, -1)
+    u, pos = np.unique(cust[vi], return_index=True)  # cust/t sorted by (cust, t)
+    fc[u] = vi[pos]
+    has_fc = fc >= 0
+    origin = np.where(has_fc, t[np.maximum(fc, 0)], w.signup + S.ONBOARDING_DAYS * DAY)
+    expo = has_fc & ack30[np.maximum(fc, 0)]
+    rate = S.LAMBDA0 * S.PLAN_HR[w.plan] * S.SEG_HR[w.segment] * np.where(expo, S.ACK_HR, 1.0)
+    C = origin + (rng.exponential(1.0, n) / rate * DAY).astype(np.int64)
+    latent_first = C.copy()
+    invol = w.signup + (rng.exponential(1.0, n) / S.LAMBDA_INVOL * DAY).astype(np.int64)
+    prev = origin.copy()
+    active = np.ones(n, dtype=bool)
+    out = {k: [] for k in ("cust", "t", "script", "offer", "amount", "accepted")}
+    rounds = 0
+    while active.any() and rounds < 200:
+        rounds += 1
+        back = rng.integers(12 * HOUR, 10 * DAY, n)
+        ct = np.maximum(C - back, (prev + C) // 2)
+        elig = active & has_fc & (ct < S.INT_END) & (invol > ct)
+        contact = elig & (rng.random(n) < S.P_CANCEL_CONTACT)
+        script = (rng.random(n) < 0.5).astype(np.int64)
+        offer = pick(rng, n, S.OFFER_P)
+        amt = np.select([offer == 1, offer == 2, offer == 3],
+                        [np.where(script == 1, rng.uniform(5, 20, n), rng.uniform(10, 40, n)),
+                         np.where(script == 1, rng.uniform(10, 30, n), rng.uniform(20, 60, n)),
+                         rng.uniform(10, 50, n)], 0.0).round(2)
+        p_acc = np.clip(S.ACC_BASE[offer] + S.ACC_EMPATHY * script + S.ACC_PER_DOLLAR * amt, 0, 0.9)
+        acc = contact & (rng.random(n) < p_acc)
+        idx = np.nonzero(contact)[0]
+        out["cust"].append(idx); out["t"].append(ct[idx]); out["script"].append(script[idx])
+        out["offer"].append(offer[idx]); out["amount"].append(amt[idx]); out["accepted"].append(acc[idx])
+        prev = np.where(acc, C, prev)
+        C = np.where(acc, C + (rng.exponential(1.0, n) / rate * DAY).astype(np.int64), C)
+        active = acc
+    cancel = {k: np.concatenate(v) for k, v in out.items()}
+    churn_at = np.minimum(C, invol)
+    vol = C < invol
+    return dict(first_idx=fc, has_fc=has_fc, origin=origin, exposed=expo, rate=rate,
+                vol_latent=C, vol_latent_first=latent_first, invol_latent=invol,
+                churn_at=churn_at, churn_vol=vol, save_rounds=rounds), cancel

@@ -1,0 +1,57 @@
+{#- Generic tests the project needs (the dbt package hub is out of reach, so no dbt_utils). -#}
+
+{% test unique_combination_of_columns(model, combination_of_columns, where_clause=none) %}
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as duplicates
+    from {{ model }}
+    {% if where_clause %}where {{ where_clause }}{% endif %}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
+
+{% test accepted_range(model, column_name, min_value=none, max_value=none) %}
+    select {{ column_name }}
+    from {{ model }}
+    where {{ column_name }} is not null
+        and (
+            false
+            {% if min_value is not none %}or {{ column_name }} < {{ min_value }}{% endif %}
+            {% if max_value is not none %}or {{ column_name }} > {{ max_value }}{% endif %}
+        )
+{% endtest %}
+
+{% test expression_is_true(model, expression, where_clause=none) %}
+    select *
+    from {{ model }}
+    where not coalesce({{ expression }}, false)
+    {% if where_clause %}and {{ where_clause }}{% endif %}
+{% endtest %}
+
+{#- No customer whose analytics consent is revoked may appear in a model after staging. -#}
+{% test not_consent_revoked(model, column_name) %}
+    select tested.{{ column_name }}
+    from {{ model }} as tested
+    inner join {{ ref('stg_identity__customer_consent') }} as consent
+        on tested.{{ column_name }} = consent.customer_key
+    where consent.is_analytics_revoked
+{% endtest %}
+
+{#- Integrity across layers: the model has exactly as many rows as another model (optionally filtered). -#}
+{% test row_count_equals(model, compare_model, compare_where=none) %}
+    with
+    tested as (select count(*) as row_count from {{ model }}),
+    compared as (
+        select count(*) as row_count from {{ compare_model }}
+        {% if compare_where %}where {{ compare_where }}{% endif %}
+    )
+    select tested.row_count as model_rows, compared.row_count as compare_rows
+    from tested cross join compared
+    where tested.row_count != compared.row_count
+{% endtest %}
+
+{% test has_row_count(model, expected) %}
+    select count(*) as row_count
+    from {{ model }}
+    having count(*) != {{ expected }}
+{% endtest %}

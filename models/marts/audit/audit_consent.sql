@@ -1,0 +1,99 @@
+{#- Consent audit, counts only (raw contract, "Consent rules"): who left the warehouse and what was not used. -#}
+with
+
+customer_consent as (
+
+    select * from {{ ref('stg_identity__customer_consent') }}
+
+),
+
+interactions as (
+
+    select * from {{ ref('stg_helpdesk__interactions') }}
+
+),
+
+segments as (
+
+    select * from {{ ref('stg_helpdesk__transcript_segments') }}
+
+),
+
+invitations as (
+
+    select * from {{ ref('stg_surveys__survey_invitations') }}
+
+),
+
+responses as (
+
+    select * from {{ ref('stg_surveys__survey_responses') }}
+
+),
+
+metrics as (
+
+    select
+        'customers_excluded_analytics_revoked' as metric,
+        count(*) filter (where customer_consent.is_analytics_revoked) as value,
+        'Resolved customers whose latest analytics consent as of the build is revoked; they and their history leave every model after staging.' as description
+    from customer_consent
+
+    union all
+
+    select
+        'interactions_excluded_analytics_revoked' as metric,
+        count(*) filter (where interactions.consent_exclusion_reason = 'analytics_revoked') as value,
+        'Interactions of those customers.' as description
+    from interactions
+
+    union all
+
+    select
+        'interactions_without_call_recording_consent' as metric,
+        count(*) filter (
+            where interactions.consent_exclusion_reason is null and not interactions.has_call_recording_consent
+        ) as value,
+        'Consenting customers'' interactions whose transcripts are not used: no call-recording consent at their start. Their behaviours come from QA reviews only.' as description
+    from interactions
+
+    union all
+
+    select
+        'transcript_segments_not_used_call_recording' as metric,
+        count(*) filter (where segments.consent_exclusion_reason = 'no_call_recording_consent') as value,
+        'Transcript segments of those interactions.' as description
+    from segments
+
+    union all
+
+    select
+        'invitations_sent_without_survey_contact_consent' as metric,
+        count(*) filter (
+            where invitations.consent_exclusion_reason is null and invitations.is_sent_without_consent
+        ) as value,
+        'Consent violations: invitations sent when the customer had not granted (or had revoked) survey contact.' as description
+    from invitations
+
+    union all
+
+    select
+        'survey_responses_excluded_survey_contact' as metric,
+        count(*) filter (where responses.consent_exclusion_reason = 'no_survey_contact_consent') as value,
+        'Answered items of those invitations; excluded from every estimate.' as description
+    from responses
+
+),
+
+final as (
+
+    select
+        metrics.metric,
+        metrics.value,
+        metrics.description,
+        {{ as_of() }} as as_of
+    from metrics
+
+)
+
+select * from final

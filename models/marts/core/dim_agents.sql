@@ -1,0 +1,23 @@
+with
+
+agents as (
+
+    select * from {{ ref('stg_hr__agents') }}
+
+),
+
+final as (
+
+    select
+        agents.agent_id,
+        agents.team,
+        agents.site,
+        agents.supervisor_id,
+        agents.hired_at,
+        date_diff('day', agents.hired_at, {{ as_of() }}) as tenure_days,
+        date_diff('day', agents.hired_at, {{ as_of() }}) < {{ var('new_agent_days') }} as is_new_agent
+    from agents
+
+)
+
+select * from final
