@@ -100,13 +100,20 @@ def make_agents(w: World, rng):
     # re-delivered team changes: only within the same wave group (keeps training timing valid)
     w.old_team = w.team.copy()
     w.team_change_at = np.full(na, INF)
-    cand = np.nonzero(rng.random(na) < 0.06)[0]
-    for a in cand:  # loop over a handful of agents
+    def move(a):
         same = np.nonzero((team_wave == team_wave[w.team[a]]) & (np.arange(nt) != w.team[a]))[0]
-        if len(same):
-            w.old_team[a] = w.team[a]
-            w.team[a] = same[rng.integers(0, len(same))]
-            w.team_change_at[a] = rng.integers(max(w.hired[a], T("2025-02-01")), T("2026-05-01"))
+        if len(same) == 0 or w.hired[a] > T("2026-04-01"):
+            return False
+        w.old_team[a] = w.team[a]
+        w.team[a] = same[rng.integers(0, len(same))]
+        w.team_change_at[a] = rng.integers(max(w.hired[a], T("2025-02-01")) + DAY, T("2026-05-01"))
+        return True
+
+    moved = [move(a) for a in np.nonzero(rng.random(na) < 0.06)[0]]  # a handful of agents
+    if not any(moved):
+        for a in range(na):
+            if move(a):
+                break
     w.hire_order = np.argsort(w.hired, kind="stable")
     w.hired_sorted = w.hired[w.hire_order]
     # experiment arms: 6/6 over the 12 queues
@@ -296,7 +303,6 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     pres[:, 10] = beh[:, 4] | (rng.random(n) < np.where(bot_only, 0.7, 0.3))
     pres[:, 11] = rng.random(n) < 0.15
     spk = np.tile(np.array([2, 1, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1], dtype=np.int8), (n, 1))
-    spk[bot_only][:, [2, 8, 10]] = 2  # (no-op on a copy; set below)
     bo = np.nonzero(bot_only)[0]
     for s in (2, 8, 10):
         spk[bo, s] = 2

@@ -19,3 +19,13 @@
         {'source': 'experiments', 'table': 'experiment_assignments', 'key': ['experiment_id', 'unit_type', 'unit_id'], 'customer_linked': false},
     ]) }}
 {% endmacro %}
+
+{#- A row's natural key as one string, `|`-joined, `<null>` for a missing part. -#}
+{% macro record_key(alias, key_columns) -%}
+    concat_ws(
+        '|',
+        {%- for key in key_columns %}
+        coalesce(cast({{ alias }}.{{ key }} as varchar), '<null>'){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    )
+{%- endmacro %}

@@ -55,8 +55,8 @@ primary_accounts as (
         count(*) over (partition by accounts.customer_key) as accounts_count
     from accounts
     qualify row_number() over (
-        partition by accounts.customer_key order by accounts.signup_at, accounts.account_id
-    ) = 1
+            partition by accounts.customer_key order by accounts.signup_at, accounts.account_id
+        ) = 1
 
 ),
 
@@ -70,12 +70,12 @@ latest_subscription_events as (
         subscription_events.mrr
     from subscription_events
     qualify row_number() over (
-        partition by subscription_events.customer_key
-        order by
-            subscription_events.event_at desc,
-            case subscription_events.event_type when 'cancelled' then 0 else 1 end,
-            subscription_events.event_id desc
-    ) = 1
+            partition by subscription_events.customer_key
+            order by
+                subscription_events.event_at desc,
+                case subscription_events.event_type when 'cancelled' then 0 else 1 end,
+                subscription_events.event_id desc
+        ) = 1
 
 ),
 

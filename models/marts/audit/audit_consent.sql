@@ -35,16 +35,17 @@ metrics as (
 
     select
         'customers_excluded_analytics_revoked' as metric,
-        count(*) filter (where customer_consent.is_analytics_revoked) as value,
-        'Resolved customers whose latest analytics consent as of the build is revoked; they and their history leave every model after staging.' as description
+        count(*) filter (where customer_consent.is_analytics_revoked) as metric_value,
+        'Resolved customers whose latest analytics consent as of the build is revoked; '
+        || 'they and their history leave every model after staging.' as metric_description
     from customer_consent
 
     union all
 
     select
         'interactions_excluded_analytics_revoked' as metric,
-        count(*) filter (where interactions.consent_exclusion_reason = 'analytics_revoked') as value,
-        'Interactions of those customers.' as description
+        count(*) filter (where interactions.consent_exclusion_reason = 'analytics_revoked') as metric_value,
+        'Interactions of those customers.' as metric_description
     from interactions
 
     union all
@@ -53,16 +54,17 @@ metrics as (
         'interactions_without_call_recording_consent' as metric,
         count(*) filter (
             where interactions.consent_exclusion_reason is null and not interactions.has_call_recording_consent
-        ) as value,
-        'Consenting customers'' interactions whose transcripts are not used: no call-recording consent at their start. Their behaviours come from QA reviews only.' as description
+        ) as metric_value,
+        'Consenting customers'' interactions whose transcripts are not used: no call-recording consent '
+        || 'at their start. Their behaviours come from QA reviews only.' as metric_description
     from interactions
 
     union all
 
     select
         'transcript_segments_not_used_call_recording' as metric,
-        count(*) filter (where segments.consent_exclusion_reason = 'no_call_recording_consent') as value,
-        'Transcript segments of those interactions.' as description
+        count(*) filter (where segments.consent_exclusion_reason = 'no_call_recording_consent') as metric_value,
+        'Transcript segments of those interactions.' as metric_description
     from segments
 
     union all
@@ -71,16 +73,17 @@ metrics as (
         'invitations_sent_without_survey_contact_consent' as metric,
         count(*) filter (
             where invitations.consent_exclusion_reason is null and invitations.is_sent_without_consent
-        ) as value,
-        'Consent violations: invitations sent when the customer had not granted (or had revoked) survey contact.' as description
+        ) as metric_value,
+        'Consent violations: invitations sent when the customer had not granted (or had revoked) survey contact.'
+            as metric_description
     from invitations
 
     union all
 
     select
         'survey_responses_excluded_survey_contact' as metric,
-        count(*) filter (where responses.consent_exclusion_reason = 'no_survey_contact_consent') as value,
-        'Answered items of those invitations; excluded from every estimate.' as description
+        count(*) filter (where responses.consent_exclusion_reason = 'no_survey_contact_consent') as metric_value,
+        'Answered items of those invitations; excluded from every estimate.' as metric_description
     from responses
 
 ),
@@ -89,8 +92,8 @@ final as (
 
     select
         metrics.metric,
-        metrics.value,
-        metrics.description,
+        metrics.metric_value,
+        metrics.metric_description,
         {{ as_of() }} as as_of
     from metrics
 

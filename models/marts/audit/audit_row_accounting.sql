@@ -6,25 +6,25 @@ with
 counted as (
 
     {% for raw in raw_tables() %}
-    select
-        '{{ raw.table }}' as table_name,
-        base.row_fate,
-        base.quarantine_reason as reason,
-        count(*) as row_count
-    from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as base
-    where base.row_fate != 'kept'
-    group by all
+        select
+            '{{ raw.table }}' as table_name,
+            base.row_fate,
+            base.quarantine_reason as reason,
+            count(*) as row_count
+        from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as base
+        where base.row_fate != 'kept'
+        group by all
 
-    union all
+        union all
 
-    select
-        '{{ raw.table }}' as table_name,
-        case when staged.consent_exclusion_reason is null then 'kept' else 'excluded_for_consent' end as row_fate,
-        staged.consent_exclusion_reason as reason,
-        count(*) as row_count
-    from {{ ref('stg_' ~ raw.source ~ '__' ~ raw.table) }} as staged
-    group by all
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ raw.table }}' as table_name,
+            case when staged.consent_exclusion_reason is null then 'kept' else 'excluded_for_consent' end as row_fate,
+            staged.consent_exclusion_reason as reason,
+            count(*) as row_count
+        from {{ ref('stg_' ~ raw.source ~ '__' ~ raw.table) }} as staged
+        group by all
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

@@ -2,7 +2,8 @@ with
 
 offers as (
 
-    select * from {{ ref('base_billing__retention_offers') }} where row_fate = 'kept'
+    select * from {{ ref('base_billing__retention_offers') }}
+    where row_fate = 'kept'
 
 ),
 
@@ -30,7 +31,7 @@ final as (
     from offers
     inner join interactions
         on offers.source_system = interactions.source_system
-        and offers.interaction_id = interactions.interaction_id
+            and offers.interaction_id = interactions.interaction_id
 
 )
 

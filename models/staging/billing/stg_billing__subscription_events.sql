@@ -2,7 +2,8 @@ with
 
 events as (
 
-    select * from {{ ref('base_billing__subscription_events') }} where row_fate = 'kept'
+    select * from {{ ref('base_billing__subscription_events') }}
+    where row_fate = 'kept'
 
 ),
 

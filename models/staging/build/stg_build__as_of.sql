@@ -5,9 +5,9 @@ with
 loads as (
 
     {% for raw in raw_tables() %}
-    select max(loaded._loaded_at) as max_loaded_at
-    from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as loaded
-    {% if not loop.last %}union all{% endif %}
+        select max(loaded._loaded_at) as max_loaded_at
+        from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as loaded
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -19,8 +19,8 @@ final as (
         cast('{{ var("as_of") }}' as timestamp) as as_of,
         'var' as as_of_source
         {%- else -%}
-        max(loads.max_loaded_at) as as_of,
-        'latest_loaded_at' as as_of_source
+            max(loads.max_loaded_at) as as_of,
+            'latest_loaded_at' as as_of_source
         {%- endif %}
     from loads
 

@@ -5,12 +5,12 @@ with
 final as (
 
     {% for raw in raw_tables() %}
-    select
-        '{{ raw.table }}' as table_name,
-        '{{ raw.source }}' as source_name,
-        count(*) as delivered_rows
-    from {{ source(raw.source, raw.table) }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ raw.table }}' as table_name,
+            '{{ raw.source }}' as source_name,
+            count(*) as delivered_rows
+        from {{ source(raw.source, raw.table) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

@@ -6,14 +6,14 @@ with
 final as (
 
     {% for raw in raw_tables() %}
-    select
-        '{{ raw.table }}' as table_name,
-        concat_ws('|', {% for key in raw.key %}coalesce(cast(quarantined.{{ key }} as varchar), '<null>'){% if not loop.last %}, {% endif %}{% endfor %}) as record_key,
-        quarantined.quarantine_reason,
-        quarantined._loaded_at
-    from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as quarantined
-    where quarantined.row_fate = 'quarantined'
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ raw.table }}' as table_name,
+            {{ record_key('quarantined', raw.key) }} as record_key,
+            quarantined.quarantine_reason,
+            quarantined._loaded_at
+        from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as quarantined
+        where quarantined.row_fate = 'quarantined'
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

@@ -4,7 +4,8 @@ with
 
 customers as (
 
-    select * from {{ ref('base_crm__customers') }} where row_fate = 'kept'
+    select * from {{ ref('base_crm__customers') }}
+    where row_fate = 'kept'
 
 ),
 

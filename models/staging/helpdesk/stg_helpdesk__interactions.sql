@@ -2,7 +2,8 @@ with
 
 interactions as (
 
-    select * from {{ ref('base_helpdesk__interactions') }} where row_fate = 'kept'
+    select * from {{ ref('base_helpdesk__interactions') }}
+    where row_fate = 'kept'
 
 ),
 

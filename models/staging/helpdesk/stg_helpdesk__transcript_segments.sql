@@ -2,7 +2,8 @@ with
 
 segments as (
 
-    select * from {{ ref('base_helpdesk__transcript_segments') }} where row_fate = 'kept'
+    select * from {{ ref('base_helpdesk__transcript_segments') }}
+    where row_fate = 'kept'
 
 ),
 
@@ -33,7 +34,7 @@ final as (
     from segments
     inner join interactions
         on segments.source_system = interactions.source_system
-        and segments.interaction_id = interactions.interaction_id
+            and segments.interaction_id = interactions.interaction_id
 
 )
 

@@ -2,14 +2,15 @@ with
 
 kept as (
 
-    select * from {{ ref('base_hr__agents') }} where row_fate = 'kept'
+    select * from {{ ref('base_hr__agents') }}
+    where row_fate = 'kept'
 
 ),
 
 final as (
 
     select
-        kept.* exclude (row_fate, quarantine_reason),
+        kept.* exclude (kept.row_fate, kept.quarantine_reason),
         cast(null as varchar) as consent_exclusion_reason
     from kept
 

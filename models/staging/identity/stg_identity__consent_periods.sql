@@ -8,7 +8,8 @@ with
 
 events as (
 
-    select * from {{ ref('base_consent__consent_events') }} where row_fate = 'kept'
+    select * from {{ ref('base_consent__consent_events') }}
+    where row_fate = 'kept'
 
 ),
 

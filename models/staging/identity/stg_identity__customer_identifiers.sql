@@ -9,25 +9,29 @@ with
 
 customers as (
 
-    select * from {{ ref('base_crm__customers') }} where row_fate = 'kept'
+    select * from {{ ref('base_crm__customers') }}
+    where row_fate = 'kept'
 
 ),
 
 interactions as (
 
-    select * from {{ ref('base_helpdesk__interactions') }} where row_fate = 'kept'
+    select * from {{ ref('base_helpdesk__interactions') }}
+    where row_fate = 'kept'
 
 ),
 
 invitations as (
 
-    select * from {{ ref('base_surveys__survey_invitations') }} where row_fate = 'kept'
+    select * from {{ ref('base_surveys__survey_invitations') }}
+    where row_fate = 'kept'
 
 ),
 
 consent_events as (
 
-    select * from {{ ref('base_consent__consent_events') }} where row_fate = 'kept'
+    select * from {{ ref('base_consent__consent_events') }}
+    where row_fate = 'kept'
 
 ),
 
@@ -73,15 +77,16 @@ edges as (
         pairs.node_from,
         pairs.node_to
     from distinct_records
-    cross join lateral (
-        values
+    cross join
+        lateral (
+            values
             (distinct_records.account_node, distinct_records.email_node),
             (distinct_records.email_node, distinct_records.account_node),
             (distinct_records.account_node, distinct_records.phone_node),
             (distinct_records.phone_node, distinct_records.account_node),
             (distinct_records.email_node, distinct_records.phone_node),
             (distinct_records.phone_node, distinct_records.email_node)
-    ) as pairs (node_from, node_to)
+        ) as pairs (node_from, node_to)
     where pairs.node_from is not null and pairs.node_to is not null
 
 ),

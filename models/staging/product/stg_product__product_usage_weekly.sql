@@ -2,7 +2,8 @@ with
 
 usage as (
 
-    select * from {{ ref('base_product__product_usage_weekly') }} where row_fate = 'kept'
+    select * from {{ ref('base_product__product_usage_weekly') }}
+    where row_fate = 'kept'
 
 ),
 

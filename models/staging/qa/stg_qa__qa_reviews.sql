@@ -2,7 +2,8 @@ with
 
 reviews as (
 
-    select * from {{ ref('base_qa__qa_reviews') }} where row_fate = 'kept'
+    select * from {{ ref('base_qa__qa_reviews') }}
+    where row_fate = 'kept'
 
 ),
 
@@ -31,7 +32,7 @@ final as (
     from reviews
     inner join interactions
         on reviews.source_system = interactions.source_system
-        and reviews.interaction_id = interactions.interaction_id
+            and reviews.interaction_id = interactions.interaction_id
 
 )
 

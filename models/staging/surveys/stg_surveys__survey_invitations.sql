@@ -2,7 +2,8 @@ with
 
 invitations as (
 
-    select * from {{ ref('base_surveys__survey_invitations') }} where row_fate = 'kept'
+    select * from {{ ref('base_surveys__survey_invitations') }}
+    where row_fate = 'kept'
 
 ),
 
@@ -33,7 +34,7 @@ resolved as (
     from invitations
     left join interactions
         on invitations.source_system = interactions.source_system
-        and invitations.interaction_id = interactions.interaction_id
+            and invitations.interaction_id = interactions.interaction_id
     left join identifiers as by_account
         on {{ identity_node("'account_id'", 'invitations.account_id') }} = by_account.identity_node
     left join identifiers as by_email

@@ -2,7 +2,8 @@ with
 
 responses as (
 
-    select * from {{ ref('base_surveys__survey_responses') }} where row_fate = 'kept'
+    select * from {{ ref('base_surveys__survey_responses') }}
+    where row_fate = 'kept'
 
 ),
 

@@ -24,7 +24,7 @@ typed as (
 normalised as (
 
     select
-        typed.* exclude (_identifier_value),
+        typed.* exclude (typed._identifier_value),
         case typed.identifier_type
             when 'account_id' then {{ normalize_id('typed._identifier_value') }}
             when 'email' then {{ normalize_email('typed._identifier_value') }}

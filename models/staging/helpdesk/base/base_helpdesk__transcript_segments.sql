@@ -36,7 +36,7 @@ with_parent as (
     from typed
     left join interactions
         on typed.source_system = interactions.source_system
-        and typed.interaction_id = interactions.interaction_id
+            and typed.interaction_id = interactions.interaction_id
 
 ),
 

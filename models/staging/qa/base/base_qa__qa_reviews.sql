@@ -44,7 +44,7 @@ with_parents as (
     from typed
     left join interactions
         on typed.source_system = interactions.source_system
-        and typed.interaction_id = interactions.interaction_id
+            and typed.interaction_id = interactions.interaction_id
     left join behaviors
         on typed.behavior_code = behaviors.behavior_code
 
@@ -72,7 +72,7 @@ classified as (
 final as (
 
     select
-        classified.* exclude (score_raw, _interaction_is_kept, _is_known_behavior),
+        classified.* exclude (classified.score_raw, classified._interaction_is_kept, classified._is_known_behavior),
         cast(classified.score_raw as integer) as score
     from classified
 

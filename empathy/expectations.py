@@ -1,0 +1,220 @@
+"""Declarative expectation specs of the marts, validated by ``python -m empathy.validate``.
+
+One :class:`SuiteSpec` per table: the table (``schema.table`` in the DuckDB warehouse) and a list of
+:class:`ExpectationSpec`. An ``ExpectationSpec`` is a Great Expectations (GX 1.x) expectation type in
+snake case (``expect_column_values_to_not_be_null``), its keyword arguments, and a severity:
+``"error"`` (the default) fails the validation step, ``"warning"`` is reported but never fails it.
+
+To cover a new mart, append a ``SuiteSpec`` to :data:`SUITES`, e.g.::
+
+    SuiteSpec(
+        schema="marts",
+        table="fct_surveys",
+        expectations=(
+            *privacy(),
+            unique("survey_key"),
+            not_null("survey_key"),
+            between("score", min_value=0, max_value=10),
+            expect("expect_column_mean_to_be_between", column="score", min_value=5, severity="warning"),
+        ),
+        optional=True,  # not an error while the model is not built yet
+    )
+
+Every GX expectation type is accepted through :func:`expect`; the other helpers are shorthands for the
+common ones. ``empathy.validate`` also registers ``expect_table_columns_to_not_match_regex`` (used by
+:func:`privacy`): no column name may match a regex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+#: 64-char lowercase hex: a sha256 digest, the form of every pseudonymous customer key.
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+#: Column names that would mean personal data or free text leaked into a mart.
+PII_COLUMN_REGEX = r"(?i)(email|phone|text|identifier_value|customer_id|answer_text|comment)"
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """One expectation: GX type (snake case), its kwargs, and the severity of a failure."""
+
+    type: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    severity: Severity = "error"
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """The expectations of one table. ``optional``: a missing table is skipped, not an error."""
+
+    schema: str
+    table: str
+    expectations: tuple[ExpectationSpec, ...]
+    optional: bool = False
+
+    @property
+    def name(self) -> str:
+        """Suite name, also the file name of its validation result: ``<schema>.<table>``."""
+        return f"{self.schema}.{self.table}"
+
+
+def expect(
+    type_: str, *, severity: Severity = "error", notes: str | None = None, **kwargs: Any
+) -> ExpectationSpec:
+    """Any GX expectation: ``expect("expect_column_values_to_be_between", column="x", min_value=0)``."""
+    return ExpectationSpec(type=type_, kwargs=kwargs, severity=severity, notes=notes)
+
+
+def not_null(column: str, **kw: Any) -> ExpectationSpec:
+    """The column has no null."""
+    return expect("expect_column_values_to_not_be_null", column=column, **kw)
+
+
+def unique(column: str, **kw: Any) -> ExpectationSpec:
+    """The column's non-null values are unique."""
+    return expect("expect_column_values_to_be_unique", column=column, **kw)
+
+
+def in_set(column: str, values: list[Any], **kw: Any) -> ExpectationSpec:
+    """Non-null values are in ``values`` (nulls pass; add :func:`not_null` to forbid them)."""
+    return expect("expect_column_values_to_be_in_set", column=column, value_set=values, **kw)
+
+
+def between(column: str, **kw: Any) -> ExpectationSpec:
+    """Non-null values are within ``min_value``/``max_value`` (inclusive; nulls pass)."""
+    return expect("expect_column_values_to_be_between", column=column, **kw)
+
+
+def matches(column: str, regex: str, **kw: Any) -> ExpectationSpec:
+    """Non-null values match ``regex``."""
+    return expect("expect_column_values_to_match_regex", column=column, regex=regex, **kw)
+
+
+def has_columns(*columns: str) -> ExpectationSpec:
+    """The table has at least these columns (extra columns pass: the privacy check covers those)."""
+    return expect("expect_table_columns_to_match_set", column_set=list(columns), exact_match=False)
+
+
+def privacy() -> tuple[ExpectationSpec, ...]:
+    """No column named like personal data or free text (email, phone, text, customer_id, ...)."""
+    return (
+        expect(
+            "expect_table_columns_to_not_match_regex",
+            regex=PII_COLUMN_REGEX,
+            notes="Marts carry pseudonymous keys only; no contact details, identifiers or free text.",
+        ),
+    )
+
+
+def key(column: str) -> tuple[ExpectationSpec, ...]:
+    """A primary key: unique and not null."""
+    return (unique(column), not_null(column))
+
+
+_FCT_INTERACTIONS_COLUMNS = (
+    "interaction_key", "source_system", "interaction_id", "customer_key", "agent_id", "channel", "queue",
+    "product", "contact_reason", "tough_moment_category", "is_tough_moment", "is_escalated", "started_at",
+    "first_agent_response_at", "ended_at", "seconds_to_first_response", "handle_time_seconds",
+    "is_resolved", "is_transcript_usable",
+)  # fmt: skip
+
+_DIM_CUSTOMERS_COLUMNS = (
+    "customer_key", "signup_at", "plan", "segment", "region", "accounts_count", "tenure_days",
+    "subscription_status", "current_mrr", "churned_at", "is_voluntary_churn",
+)  # fmt: skip
+
+_DIM_AGENTS_COLUMNS = (
+    "agent_id", "team", "site", "supervisor_id", "hired_at", "tenure_days", "is_new_agent",
+)  # fmt: skip
+
+_RECONCILIATION_COUNTS = (
+    "delivered_rows", "kept_rows", "superseded_rows", "excluded_for_consent_rows", "quarantined_rows",
+    "accounted_rows",
+)  # fmt: skip
+
+#: Raw tables of the contract: one row each in audit.audit_row_reconciliation.
+RAW_TABLE_COUNT = 14
+
+SUITES: tuple[SuiteSpec, ...] = (
+    SuiteSpec(
+        schema="marts",
+        table="fct_interactions",
+        expectations=(
+            *privacy(),
+            has_columns(*_FCT_INTERACTIONS_COLUMNS),
+            expect("expect_table_row_count_to_be_between", min_value=1),
+            *key("interaction_key"),
+            expect("expect_compound_columns_to_be_unique", column_list=["source_system", "interaction_id"]),
+            not_null("interaction_id"),
+            not_null("customer_key"),
+            matches("customer_key", SHA256_HEX),
+            not_null("agent_id"),
+            in_set("channel", ["voice", "chat", "email", "in_product"]),
+            in_set(
+                "tough_moment_category",
+                ["escalation", "delayed_shipment", "billing_correction", "policy_exception"],
+            ),
+            not_null("is_tough_moment"),
+            not_null("started_at"),
+            between("seconds_to_first_response", min_value=0),
+            between("handle_time_seconds", min_value=0),
+            not_null("is_transcript_usable"),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="dim_customers",
+        expectations=(
+            *privacy(),
+            has_columns(*_DIM_CUSTOMERS_COLUMNS),
+            *key("customer_key"),
+            matches("customer_key", SHA256_HEX),
+            between("accounts_count", min_value=0),
+            between("tenure_days", min_value=0),
+            in_set("subscription_status", ["active", "churned", "no_subscription"]),
+            between("current_mrr", min_value=0),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="dim_agents",
+        expectations=(
+            *privacy(),
+            has_columns(*_DIM_AGENTS_COLUMNS),
+            *key("agent_id"),
+            not_null("team"),
+            not_null("is_new_agent"),
+        ),
+    ),
+    SuiteSpec(
+        schema="audit",
+        table="audit_row_reconciliation",
+        expectations=(
+            *privacy(),
+            has_columns("table_name", *_RECONCILIATION_COUNTS, "is_balanced"),
+            expect("expect_table_row_count_to_equal", value=RAW_TABLE_COUNT),
+            *key("table_name"),
+            *(between(column, min_value=0) for column in _RECONCILIATION_COUNTS),
+            not_null("is_balanced"),
+            in_set("is_balanced", [True]),
+            expect("expect_column_pair_values_to_be_equal", column_A="delivered_rows", column_B="accounted_rows"),
+        ),
+    ),
+    SuiteSpec(
+        schema="audit",
+        table="audit_consent",
+        expectations=(
+            *privacy(),
+            has_columns("metric", "value"),
+            *key("metric"),
+            not_null("value"),
+            between("value", min_value=0),
+        ),
+    ),
+)

@@ -1,0 +1,295 @@
+"""Great Expectations validation of the marts, a separate step after ``dbt build``.
+
+``python -m empathy.validate [--db PATH] [--out DIR]``
+
+The DuckDB file is opened read-only and every table that has a suite in :mod:`empathy.expectations` is
+read into a pandas DataFrame (GX's SQL data source fails on DuckDB through duckdb-engine, so the
+validation runs on pandas). Each suite runs through a GX validation definition in an ephemeral Data
+Context; the results land in ``<out>/results/`` (one JSON per suite and ``summary.json``) and the GX
+Data Docs static site in ``<out>/data_docs/``.
+
+Exit codes: 0 every error-severity expectation passed (warnings may have failed), 1 at least one
+failed or a required table is missing, 2 the database cannot be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import duckdb  # noqa: E402
+import great_expectations as gx  # noqa: E402
+import pandas as pd  # noqa: E402
+from great_expectations.core import ExpectationSuiteValidationResult  # noqa: E402
+from great_expectations.data_context import AbstractDataContext  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.expectation import BatchExpectation  # noqa: E402
+from great_expectations.expectations.metadata_types import FailureSeverity  # noqa: E402
+from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
+
+from empathy.expectations import SUITES, ExpectationSpec, SuiteSpec  # noqa: E402
+
+DB_ENV_VAR = "EMPATHY_DUCKDB_PATH"
+DEFAULT_DB = Path("target/empathy.duckdb")
+DEFAULT_OUT = Path("target/great_expectations")
+DATA_DOCS_SITE = "empathy_site"
+DATA_SOURCE = "empathy_duckdb"
+RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+_SEVERITY = {"error": FailureSeverity.CRITICAL, "warning": FailureSeverity.WARNING}
+
+
+class ExpectTableColumnsToNotMatchRegex(BatchExpectation):
+    """Expect no column name of the table to match ``regex`` (searched, so unanchored).
+
+    GX has no expectation that forbids column names; this one guards marts against personal data.
+    """
+
+    regex: str
+
+    metric_dependencies = ("table.columns",)
+    success_keys = ("regex",)
+    args_keys = ("regex",)
+
+    def _validate(
+        self,
+        metrics: dict[str, Any],
+        runtime_configuration: dict | None = None,
+        execution_engine: Any = None,
+    ) -> dict[str, Any]:
+        pattern = re.compile(self._get_success_kwargs()["regex"])
+        offending = sorted(str(c) for c in metrics["table.columns"] if pattern.search(str(c)))
+        return {
+            "success": not offending,
+            "result": {"observed_value": offending, "unexpected_count": len(offending)},
+        }
+
+
+class DatabaseError(Exception):
+    """The DuckDB file is missing or cannot be opened read-only."""
+
+
+@dataclass
+class SuiteSummary:
+    """What ``summary.json`` says of one suite."""
+
+    suite: str
+    success: bool
+    evaluated: int = 0
+    failed: int = 0
+    warnings: int = 0
+    failed_expectations: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    skipped: bool = False
+
+
+def resolve_db_path(arg: str | None) -> Path:
+    """``--db``, else env ``EMPATHY_DUCKDB_PATH``, else ``target/empathy.duckdb``."""
+    return Path(arg or os.environ.get(DB_ENV_VAR) or DEFAULT_DB)
+
+
+def read_tables(db_path: Path, specs: tuple[SuiteSpec, ...]) -> dict[str, pd.DataFrame]:
+    """Read every spec'd table that exists into a DataFrame, keyed by suite name; read-only."""
+    if not db_path.is_file():
+        raise DatabaseError(f"database file not found: {db_path} (run `dbt build` first or pass --db)")
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot open {db_path} read-only: {exc}") from exc
+    try:
+        present = {
+            f"{schema}.{table}"
+            for schema, table in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        return {
+            spec.name: con.execute(f'select * from "{spec.schema}"."{spec.table}"').df()
+            for spec in specs
+            if spec.name in present
+        }
+    finally:
+        con.close()
+
+
+def build_context(data_docs_dir: Path) -> AbstractDataContext:
+    """An ephemeral Data Context, quiet, with one Data Docs site written to ``data_docs_dir``."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in list(context.get_site_names()):
+        context.delete_data_docs_site(site)
+    context.add_data_docs_site(
+        site_name=DATA_DOCS_SITE,
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir.resolve()),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    return context
+
+
+def build_expectation(spec: ExpectationSpec) -> gx.expectations.Expectation:
+    """One GX expectation from its spec; the spec's severity goes to GX ``severity`` and ``meta``."""
+    cls = get_expectation_impl(spec.type)
+    return cls(
+        **spec.kwargs,
+        severity=_SEVERITY[spec.severity],
+        meta={"severity": spec.severity},
+        notes=spec.notes,
+    )
+
+
+def build_suite(spec: SuiteSpec) -> gx.ExpectationSuite:
+    """The GX expectation suite of one table spec."""
+    return gx.ExpectationSuite(
+        name=spec.name, expectations=[build_expectation(e) for e in spec.expectations]
+    )
+
+
+def validate_table(
+    context: AbstractDataContext, spec: SuiteSpec, df: pd.DataFrame
+) -> ExpectationSuiteValidationResult:
+    """Run one suite on one DataFrame through a validation definition (stored for Data Docs)."""
+    source = context.data_sources.add_or_update_pandas(DATA_SOURCE)
+    asset = source.add_dataframe_asset(name=spec.name)
+    batch_definition = asset.add_batch_definition_whole_dataframe(spec.name)
+    suite = context.suites.add(build_suite(spec))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+    )
+    return definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
+
+
+def _severity_of(result: Any) -> str:
+    """``warning`` or ``error`` for one expectation result (from the ``meta`` set by the spec)."""
+    meta = result.expectation_config.meta or {}
+    return "warning" if meta.get("severity") == "warning" else "error"
+
+
+def describe_failure(result: Any) -> dict[str, Any]:
+    """The summary entry of one failed expectation: type, domain, severity, unexpected count."""
+    config = result.expectation_config
+    details = result.result or {}
+    entry: dict[str, Any] = {
+        "expectation": config.type,
+        "kwargs": {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "result_format")},
+        "severity": _severity_of(result),
+        "unexpected_count": details.get("unexpected_count"),
+    }
+    if details.get("unexpected_percent") is not None:
+        entry["unexpected_percent"] = round(float(details["unexpected_percent"]), 4)
+    if "observed_value" in details:
+        entry["observed_value"] = details["observed_value"]
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        entry["exception"] = result.exception_info.get("exception_message")
+    return entry
+
+
+def summarize(name: str, result: ExpectationSuiteValidationResult) -> SuiteSummary:
+    """Per-suite counts; only error-severity failures make the suite unsuccessful."""
+    failures = [describe_failure(r) for r in result.results if not r.success]
+    errors = sum(1 for f in failures if f["severity"] == "error")
+    return SuiteSummary(
+        suite=name,
+        success=errors == 0,
+        evaluated=len(result.results),
+        failed=errors,
+        warnings=len(failures) - errors,
+        failed_expectations=failures,
+    )
+
+
+def missing_table_summary(spec: SuiteSpec, db_path: Path) -> SuiteSummary:
+    """A table absent from the database: an error, or a skip when its spec is optional."""
+    if spec.optional:
+        return SuiteSummary(suite=spec.name, success=True, skipped=True, error="table not built (optional)")
+    return SuiteSummary(suite=spec.name, success=False, error=f"table {spec.name} is missing from {db_path}")
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Write ``payload`` as indented JSON, creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def reset_dir(path: Path) -> None:
+    """Empty ``path`` (only this step's own output folders) so it holds this run's output only."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+
+
+def print_summary(summaries: list[SuiteSummary], index_html: Path | None) -> None:
+    """A short table on stdout: suite, evaluated, failed, warnings, success."""
+    width = max([len(s.suite) for s in summaries] + [5])
+    print(f"{'suite':<{width}}  evaluated  failed  warnings  success")
+    for s in summaries:
+        status = "skipped" if s.skipped else str(s.success).lower()
+        print(f"{s.suite:<{width}}  {s.evaluated:>9}  {s.failed:>6}  {s.warnings:>8}  {status}")
+        if s.error and not s.skipped:
+            print(f"  ERROR: {s.error}")
+        for f in s.failed_expectations:
+            target = f["kwargs"].get("column") or f["kwargs"].get("column_list") or ""
+            print(f"  {f['severity'].upper()}: {f['expectation']} {target} unexpected={f['unexpected_count']}")
+    if index_html is not None:
+        print(f"Data Docs: {index_html}")
+
+
+def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> int:
+    """Validate every spec'd table of ``db_path``; write results and Data Docs; return the exit code."""
+    try:
+        frames = read_tables(db_path, specs)
+    except DatabaseError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    results_dir, docs_dir = out_dir / "results", out_dir / "data_docs"
+    reset_dir(results_dir)
+    reset_dir(docs_dir)
+    context = build_context(docs_dir)
+    summaries: list[SuiteSummary] = []
+    for spec in specs:
+        if spec.name not in frames:
+            summaries.append(missing_table_summary(spec, db_path))
+            continue
+        result = validate_table(context, spec, frames[spec.name])
+        write_json(results_dir / f"{spec.name}.json", result.to_json_dict())
+        summaries.append(summarize(spec.name, result))
+    context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    index_html = docs_dir / "index.html"
+    success = all(s.success for s in summaries)
+    write_json(
+        results_dir / "summary.json",
+        {
+            "success": success,
+            "database": str(db_path),
+            "data_docs": str(index_html) if index_html.is_file() else None,
+            "suites": [vars(s) for s in summaries],
+        },
+    )
+    print_summary(summaries, index_html if index_html.is_file() else None)
+    return 0 if success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(prog="python -m empathy.validate", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", help=f"DuckDB file (default: ${DB_ENV_VAR} or {DEFAULT_DB})")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default: {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    return run(resolve_db_path(args.db), Path(args.out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
