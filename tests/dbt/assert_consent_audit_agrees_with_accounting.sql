@@ -22,9 +22,9 @@ pairs as (
         metric_pairs.reason
     from (
         values
-            ('interactions_excluded_analytics_revoked', 'interactions', 'analytics_revoked'),
-            ('transcript_segments_not_used_call_recording', 'transcript_segments', 'no_call_recording_consent'),
-            ('survey_responses_excluded_survey_contact', 'survey_responses', 'no_survey_contact_consent')
+        ('interactions_excluded_analytics_revoked', 'interactions', 'analytics_revoked'),
+        ('transcript_segments_not_used_call_recording', 'transcript_segments', 'no_call_recording_consent'),
+        ('survey_responses_excluded_survey_contact', 'survey_responses', 'no_survey_contact_consent')
     ) as metric_pairs (metric, table_name, reason)
 
 ),
@@ -40,7 +40,7 @@ compared as (
         on pairs.metric = audit.metric
     left join accounting
         on pairs.table_name = accounting.table_name
-        and pairs.reason = accounting.reason
+            and pairs.reason = accounting.reason
     group by pairs.metric, audit.metric_value
 
 )

@@ -1,0 +1,239 @@
+"""Tests of the GX validation step (``python -m empathy.validate``) on small hand-written DuckDB files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from empathy import validate
+from empathy.expectations import SUITES, RAW_TABLE_COUNT, SuiteSpec, expect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _key(n: int) -> str:
+    return hashlib.sha256(f"customer-{n}".encode()).hexdigest()
+
+
+GOOD_SQL = f"""
+create schema marts;
+create schema audit;
+
+create table marts.fct_interactions as
+select * from (values
+    ('helpdesk:1', 'helpdesk', '1', '{_key(1)}', 'a1', 'voice', 'billing', 'core', 'refund', 'escalation', true, true,
+     timestamp '2024-01-01 10:00:00', timestamp '2024-01-01 10:00:30', timestamp '2024-01-01 10:10:00',
+     30, 600, true, true),
+    ('helpdesk:2', 'helpdesk', '2', '{_key(2)}', 'a2', 'chat', 'tech', 'core', 'bug', null, false, false,
+     timestamp '2024-01-02 10:00:00', null, null, null, null, null, false),
+    ('chat:2', 'chat', '2', '{_key(1)}', 'a1', 'in_product', null, null, null, 'policy_exception', true, false,
+     timestamp '2024-01-03 10:00:00', timestamp '2024-01-03 10:00:05', timestamp '2024-01-03 10:05:00',
+     5, 300, false, true)
+) as t(interaction_key, source_system, interaction_id, customer_key, agent_id, channel, queue, product,
+       contact_reason, tough_moment_category, is_tough_moment, is_escalated, started_at, first_agent_response_at,
+       ended_at, seconds_to_first_response, handle_time_seconds, is_resolved, is_transcript_usable);
+
+create table marts.dim_customers as
+select * from (values
+    ('{_key(1)}', timestamp '2023-01-01 00:00:00', 'pro', 'smb', 'emea', 2, 400, 'active', 49.0, null, null),
+    ('{_key(2)}', null, null, null, null, 0, null, 'no_subscription', null, null, null),
+    ('{_key(3)}', timestamp '2022-06-01 00:00:00', 'basic', 'consumer', 'amer', 1, 700, 'churned', 0.0,
+     timestamp '2023-06-01 00:00:00', true)
+) as t(customer_key, signup_at, plan, segment, region, accounts_count, tenure_days, subscription_status,
+       current_mrr, churned_at, is_voluntary_churn);
+
+create table marts.dim_agents as
+select * from (values
+    ('a1', 'tier1', 'lisbon', 's1', date '2020-01-01', 1500, false),
+    ('a2', 'tier2', null, null, null, null, true)
+) as t(agent_id, team, site, supervisor_id, hired_at, tenure_days, is_new_agent);
+
+create table audit.audit_row_reconciliation as
+select
+    'raw_table_' || i as table_name,
+    'source_' || (i % 3) as source_name,
+    cast(10 + i as bigint) as delivered_rows,
+    cast(8 + i as bigint) as kept_rows,
+    cast(1 as bigint) as superseded_rows,
+    cast(1 as bigint) as excluded_for_consent_rows,
+    cast(0 as bigint) as quarantined_rows,
+    cast(10 + i as bigint) as accounted_rows,
+    true as is_balanced
+from range({RAW_TABLE_COUNT}) as r(i);
+
+create table audit.audit_consent as
+select * from (values
+    ('customers_excluded_analytics_revoked', 2, 'Resolved customers whose consent is revoked.'),
+    ('interactions_excluded_analytics_revoked', 5, 'Interactions of those customers.')
+) as t(metric, value, description);
+"""
+
+
+def make_db(path: Path, *extra_sql: str) -> Path:
+    """A warehouse file with every mart holding good rows, then ``extra_sql`` applied."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(GOOD_SQL)
+        for sql in extra_sql:
+            con.execute(sql)
+    finally:
+        con.close()
+    return path
+
+
+def run_validate(tmp_path: Path, *extra_sql: str, specs: tuple[SuiteSpec, ...] = SUITES) -> tuple[int, dict]:
+    """Build a db with ``extra_sql`` applied, validate it in-process; return exit code and summary."""
+    db = make_db(tmp_path / "wh.duckdb", *extra_sql)
+    out = tmp_path / "out"
+    code = validate.run(db, out, specs)
+    return code, json.loads((out / "results" / "summary.json").read_text())
+
+
+def failed(summary: dict, suite: str) -> list[tuple[str, str | None, str]]:
+    """(expectation, column, severity) of every failed expectation of ``suite``."""
+    entry = next(s for s in summary["suites"] if s["suite"] == suite)
+    return [(f["expectation"], f["kwargs"].get("column"), f["severity"]) for f in entry["failed_expectations"]]
+
+
+def test_good_data_passes_and_builds_data_docs(tmp_path: Path) -> None:
+    code, summary = run_validate(tmp_path)
+    out = tmp_path / "out"
+    assert code == 0, summary
+    assert summary["success"] is True
+    assert {s["suite"] for s in summary["suites"]} == {spec.name for spec in SUITES}
+    assert all(s["success"] and s["evaluated"] > 0 and s["failed"] == 0 for s in summary["suites"])
+    assert (out / "data_docs" / "index.html").is_file()
+    assert summary["data_docs"] == str(out / "data_docs" / "index.html")
+    for spec in SUITES:
+        result = json.loads((out / "results" / f"{spec.name}.json").read_text())
+        assert result["success"] is True
+        assert len(result["results"]) == len(spec.expectations)
+
+
+@pytest.mark.parametrize(
+    ("sql", "suite", "expected"),
+    [
+        (
+            "update marts.fct_interactions set handle_time_seconds = -5 where interaction_key = 'helpdesk:1'",
+            "marts.fct_interactions",
+            ("expect_column_values_to_be_between", "handle_time_seconds", "error"),
+        ),
+        (
+            "update audit.audit_row_reconciliation set is_balanced = false, accounted_rows = 0 "
+            "where table_name = 'raw_table_3'",
+            "audit.audit_row_reconciliation",
+            ("expect_column_values_to_be_in_set", "is_balanced", "error"),
+        ),
+        (
+            "update marts.dim_customers set customer_key = upper(customer_key) where plan = 'pro'",
+            "marts.dim_customers",
+            ("expect_column_values_to_match_regex", "customer_key", "error"),
+        ),
+        (
+            "alter table marts.dim_customers add column customer_email varchar",
+            "marts.dim_customers",
+            ("expect_table_columns_to_not_match_regex", None, "error"),
+        ),
+    ],
+    ids=["negative_handle_time", "unbalanced_reconciliation", "non_hex_customer_key", "email_column"],
+)
+def test_bad_row_fails(tmp_path: Path, sql: str, suite: str, expected: tuple[str, str | None, str]) -> None:
+    code, summary = run_validate(tmp_path, sql)
+    assert code == 1
+    assert summary["success"] is False
+    assert expected in failed(summary, suite)
+    others = [s for s in summary["suites"] if s["suite"] != suite]
+    assert all(s["success"] for s in others)
+
+
+def test_bad_row_details_in_summary(tmp_path: Path) -> None:
+    """The unbalanced row also breaks delivered = accounted; counts and offending columns are reported."""
+    code, summary = run_validate(
+        tmp_path,
+        "update audit.audit_row_reconciliation set is_balanced = false, accounted_rows = 0 "
+        "where table_name = 'raw_table_3'",
+        "alter table marts.dim_customers add column customer_email varchar",
+    )
+    assert code == 1
+    recon = next(s for s in summary["suites"] if s["suite"] == "audit.audit_row_reconciliation")
+    by_type = {f["expectation"]: f for f in recon["failed_expectations"]}
+    assert by_type["expect_column_values_to_be_in_set"]["unexpected_count"] == 1
+    assert by_type["expect_column_pair_values_to_be_equal"]["unexpected_count"] == 1
+    customers = next(s for s in summary["suites"] if s["suite"] == "marts.dim_customers")
+    assert customers["failed_expectations"][0]["observed_value"] == ["customer_email"]
+
+
+def _with_extra(table: str, *specs_: Callable[[], object]) -> tuple[SuiteSpec, ...]:
+    """SUITES with extra expectations appended to the suite of ``table``."""
+    return tuple(
+        replace(s, expectations=(*s.expectations, *(f() for f in specs_))) if s.table == table else s
+        for s in SUITES
+    )
+
+
+def test_warning_failure_alone_passes(tmp_path: Path) -> None:
+    specs = _with_extra(
+        "dim_agents",
+        lambda: expect("expect_table_row_count_to_be_between", min_value=100, severity="warning"),
+    )
+    code, summary = run_validate(tmp_path, specs=specs)
+    assert code == 0
+    assert summary["success"] is True
+    agents = next(s for s in summary["suites"] if s["suite"] == "marts.dim_agents")
+    assert agents["success"] is True and agents["failed"] == 0 and agents["warnings"] == 1
+    assert agents["failed_expectations"][0]["severity"] == "warning"
+    assert agents["failed_expectations"][0]["observed_value"] == 2
+
+
+def test_warning_does_not_mask_an_error(tmp_path: Path) -> None:
+    specs = _with_extra(
+        "dim_agents",
+        lambda: expect("expect_table_row_count_to_be_between", min_value=100, severity="warning"),
+    )
+    code, summary = run_validate(tmp_path, "update marts.dim_agents set team = null", specs=specs)
+    assert code == 1
+    assert set(failed(summary, "marts.dim_agents")) == {
+        ("expect_table_row_count_to_be_between", None, "warning"),
+        ("expect_column_values_to_not_be_null", "team", "error"),
+    }
+
+
+def test_missing_table_is_an_error_unless_optional(tmp_path: Path) -> None:
+    code, summary = run_validate(tmp_path, "drop table marts.dim_agents")
+    assert code == 1
+    agents = next(s for s in summary["suites"] if s["suite"] == "marts.dim_agents")
+    assert agents["success"] is False and "marts.dim_agents is missing" in agents["error"]
+
+    optional = tuple(replace(s, optional=True) if s.table == "dim_agents" else s for s in SUITES)
+    code = validate.run(tmp_path / "wh.duckdb", tmp_path / "out2", optional)
+    assert code == 0
+
+
+def test_missing_db_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert validate.main(["--db", str(tmp_path / "nope.duckdb"), "--out", str(tmp_path / "out")]) == 2
+    assert "database file not found" in capsys.readouterr().err
+
+
+def test_cli_end_to_end(tmp_path: Path) -> None:
+    """The module CLI, with the database from EMPATHY_DUCKDB_PATH; the db file stays untouched."""
+    db = make_db(tmp_path / "wh.duckdb")
+    before = db.read_bytes()
+    out = tmp_path / "gx"
+    env = {**os.environ, "EMPATHY_DUCKDB_PATH": str(db)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "empathy.validate", "--out", str(out)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"Data Docs: {out / 'data_docs' / 'index.html'}" in proc.stdout
+    assert "marts.fct_interactions" in proc.stdout
+    assert db.read_bytes() == before
