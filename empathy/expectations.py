@@ -211,10 +211,10 @@ SUITES: tuple[SuiteSpec, ...] = (
         table="audit_consent",
         expectations=(
             *privacy(),
-            has_columns("metric", "value"),
+            has_columns("metric", "metric_value", "metric_description"),
             *key("metric"),
-            not_null("value"),
-            between("value", min_value=0),
+            not_null("metric_value"),
+            between("metric_value", min_value=0),
         ),
     ),
 )

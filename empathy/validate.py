@@ -35,6 +35,8 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from great_expectations.expectations.expectation import BatchExpectation  # noqa: E402
 from great_expectations.expectations.metadata_types import FailureSeverity  # noqa: E402
 from great_expectations.expectations.registry import get_expectation_impl  # noqa: E402
+from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent  # noqa: E402
+from great_expectations.render.renderer.renderer import renderer  # noqa: E402
 
 from empathy.expectations import SUITES, ExpectationSpec, SuiteSpec  # noqa: E402
 
@@ -59,6 +61,21 @@ class ExpectTableColumnsToNotMatchRegex(BatchExpectation):
     success_keys = ("regex",)
     args_keys = ("regex",)
 
+    @classmethod
+    @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    def _prescriptive_renderer(
+        cls, configuration: Any = None, result: Any = None, runtime_configuration: dict | None = None, **kwargs: Any
+    ) -> list[RenderedStringTemplateContent]:
+        """Data Docs sentence: 'No column name may match <regex>.'"""
+        params = {"regex": (configuration.kwargs if configuration else {}).get("regex")}
+        template = {"template": "No column name may match $regex.", "params": params}
+        styling = (runtime_configuration or {}).get("styling")
+        return [
+            RenderedStringTemplateContent(
+                content_block_type="string_template", string_template={**template, "styling": styling}
+            )
+        ]
+
     def _validate(
         self,
         metrics: dict[str, Any],
@@ -67,10 +84,8 @@ class ExpectTableColumnsToNotMatchRegex(BatchExpectation):
     ) -> dict[str, Any]:
         pattern = re.compile(self._get_success_kwargs()["regex"])
         offending = sorted(str(c) for c in metrics["table.columns"] if pattern.search(str(c)))
-        return {
-            "success": not offending,
-            "result": {"observed_value": offending, "unexpected_count": len(offending)},
-        }
+        # Only observed_value: an unexpected_count without unexpected_percent breaks the Data Docs renderer.
+        return {"success": not offending, "result": {"observed_value": offending}}
 
 
 class DatabaseError(Exception):
@@ -190,11 +205,27 @@ def describe_failure(result: Any) -> dict[str, Any]:
     }
     if details.get("unexpected_percent") is not None:
         entry["unexpected_percent"] = round(float(details["unexpected_percent"]), 4)
-    if "observed_value" in details:
+    if "details" in details:
+        entry["details"] = details["details"]
+    elif "observed_value" in details:
         entry["observed_value"] = details["observed_value"]
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        entry["exception"] = result.exception_info.get("exception_message")
+    messages = exception_messages(result.exception_info)
+    if messages:
+        entry["exception"] = "; ".join(messages)
     return entry
+
+
+def exception_messages(exception_info: dict | None) -> list[str]:
+    """Messages of exceptions raised while evaluating an expectation (e.g. a missing column).
+
+    GX puts them either flat (``raised_exception``/``exception_message``) or one dict per metric.
+    """
+    if not exception_info:
+        return []
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    return sorted(
+        {str(i.get("exception_message")) for i in infos if isinstance(i, dict) and i.get("raised_exception")}
+    )
 
 
 def summarize(name: str, result: ExpectationSuiteValidationResult) -> SuiteSummary:
@@ -231,6 +262,21 @@ def reset_dir(path: Path) -> None:
     path.mkdir(parents=True)
 
 
+def _one_line(failure: dict[str, Any]) -> str:
+    """``<expectation> <column(s)> unexpected=<n>`` (or ``observed=<value>`` for table-level ones)."""
+    kwargs = failure["kwargs"]
+    target = kwargs.get("column") or kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
+    target = target if target != [None, None] else None
+    count = failure["unexpected_count"]
+    if "exception" in failure:
+        found = f"exception={failure['exception']}"
+    elif count is not None:
+        found = f"unexpected={count}"
+    else:
+        found = f"observed={failure.get('details', failure.get('observed_value'))}"
+    return " ".join(str(part) for part in (failure["expectation"], target, found) if part is not None)
+
+
 def print_summary(summaries: list[SuiteSummary], index_html: Path | None) -> None:
     """A short table on stdout: suite, evaluated, failed, warnings, success."""
     width = max([len(s.suite) for s in summaries] + [5])
@@ -241,8 +287,7 @@ def print_summary(summaries: list[SuiteSummary], index_html: Path | None) -> Non
         if s.error and not s.skipped:
             print(f"  ERROR: {s.error}")
         for f in s.failed_expectations:
-            target = f["kwargs"].get("column") or f["kwargs"].get("column_list") or ""
-            print(f"  {f['severity'].upper()}: {f['expectation']} {target} unexpected={f['unexpected_count']}")
+            print(f"  {f['severity'].upper()}: {_one_line(f)}")
     if index_html is not None:
         print(f"Data Docs: {index_html}")
 
@@ -267,7 +312,7 @@ def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> 
         write_json(results_dir / f"{spec.name}.json", result.to_json_dict())
         summaries.append(summarize(spec.name, result))
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
-    index_html = docs_dir / "index.html"
+    index_html = (docs_dir / "index.html").resolve()
     success = all(s.success for s in summaries)
     write_json(
         results_dir / "summary.json",

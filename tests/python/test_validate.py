@@ -74,7 +74,7 @@ create table audit.audit_consent as
 select * from (values
     ('customers_excluded_analytics_revoked', 2, 'Resolved customers whose consent is revoked.'),
     ('interactions_excluded_analytics_revoked', 5, 'Interactions of those customers.')
-) as t(metric, value, description);
+) as t(metric, metric_value, metric_description);
 """
 
 
@@ -237,3 +237,20 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert f"Data Docs: {out / 'data_docs' / 'index.html'}" in proc.stdout
     assert "marts.fct_interactions" in proc.stdout
     assert db.read_bytes() == before
+
+
+def test_missing_column_is_reported_not_raised(tmp_path: Path) -> None:
+    code, summary = run_validate(tmp_path, "alter table marts.dim_agents drop column team")
+    assert code == 1
+    agents = next(s for s in summary["suites"] if s["suite"] == "marts.dim_agents")
+    by_type = {f["expectation"]: f for f in agents["failed_expectations"]}
+    assert 'column "team"' in by_type["expect_column_values_to_not_be_null"]["exception"]
+    assert by_type["expect_table_columns_to_match_set"]["details"] == {"mismatched": {"missing": ["team"]}}
+
+
+def test_db_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(validate.DB_ENV_VAR, raising=False)
+    assert validate.resolve_db_path(None) == Path("target/empathy.duckdb")
+    monkeypatch.setenv(validate.DB_ENV_VAR, "/x/env.duckdb")
+    assert validate.resolve_db_path(None) == Path("/x/env.duckdb")
+    assert validate.resolve_db_path("/x/arg.duckdb") == Path("/x/arg.duckdb")

@@ -1,0 +1,116 @@
+"""The warehouse builds on a raw dataset written by hand to the contract, and bad raw data fails clearly."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import query, run_dbt
+from tests.fixtures.handwritten_raw import EXPECTED_ACCOUNTING, write_handwritten_raw
+
+
+@pytest.fixture(scope="module")
+def handwritten_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("handwritten")
+    raw = write_handwritten_raw(work / "raw")
+    result = run_dbt(["build"], raw, work)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return work / "warehouse.duckdb"
+
+
+def test_every_row_is_accounted_exactly_as_expected(handwritten_build: Path) -> None:
+    rows = query(handwritten_build, "select table_name, row_fate, reason, row_count from audit.audit_row_accounting")
+    actual = {(table, fate, reason): count for table, fate, reason, count in rows}
+    assert actual == EXPECTED_ACCOUNTING
+
+
+def test_reconciliation_balances_for_every_table(handwritten_build: Path) -> None:
+    rows = query(handwritten_build, "select table_name, is_balanced from audit.audit_row_reconciliation")
+    assert len(rows) == 14
+    assert all(balanced for _, balanced in rows), rows
+
+
+def test_identifiers_in_other_formats_resolve_to_one_customer(handwritten_build: Path) -> None:
+    # I1 carries only a phone in another format, I2 only an upper-case padded e-mail: both are Ann (account A1).
+    rows = query(
+        handwritten_build,
+        "select count(distinct customer_key) from marts.fct_interactions where interaction_id in ('I1', 'I2')",
+    )
+    assert rows == [(1,)]
+    ann = query(
+        handwritten_build,
+        "select customer_key from staging.stg_crm__customers where account_id = 'A1'",
+    )
+    fact = query(handwritten_build, "select distinct customer_key from marts.fct_interactions")
+    assert fact == ann
+
+
+def test_offset_strings_become_utc_and_latest_version_wins(handwritten_build: Path) -> None:
+    rows = query(
+        handwritten_build,
+        "select started_at::varchar, is_resolved, seconds_to_first_response from marts.fct_interactions "
+        "where interaction_id = 'I1'",
+    )
+    assert rows == [("2026-01-05 10:00:00", True, 10)]
+
+
+def test_revoked_customers_leave_the_marts(handwritten_build: Path) -> None:
+    # Bob (A2) revoked analytics; Cat (A3) granted and revoked at the same instant: revoked wins.
+    assert query(handwritten_build, "select count(*) from marts.fct_interactions where interaction_id = 'I3'") == [(0,)]
+    assert query(handwritten_build, "select count(*) from marts.dim_customers") == [(2,)]
+
+
+def test_transcript_text_is_redacted_in_staging(handwritten_build: Path) -> None:
+    rows = query(
+        handwritten_build,
+        "select text_redacted from staging.stg_helpdesk__transcript_segments "
+        "where interaction_id = 'I1' and segment_index = 0",
+    )
+    assert rows == [("I was charged twice, card [CARD], call me on [PHONE]",)]
+
+
+def test_as_of_defaults_to_latest_load(handwritten_build: Path) -> None:
+    assert query(handwritten_build, "select as_of::varchar from staging.stg_build__as_of") == [("2026-03-03 01:00:00",)]
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    return write_handwritten_raw(tmp_path / "raw")
+
+
+def test_missing_table_folder_names_table_and_path(tmp_path: Path) -> None:
+    raw = _broken_copy(tmp_path)
+    shutil.rmtree(raw / "qa_reviews")
+    result = run_dbt(["run", "--select", "stg_build__delivered_rows"], raw, tmp_path)
+    assert result.returncode != 0
+    assert "table 'qa_reviews'" in result.stdout
+    assert f"{raw}/qa_reviews/*.parquet" in result.stdout
+
+
+def test_missing_column_names_table_column_and_path(tmp_path: Path) -> None:
+    raw = _broken_copy(tmp_path)
+    path = raw / "agents" / "part-1.parquet"
+    pq.write_table(pq.read_table(path).drop(["site"]), path)
+    result = run_dbt(["run", "--select", "stg_build__delivered_rows"], raw, tmp_path)
+    assert result.returncode != 0
+    assert "table 'agents' (source hr): column 'site' is missing" in result.stdout
+    assert f"{raw}/agents/*.parquet" in result.stdout
+
+
+def test_corrupt_parquet_file_fails_naming_the_file(tmp_path: Path) -> None:
+    raw = _broken_copy(tmp_path)
+    (raw / "incidents" / "part-9.parquet").write_bytes(b"this is not parquet")
+    result = run_dbt(["run", "--select", "stg_build__delivered_rows"], raw, tmp_path)
+    assert result.returncode != 0
+    assert "part-9.parquet" in result.stdout
+
+
+def test_unused_columns_beyond_the_contract_are_tolerated(tmp_path: Path) -> None:
+    raw = _broken_copy(tmp_path)
+    path = raw / "incidents" / "part-1.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.append_column("vendor_extra", pa.array(["x"] * table.num_rows)), path)
+    result = run_dbt(["run", "--select", "stg_build__delivered_rows"], raw, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
