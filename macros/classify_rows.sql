@@ -6,6 +6,8 @@
         has one), ties broken by the latest `_loaded_at`;
       - quarantined, when the winning delivery fails a check (the first failing check names the reason);
       - kept otherwise.
+    Deliveries identical in version and load time are ordered by a hash of their content, so the build is
+    deterministic even then.
     The latest delivery wins even when it is invalid: the source's latest word is that the record is broken, so
     the record is quarantined and its older versions superseded rather than silently served stale.
 
@@ -42,7 +44,7 @@
             end as _invalid_reason,
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
-                order by {{ version_order }}
+                order by {{ version_order }}, md5(cast(typed as varchar))
             ) as _delivery_rank
         from {{ relation }} as typed
     ) as checked

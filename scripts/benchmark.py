@@ -1,0 +1,128 @@
+"""Benchmark: generate N customers of demo data, build the warehouse, report time, memory and slowest models.
+
+Numbers, not assertions: speed and memory targets are read from the report, never timed in unit tests.
+
+    python scripts/benchmark.py --customers 100000 [--seed 42] [--out target/benchmark]
+
+Writes <out>/report.json and <out>/report.md and prints the markdown. The benchmark uses its own raw folder and
+warehouse file under <out>, never the demo build's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> dict:
+    """Run a command to completion; return wall seconds, its peak resident memory (MiB) and its exit code.
+
+    Peak memory is the child's ru_maxrss as reported by /usr/bin/time -v when available (per command), else the
+    maximum over all children of this process so far.
+    """
+    time_bin = Path("/usr/bin/time")
+    wrapped = [str(time_bin), "-v", *command] if time_bin.exists() else command
+    started = time.perf_counter()
+    result = subprocess.run(wrapped, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    peak_mib = None
+    for line in result.stderr.splitlines():
+        if "Maximum resident set size" in line:
+            peak_mib = int(line.rsplit(":", 1)[1]) / 1024
+    if peak_mib is None:
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-5000:] + result.stderr[-5000:])
+    return {"seconds": round(seconds, 1), "peak_mib": round(peak_mib), "exit_code": result.returncode}
+
+
+def slowest_nodes(run_results: Path, top: int = 12) -> list[dict]:
+    """The slowest executed nodes of a dbt run_results.json."""
+    results = json.loads(run_results.read_text())["results"]
+    rows = [
+        {"node": r["unique_id"].split(".", 2)[-1], "type": r["unique_id"].split(".")[0],
+         "seconds": round(r["execution_time"], 2), "status": r["status"]}
+        for r in results
+    ]
+    return sorted(rows, key=lambda row: row["seconds"], reverse=True)[:top]
+
+
+def table_rows(db: Path, tables: list[str]) -> dict[str, int]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", type=Path, default=PROJECT_DIR / "target" / "benchmark")
+    args = parser.parse_args(argv)
+
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    raw_dir, db = out / "raw", out / "warehouse.duckdb"
+    for stale in (db, Path(f"{db}.wal")):
+        stale.unlink(missing_ok=True)
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "EMPATHY_RAW_DIR": str(raw_dir),
+        "EMPATHY_DUCKDB_PATH": str(db),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
+        "DBT_TARGET_PATH": str(out / "dbt_target"),
+        "DBT_LOG_PATH": str(out / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+    report: dict = {
+        "customers": args.customers, "seed": args.seed, "machine": platform.platform(),
+        "cpus": os.cpu_count(), "python": platform.python_version(),
+    }
+    report["generate"] = run_measured(
+        [str(bin_dir / "python"), "-m", "empathy.generate", "--customers", str(args.customers),
+         "--seed", str(args.seed), "--out", str(raw_dir)], env)
+    report["dbt_build"] = run_measured([str(bin_dir / "dbt"), "build"], env)
+    report["slowest_nodes"] = slowest_nodes(out / "dbt_target" / "run_results.json")
+    if report["dbt_build"]["exit_code"] == 0:
+        report["rows"] = table_rows(db, [
+            "staging.base_helpdesk__interactions", "staging.base_helpdesk__transcript_segments",
+            "marts.fct_interactions", "marts.dim_customers",
+        ])
+        report["validate"] = run_measured(
+            [str(bin_dir / "python"), "-m", "empathy.validate", "--db", str(db), "--out", str(out / "gx")], env)
+
+    (out / "report.json").write_text(json.dumps(report, indent=2))
+    lines = [
+        f"# Benchmark: {args.customers:,} customers (seed {args.seed})",
+        "",
+        f"Machine: {report['machine']}, {report['cpus']} CPUs, Python {report['python']}",
+        "",
+        "| step | wall time (s) | peak memory (MiB) | exit |",
+        "|---|---|---|---|",
+    ]
+    for step in ("generate", "dbt_build", "validate"):
+        if step in report:
+            m = report[step]
+            lines.append(f"| {step} | {m['seconds']} | {m['peak_mib']} | {m['exit_code']} |")
+    if "rows" in report:
+        lines += ["", "| table | rows |", "|---|---|"] + [f"| {t} | {n:,} |" for t, n in report["rows"].items()]
+    lines += ["", "Slowest nodes of the build:", "", "| node | type | seconds |", "|---|---|---|"]
+    lines += [f"| {n['node']} | {n['type']} | {n['seconds']} |" for n in report["slowest_nodes"]]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0 if report["dbt_build"]["exit_code"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
