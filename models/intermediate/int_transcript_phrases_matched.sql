@@ -1,0 +1,82 @@
+{#- Evidence from the words said: every segment of a usable transcript (call-recording consent held at the
+    interaction's start) matched against the phrase lexicon (seed empathy_phrase_patterns: RE2 patterns applied
+    to the lower-cased, redacted text of the pattern's speaker). One row per segment and matching pattern.
+
+    The lexicon is read from the seed when the model compiles and each pattern is written into the SQL as a
+    constant, so DuckDB compiles every regular expression once instead of once per row. -#}
+{%- set patterns = [] -%}
+{%- if execute -%}
+    {%- set patterns = run_query(
+        "select pattern_id, behavior_code, pattern, speaker, weight, timed_within_ms from "
+        ~ ref('empathy_phrase_patterns') ~ " order by pattern_id"
+    ).rows -%}
+{%- endif %}
+
+with
+
+segments as (
+
+    select
+        segments.interaction_key,
+        segments.segment_index,
+        segments.offset_ms,
+        segments.speaker,
+        lower(segments.text_redacted) as text_lower
+    from {{ ref('stg_helpdesk__transcript_segments') }} as segments
+    where segments.consent_exclusion_reason is null
+
+),
+
+patterns as (
+
+    select * from {{ ref('empathy_phrase_patterns') }}
+
+),
+
+matched as (
+
+    {% for pattern in patterns %}
+        select
+            segments.interaction_key,
+            segments.segment_index,
+            segments.offset_ms,
+            segments.speaker,
+            '{{ pattern[0] }}' as pattern_id,
+            regexp_extract(segments.text_lower, '{{ pattern[2] | replace("'", "''") }}') as matched_text
+        from segments
+        where segments.speaker = '{{ pattern[3] }}'
+            and regexp_matches(segments.text_lower, '{{ pattern[2] | replace("'", "''") }}')
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+    {% if not patterns %}
+        select
+            null::varchar as interaction_key,
+            null::integer as segment_index,
+            null::bigint as offset_ms,
+            null::varchar as speaker,
+            null::varchar as pattern_id,
+            null::varchar as matched_text
+        where false
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        matched.interaction_key,
+        matched.segment_index,
+        matched.offset_ms,
+        matched.speaker,
+        patterns.behavior_code,
+        matched.pattern_id,
+        matched.matched_text,
+        patterns.weight,
+        patterns.timed_within_ms
+    from matched
+    inner join patterns
+        on matched.pattern_id = patterns.pattern_id
+
+)
+
+select * from final

@@ -1,0 +1,34 @@
+{#- One row per interaction and rubric behaviour, with the evidence that traces it to the words said. -#}
+with
+
+behaviors as (
+
+    select * from {{ ref('int_interaction_behaviors_observed') }}
+
+),
+
+final as (
+
+    select
+        behaviors.interaction_key,
+        behaviors.behavior_code,
+        behaviors.has_occurred,
+        behaviors.evidence_source,
+        behaviors.observation_basis,
+        behaviors.is_transcript_usable,
+        behaviors.is_detected_in_transcript,
+        behaviors.matches_count,
+        behaviors.first_segment_index,
+        behaviors.first_offset_ms,
+        behaviors.first_pattern_id,
+        behaviors.first_matched_text,
+        behaviors.is_timely,
+        behaviors.qa_reviews_count,
+        behaviors.qa_reviewers_count,
+        behaviors.qa_mean_score,
+        behaviors.is_present_in_qa
+    from behaviors
+
+)
+
+select * from final

@@ -1,0 +1,178 @@
+{#- One row per consenting interaction: the behaviours and empathy score beside what followed — that
+    interaction's pulse survey, the customer's next relationship NPS, churn within the declared windows,
+    the next renewal and a repeat contact. Every column traces back through keys, never personal data.
+    Windows not yet elapsed at the as-of date give null (unknown), not false. -#}
+with
+
+interactions as (
+
+    select * from {{ ref('fct_interactions') }}
+
+),
+
+empathy as (
+
+    select * from {{ ref('int_interaction_empathy_scored') }}
+
+),
+
+pulses as (
+
+    select * from {{ ref('int_survey_responses_pivoted') }}
+    where survey_type = 'csat_pulse'
+    qualify row_number() over (partition by interaction_key order by responded_at, invitation_id) = 1
+
+),
+
+relationship_nps as (
+
+    select * from {{ ref('int_survey_responses_pivoted') }}
+    where survey_type = 'relationship_nps' and nps is not null
+
+),
+
+subscription_events as (
+
+    select * from {{ ref('stg_billing__subscription_events') }}
+    where consent_exclusion_reason is null
+        and event_type in ('renewed', 'cancelled')
+
+),
+
+as_of as (
+
+    select {{ as_of() }} as as_of
+
+),
+
+sequenced as (
+
+    select
+        interactions.*,
+        lead(interactions.started_at) over (
+            partition by interactions.customer_key order by interactions.started_at, interactions.interaction_key
+        ) as next_contact_at
+    from interactions
+
+),
+
+with_next_nps as (
+
+    select
+        sequenced.interaction_key,
+        relationship_nps.nps as next_nps,
+        relationship_nps.nps_category as next_nps_category,
+        date_diff('day', sequenced.started_at, relationship_nps.responded_at) as days_to_next_nps
+    from sequenced
+    asof left join relationship_nps
+        on sequenced.customer_key = relationship_nps.customer_key
+        and sequenced.started_at < relationship_nps.responded_at
+
+),
+
+with_next_renewal as (
+
+    select
+        sequenced.interaction_key,
+        subscription_events.event_type as next_renewal_event,
+        subscription_events.event_at as next_renewal_event_at
+    from sequenced
+    asof left join subscription_events
+        on sequenced.customer_key = subscription_events.customer_key
+        and sequenced.started_at < subscription_events.event_at
+
+),
+
+with_next_cancellation as (
+
+    select
+        sequenced.interaction_key,
+        cancellations.event_at as next_cancelled_at,
+        cancellations.is_voluntary as is_next_cancellation_voluntary
+    from sequenced
+    asof left join (
+        select * from subscription_events where event_type = 'cancelled'
+    ) as cancellations
+        on sequenced.customer_key = cancellations.customer_key
+        and sequenced.started_at < cancellations.event_at
+
+),
+
+final as (
+
+    select
+        sequenced.interaction_key,
+        sequenced.source_system,
+        sequenced.interaction_id,
+        sequenced.customer_key,
+        sequenced.agent_id,
+        sequenced.channel,
+        sequenced.queue,
+        sequenced.product,
+        sequenced.contact_reason,
+        sequenced.tough_moment_category,
+        sequenced.is_tough_moment,
+        sequenced.is_escalated,
+        sequenced.started_at,
+        sequenced.is_resolved,
+        empathy.observation_basis,
+        empathy.has_acknowledge,
+        empathy.has_name_emotion,
+        empathy.has_clarify_need,
+        empathy.has_offer_options,
+        empathy.has_close_loop,
+        empathy.behaviors_count,
+        empathy.seconds_to_first_acknowledgment,
+        empathy.is_acknowledged_within_30s,
+        empathy.empathy_score,
+        empathy.empathy_score_label,
+        empathy.qa_mean_score,
+        pulses.invitation_id is not null as has_pulse_response,
+        pulses.invitation_id as pulse_invitation_id,
+        pulses.sampling_stratum as pulse_sampling_stratum,
+        pulses.selection_probability as pulse_selection_probability,
+        pulses.csat,
+        pulses.is_csat_top2,
+        pulses.felt_understood,
+        pulses.acknowledged_situation,
+        pulses.clear_next_steps,
+        pulses.has_open_text,
+        with_next_nps.next_nps,
+        with_next_nps.next_nps_category,
+        with_next_nps.days_to_next_nps,
+        {%- for days in var('churn_windows_days') %}
+        case
+            when with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day then true
+            when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
+        end as is_churned_within_{{ days }}d,
+        case
+            when with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day
+                then with_next_cancellation.is_next_cancellation_voluntary
+            when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
+        end as is_voluntarily_churned_within_{{ days }}d,
+        {%- endfor %}
+        case
+            when with_next_renewal.next_renewal_event = 'renewed' then true
+            when with_next_renewal.next_renewal_event = 'cancelled' then false
+        end as is_renewed_at_next_renewal,
+        case
+            when sequenced.next_contact_at
+                <= sequenced.started_at + interval {{ var('repeat_contact_window_days') }} day then true
+            when as_of.as_of >= sequenced.started_at + interval {{ var('repeat_contact_window_days') }} day then false
+        end as has_repeat_contact_within_{{ var('repeat_contact_window_days') }}d
+    from sequenced
+    cross join as_of
+    left join empathy
+        on sequenced.interaction_key = empathy.interaction_key
+    left join pulses
+        on sequenced.interaction_key = pulses.interaction_key
+    left join with_next_nps
+        on sequenced.interaction_key = with_next_nps.interaction_key
+    left join with_next_renewal
+        on sequenced.interaction_key = with_next_renewal.interaction_key
+    left join with_next_cancellation
+        on sequenced.interaction_key = with_next_cancellation.interaction_key
+
+)
+
+select * from final

@@ -1,0 +1,65 @@
+{#- Item order is rotated upstream; this mart compares each numeric item's mean by the position it was shown at,
+    so an order effect is visible (responses of consenting customers, excluded responses left out). -#}
+with
+
+responses as (
+
+    select * from {{ ref('stg_surveys__survey_responses') }}
+    where consent_exclusion_reason is null
+        and answer_numeric is not null
+
+),
+
+items as (
+
+    select * from {{ ref('survey_items') }}
+
+),
+
+by_position as (
+
+    select
+        responses.item_code,
+        responses.item_position,
+        count(*) as answers_count,
+        avg(responses.answer_numeric) as mean_answer,
+        stddev_samp(responses.answer_numeric) as sd_answer
+    from responses
+    group by responses.item_code, responses.item_position
+
+),
+
+by_item as (
+
+    select
+        responses.item_code,
+        count(*) as item_answers_count,
+        avg(responses.answer_numeric) as item_mean_answer
+    from responses
+    group by responses.item_code
+
+),
+
+final as (
+
+    select
+        by_position.item_code,
+        items.construct,
+        items.scale_min,
+        items.scale_max,
+        by_position.item_position,
+        by_position.answers_count,
+        by_position.mean_answer,
+        by_position.sd_answer,
+        by_position.sd_answer / sqrt(by_position.answers_count) as se_mean_answer,
+        by_item.item_mean_answer,
+        by_position.mean_answer - by_item.item_mean_answer as deviation_from_item_mean
+    from by_position
+    inner join by_item
+        on by_position.item_code = by_item.item_code
+    left join items
+        on by_position.item_code = items.item_code
+
+)
+
+select * from final
