@@ -2,13 +2,22 @@
     interaction's start) matched against the phrase lexicon (seed empathy_phrase_patterns: RE2 patterns applied
     to the lower-cased, redacted text of the pattern's speaker). One row per segment and matching pattern.
 
-    The lexicon is read from the seed when the model compiles and each pattern is written into the SQL as a
-    constant, so DuckDB compiles every regular expression once instead of once per row. -#}
+    The lexicon is read from the seed's table when the model compiles and each pattern is written into the SQL
+    as a constant, so DuckDB compiles every regular expression once instead of once per row. (A unit test that
+    mocks the seed still reads the real seed table here; the join to the `patterns` CTE then keeps only the
+    mocked patterns.) -#}
 {%- set patterns = [] -%}
 {%- if execute -%}
+    {%- set seed_relation = ref('empathy_phrase_patterns') -%}
+    {%- if '__dbt__cte__' in (seed_relation | string) -%}
+        {%- set seed_relation = adapter.get_relation(
+            database=target.database,
+            schema=generate_schema_name('reference', model),
+            identifier='empathy_phrase_patterns') -%}
+    {%- endif -%}
     {%- set patterns = run_query(
         "select pattern_id, behavior_code, pattern, speaker, weight, timed_within_ms from "
-        ~ ref('empathy_phrase_patterns') ~ " order by pattern_id"
+        ~ seed_relation ~ " order by pattern_id"
     ).rows -%}
 {%- endif %}
 

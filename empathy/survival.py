@@ -1,0 +1,753 @@
+"""Survival analysis of customer lifelines: Kaplan–Meier, log-rank, RMST, Cox regression, cohort retention.
+
+Pure functions, pandas in and pandas out, no I/O. They are meant to be wrapped by dbt Python models, so every
+data-dependent degeneracy (no events, a single exposure group, a constant covariate, a model that does not
+converge) is reported in a ``status`` column instead of raising: the warehouse keeps building.
+
+Conventions shared by every function
+------------------------------------
+* **Lifeline.** Time from an origin (e.g. the first contact after onboarding) to *voluntary* churn (``event = 1``),
+  or right-censoring at the build date (``event = 0``).
+* **Competing risk choice.** Involuntary churn (payment failure, fraud closure, ...) is treated as *censoring* at the
+  date it happens. Everything here therefore estimates the **cause-specific** quantities of voluntary churn:
+  the Kaplan–Meier curve is the survival in a hypothetical world without involuntary churn, the Cox model is a
+  cause-specific hazards model. ``1 - KM`` over-states the real cumulative incidence of voluntary churn when
+  involuntary churn is frequent; for that quantity use an Aalen–Johansen estimator (lifelines'
+  ``AalenJohansenFitter``), not implemented here.
+* **Cells.** Kaplan–Meier, log-rank and RMST accept SQL-aggregated cells ``(groups..., time, event, n)`` where ``n``
+  customers share the time and the event flag. Counts enter lifelines as case weights; with integer counts every
+  estimate is *identical* to the fit on the expanded customer rows (checked in ``tests/python/test_survival.py``).
+  Pass ``count_col=None`` to use one row per customer.
+* **Status values.** ``ok``; ``no_events``; ``one_group_only``; ``no_data``; ``dropped: ...``; ``warning: ...``;
+  ``error: <ExceptionType>: <message>``.
+
+References
+----------
+* Kaplan & Meier (1958); Greenwood (1926); Kalbfleisch & Prentice (2002), *The Statistical Analysis of Failure
+  Time Data*, ch. 1 (the exponential Greenwood / log(-log) interval used by lifelines).
+* Mantel (1966), Peto & Peto (1972): the log-rank test; lifelines' ``multivariate_logrank_test``.
+* Royston & Parmar (2013), *BMC Med Res Methodol* 13:152 (RMST); Klein & Moeschberger (2003), *Survival
+  Analysis*, §4.5 (variance of the restricted mean), the estimator of R's ``survRM2::rmst2``.
+* Cox (1972); Efron (1977) ties; Lin & Wei (1989) robust sandwich variance; Grambsch & Therneau (1994) test of
+  proportional hazards on scaled Schoenfeld residuals; Fox & Weisberg, *Cox Proportional-Hazards Regression
+  for Survival Data in R* (the Rossi recidivism example used to validate :func:`fit_cox`).
+* lifelines 0.30 (Davidson-Pilon, 2019, *JOSS* 4(40):1317).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
+from lifelines.utils import restricted_mean_survival_time
+from scipy import stats
+
+__all__ = [
+    "KM_COLUMNS",
+    "LOGRANK_COLUMNS",
+    "RMST_COLUMNS",
+    "COX_COLUMNS",
+    "RETENTION_COLUMNS",
+    "CoxResult",
+    "kaplan_meier",
+    "logrank_by_cohort",
+    "rmst_difference",
+    "fit_cox",
+    "cohort_retention_table",
+]
+
+KM_COLUMNS = ["time", "survival", "ci_lower", "ci_upper", "at_risk", "events", "censored", "status"]
+LOGRANK_COLUMNS = ["test", "statistic", "p", "df", "groups", "group_labels", "n", "events", "status"]
+RMST_COLUMNS = [
+    "group", "tau", "n", "events", "max_time", "rmst", "rmst_se", "rmst_ci_lower", "rmst_ci_upper",
+    "reference_group", "diff", "diff_se", "diff_ci_lower", "diff_ci_upper", "diff_p", "status",
+]  # fmt: skip
+COX_COLUMNS = [
+    "covariate", "variable", "level", "reference_level", "coef", "hazard_ratio", "hr_ci_lower", "hr_ci_upper",
+    "se", "z", "p", "ph_statistic", "ph_p", "ph_violated", "n", "events", "concordance", "log_likelihood",
+    "model_status", "status",
+]  # fmt: skip
+RETENTION_COLUMNS = ["period", "cohort_size", "observable", "retained", "churned", "retention_rate"]
+
+# A 1-SD change of a covariate moving the log hazard by more than this (or with a standard error this large)
+# is treated as (quasi-)complete separation: the partial likelihood is monotone and the estimate is not finite.
+_SEPARATION_STD_LIMIT = 5.0
+
+
+def _error(exc: BaseException) -> str:
+    """The ``status`` text of a caught exception: ``error: <type>: <first line of message>``."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"error: {type(exc).__name__}: {message}"[:500]
+
+
+def _as_list(columns: str | Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return []
+    if isinstance(columns, str):
+        return [columns]
+    return list(columns)
+
+
+def _missing(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    return [c for c in columns if c not in frame.columns]
+
+
+def _clean_cells(
+    frame: pd.DataFrame, time_col: str, event_col: str, count_col: str | None
+) -> tuple[pd.DataFrame, str | None]:
+    """Return ``frame`` with float ``_t``, int ``_e`` (0/1) and float ``_w`` (counts) columns, rows unusable dropped.
+
+    Dropped: missing or negative times, missing events, counts that are missing or <= 0. Any non-zero event value is
+    an event. Returns the frame and a note on how many rows were dropped (``None`` when none).
+    """
+    out = frame.copy()
+    out["_t"] = pd.to_numeric(out[time_col], errors="coerce").astype(float)
+    event = pd.to_numeric(out[event_col], errors="coerce")
+    out["_e"] = (event.fillna(0) != 0).astype(int)
+    out["_w"] = 1.0 if count_col is None else pd.to_numeric(out[count_col], errors="coerce").astype(float)
+    keep = out["_t"].notna() & np.isfinite(out["_t"]) & (out["_t"] >= 0) & event.notna()
+    keep &= out["_w"].notna() & np.isfinite(out["_w"]) & (out["_w"] > 0)
+    dropped = int((~keep).sum())
+    return out.loc[keep], (f"{dropped} unusable rows dropped" if dropped else None)
+
+
+def _groupby(frame: pd.DataFrame, by: list[str]):
+    """Iterate ``(key_dict, sub_frame)`` over ``by`` (one pass over the whole frame when ``by`` is empty)."""
+    if not by:
+        yield {}, frame
+        return
+    for key, sub in frame.groupby(by, dropna=False, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        yield dict(zip(by, key)), sub
+
+
+def _fit_km(t: pd.Series, e: pd.Series, w: pd.Series, alpha: float) -> KaplanMeierFitter:
+    """lifelines' Kaplan–Meier fitted on weighted cells; lifelines' warning on non-integer weights is silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return KaplanMeierFitter(alpha=alpha).fit(t, event_observed=e, weights=w)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Kaplan–Meier
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def kaplan_meier(
+    cells: pd.DataFrame,
+    group_columns: Sequence[str] | None = None,
+    time_col: str = "time",
+    event_col: str = "event",
+    count_col: str | None = "n",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Kaplan–Meier survival of each group, with Greenwood-based pointwise confidence intervals.
+
+    Estimates ``S(t) = P(no voluntary churn by t)`` (involuntary churn censored, see the module docstring) with the
+    product-limit estimator (Kaplan & Meier 1958), fitted by lifelines' ``KaplanMeierFitter`` on the cells with the
+    counts as case weights, so 100,000 customers collapse to a few hundred rows and the result equals the fit on the
+    customer rows. The ``1 - alpha`` interval is lifelines' default "exponential Greenwood" interval: Greenwood's
+    variance on the log(-log S) scale (Kalbfleisch & Prentice 2002), always inside [0, 1].
+
+    Parameters
+    ----------
+    cells: one row per ``(groups..., time, event)`` cell with ``n`` customers (``count_col``), or customer rows
+        with ``count_col=None``. Rows with missing/negative time or non-positive count are dropped (noted in
+        ``status``).
+    group_columns: columns defining the curves (e.g. ``["cohort", "empathy_exposed"]``); empty for one curve.
+
+    Returns
+    -------
+    Long format: group columns, then :data:`KM_COLUMNS`. One row per distinct observed time of the group (event
+    *or* censoring times) plus ``time = 0`` (survival 1), as lifelines' ``event_table``. ``survival`` is S just
+    after ``time``; ``at_risk`` is the number at risk just before ``time``; ``events``/``censored`` happen at
+    ``time``. ``status``: ``ok``, ``no_events`` (curve flat at 1, interval undefined), ``ok; <n> unusable rows
+    dropped``, ``error: ...`` (one row with missing estimates), ``no_data`` (group without usable rows).
+    """
+    group_columns = _as_list(group_columns)
+    columns = [*group_columns, *KM_COLUMNS]
+    missing = _missing(cells, [*group_columns, time_col, event_col, *_as_list(count_col)])
+    if missing:
+        return pd.DataFrame([{"status": f"error: missing columns {missing}"}], columns=columns)
+    if cells.empty:
+        return pd.DataFrame([{"status": "no_data"}], columns=columns)
+    out: list[pd.DataFrame] = []
+    for key, group in _groupby(cells, group_columns):
+        try:
+            clean, note = _clean_cells(group, time_col, event_col, count_col)
+            if clean.empty:
+                out.append(pd.DataFrame([{**key, "status": "no_data" + (f"; {note}" if note else "")}]))
+                continue
+            kmf = _fit_km(clean["_t"], clean["_e"], clean["_w"], alpha)
+            table = kmf.event_table
+            ci = kmf.confidence_interval_survival_function_
+            status = "ok" if clean.loc[clean["_e"] == 1, "_w"].sum() > 0 else "no_events"
+            frame = pd.DataFrame(
+                {
+                    "time": table.index.to_numpy(dtype=float),
+                    "survival": kmf.survival_function_.iloc[:, 0].to_numpy(),
+                    "ci_lower": ci.iloc[:, 0].to_numpy(),
+                    "ci_upper": ci.iloc[:, 1].to_numpy(),
+                    "at_risk": table["at_risk"].to_numpy(),
+                    "events": table["observed"].to_numpy(),
+                    "censored": table["censored"].to_numpy(),
+                    "status": status + (f"; {note}" if note else ""),
+                }
+            )
+            for column, value in key.items():
+                frame[column] = value
+            out.append(frame)
+        except Exception as exc:  # noqa: BLE001 - the warehouse must keep building
+            out.append(pd.DataFrame([{**key, "status": _error(exc)}]))
+    return pd.concat(out, ignore_index=True).reindex(columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Log-rank
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def logrank_by_cohort(
+    data: pd.DataFrame,
+    cohort_col: str | Sequence[str] | None,
+    group_col: str,
+    time_col: str = "time",
+    event_col: str = "event",
+    count_col: str | None = "n",
+) -> pd.DataFrame:
+    """Per cohort, the log-rank test of equal voluntary-churn hazards across exposure groups.
+
+    H0: the (cause-specific) hazard of voluntary churn is the same in every group of ``group_col`` over the whole
+    follow-up (Mantel 1966). Computed by lifelines' ``multivariate_logrank_test`` with the counts as case weights
+    (identical to the test on customer rows for integer counts; for two groups identical to ``logrank_test``).
+    The statistic is chi-squared with ``groups - 1`` degrees of freedom under H0.
+
+    Parameters
+    ----------
+    data: cells ``(cohort, group, time, event, n)`` or customer rows with ``count_col=None``.
+    cohort_col: column(s) defining the cohorts tested separately, or ``None`` for one test on all rows.
+    group_col: the exposure group (e.g. ``acknowledged_feelings_first_contact``); rows with a missing group are
+        dropped.
+
+    Returns
+    -------
+    One row per cohort: cohort columns, then :data:`LOGRANK_COLUMNS`. ``n`` and ``events`` are customer counts
+    (sums of ``n``). ``status``: ``ok``, ``one_group_only``, ``no_events``, ``no_data``, ``error: ...``.
+    """
+    cohorts = _as_list(cohort_col)
+    columns = [*cohorts, *LOGRANK_COLUMNS]
+    missing = _missing(data, [*cohorts, group_col, time_col, event_col, *_as_list(count_col)])
+    if missing:
+        return pd.DataFrame([{"status": f"error: missing columns {missing}"}], columns=columns)
+    if data.empty:
+        return pd.DataFrame([{"status": "no_data"}], columns=columns)
+    rows: list[dict[str, Any]] = []
+    for key, cohort in _groupby(data, cohorts):
+        row: dict[str, Any] = {**key, "test": "logrank", "statistic": np.nan, "p": np.nan, "df": np.nan}
+        try:
+            clean, note = _clean_cells(cohort[cohort[group_col].notna()], time_col, event_col, count_col)
+            labels = sorted(clean[group_col].unique().tolist(), key=str)
+            row.update(
+                groups=len(labels),
+                group_labels=",".join(map(str, labels)),
+                n=float(clean["_w"].sum()),
+                events=float((clean["_w"] * clean["_e"]).sum()),
+            )
+            if clean.empty:
+                row["status"] = "no_data"
+            elif len(labels) < 2:
+                row["status"] = "one_group_only"
+            elif row["events"] == 0:
+                row["status"] = "no_events"
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = multivariate_logrank_test(
+                        clean["_t"], clean[group_col].astype(str), clean["_e"], weights=clean["_w"]
+                    )
+                row.update(
+                    statistic=float(result.test_statistic),
+                    p=float(result.p_value),
+                    df=int(result.degrees_of_freedom),
+                    status="ok",
+                )
+            if note:
+                row["status"] += f"; {note}"
+        except Exception as exc:  # noqa: BLE001
+            row["status"] = _error(exc)
+        rows.append(row)
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. Restricted mean survival time
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _rmst_variance(kmf: KaplanMeierFitter, tau: float) -> float:
+    """Variance of the KM restricted mean up to ``tau`` (Klein & Moeschberger 2003, eq. 4.5.2; R ``survRM2``).
+
+    ``Var = sum_{t_j <= tau} A_j^2 d_j / (Y_j (Y_j - d_j))`` with ``A_j = int_{t_j}^{tau} S(u) du``, over event times
+    ``t_j`` with ``d_j`` events among ``Y_j`` at risk; terms with ``Y_j = d_j`` (the curve dropping to 0) are 0.
+    """
+    table = kmf.event_table
+    times = table.index.to_numpy(dtype=float)
+    surv = kmf.survival_function_.iloc[:, 0].to_numpy()
+    inside = times <= tau
+    times, surv = times[inside], surv[inside]
+    d = table["observed"].to_numpy(dtype=float)[inside]
+    y = table["at_risk"].to_numpy(dtype=float)[inside]
+    # integral of S from 0 up to each time; S is right-continuous, S = 1 before the first time
+    steps = np.diff(np.concatenate([[0.0], times]))
+    left = np.concatenate([[1.0], surv[:-1]])
+    area_to = np.cumsum(steps * left)
+    total = area_to[-1] + (tau - times[-1]) * surv[-1] if len(times) else tau
+    a = total - area_to
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where((d > 0) & (y > d), a**2 * d / (y * (y - d)), 0.0)
+    return float(terms.sum())
+
+
+def rmst_difference(
+    data: pd.DataFrame,
+    group_col: str,
+    tau: float | None = None,
+    time_col: str = "time",
+    event_col: str = "event",
+    count_col: str | None = "n",
+    reference_group: Any = None,
+    by: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Restricted mean survival time up to ``tau`` per group, and each group's difference from a reference group.
+
+    ``RMST(tau) = int_0^tau S(t) dt`` is the mean time without voluntary churn over the first ``tau`` time units
+    (Royston & Parmar 2013); a difference of RMSTs needs no proportional-hazards assumption.
+
+    Method
+    ------
+    * ``rmst``: lifelines' ``restricted_mean_survival_time(kmf, t=tau)`` on the group's weighted Kaplan–Meier fit
+      (exact area under the KM step function).
+    * ``rmst_se``: the Greenwood-type variance of the KM restricted mean, Klein & Moeschberger (2003) eq. 4.5.2 (as
+      in R's ``survRM2::rmst2``). **Not** lifelines' ``return_variance=True``: that value is the variance of the
+      restricted *time* ``min(T, tau)`` in the population (``E[min(T,tau)^2] - RMST^2``), not the sampling
+      variance of the estimate, so it cannot give a confidence interval.
+    * ``diff = rmst(group) - rmst(reference)``, ``diff_se = sqrt(se_g^2 + se_ref^2)`` (independent groups), a
+      normal-approximation ``1 - alpha`` interval and a two-sided Wald p-value.
+
+    Parameters
+    ----------
+    tau: the horizon. ``None``: the smallest of the groups' largest observed times (within each ``by`` cell), so no
+        curve is extrapolated. A group followed up less than ``tau`` gets status ``warning: tau beyond follow-up``
+        (its KM is carried flat after its last time, which is an extrapolation).
+    reference_group: the group the others are compared with; ``None``: the first group in sorted order.
+    by: optional column(s) (e.g. cohort) within which the groups are compared.
+
+    Returns
+    -------
+    One row per (by, group): by columns, then :data:`RMST_COLUMNS`; the reference group's ``diff`` columns are
+    missing. ``status``: ``ok``, ``no_events`` (RMST = tau, se = 0), ``one_group_only``, ``warning: ...``,
+    ``error: ...``.
+    """
+    by_cols = _as_list(by)
+    columns = [*by_cols, *RMST_COLUMNS]
+    missing = _missing(data, [*by_cols, group_col, time_col, event_col, *_as_list(count_col)])
+    if missing:
+        return pd.DataFrame([{"status": f"error: missing columns {missing}"}], columns=columns)
+    if data.empty:
+        return pd.DataFrame([{"status": "no_data"}], columns=columns)
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows: list[dict[str, Any]] = []
+    for key, sub in _groupby(data, by_cols):
+        try:
+            clean, note = _clean_cells(sub[sub[group_col].notna()], time_col, event_col, count_col)
+            labels = sorted(clean[group_col].unique().tolist(), key=str)
+            if not labels:
+                rows.append({**key, "status": "no_data"})
+                continue
+            max_times = {g: float(clean.loc[clean[group_col] == g, "_t"].max()) for g in labels}
+            horizon = float(tau) if tau is not None else min(max_times.values())
+            ref = labels[0] if reference_group is None else reference_group
+            estimates: dict[Any, dict[str, Any]] = {}
+            for g in labels:
+                cells = clean[clean[group_col] == g]
+                kmf = _fit_km(cells["_t"], cells["_e"], cells["_w"], alpha)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    rmst = float(restricted_mean_survival_time(kmf, t=horizon))
+                se = float(np.sqrt(_rmst_variance(kmf, horizon)))
+                events = float((cells["_w"] * cells["_e"]).sum())
+                status = "ok" if events > 0 else "no_events"
+                if max_times[g] < horizon:
+                    status = f"warning: tau beyond follow-up (last time {max_times[g]:g} < tau {horizon:g})"
+                if len(labels) == 1:
+                    status = "one_group_only" if status == "ok" else f"one_group_only; {status}"
+                if note:
+                    status += f"; {note}"
+                estimates[g] = {
+                    **key, "group": g, "tau": horizon, "n": float(cells["_w"].sum()), "events": events,
+                    "max_time": max_times[g], "rmst": rmst, "rmst_se": se,
+                    "rmst_ci_lower": rmst - z * se, "rmst_ci_upper": rmst + z * se,
+                    "reference_group": ref, "status": status,
+                }  # fmt: skip
+            if ref not in estimates:
+                for row in estimates.values():
+                    row["status"] += f"; reference group {ref!r} absent"
+            else:
+                base = estimates[ref]
+                for g, row in estimates.items():
+                    if g == ref:
+                        continue
+                    diff = row["rmst"] - base["rmst"]
+                    diff_se = float(np.hypot(row["rmst_se"], base["rmst_se"]))
+                    p = float(2 * stats.norm.sf(abs(diff) / diff_se)) if diff_se > 0 else np.nan
+                    row.update(
+                        diff=diff, diff_se=diff_se, diff_ci_lower=diff - z * diff_se,
+                        diff_ci_upper=diff + z * diff_se, diff_p=p,
+                    )  # fmt: skip
+            rows.extend(estimates.values())
+        except Exception as exc:  # noqa: BLE001
+            rows.append({**key, "status": _error(exc)})
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. Cox proportional hazards
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    """The outcome of :func:`fit_cox`.
+
+    Attributes
+    ----------
+    table: one row per model term (:data:`COX_COLUMNS`), model-level figures repeated on every row so the frame
+        can be written as is. Dropped covariates keep a row with missing estimates and their ``status``.
+    status: model-level status: ``ok``, ``no_events``, ``no_data``, ``no_covariates``, ``warning: ...``,
+        ``error: ...``.
+    messages: every note gathered on the way (rows dropped, covariates dropped, lifelines warnings).
+    n, events, concordance, log_likelihood: model-level figures (``events`` and ``n`` count rows, unweighted).
+    fit_kwargs: the exact keyword arguments given to ``CoxPHFitter(...)`` and ``.fit(...)`` (audit trail; shows
+        ``batch_mode=True``).
+    fitter: the fitted lifelines model (``None`` when nothing was fitted).
+    """
+
+    table: pd.DataFrame
+    status: str
+    messages: tuple[str, ...] = ()
+    n: int = 0
+    events: int = 0
+    concordance: float = np.nan
+    log_likelihood: float = np.nan
+    fit_kwargs: dict[str, Any] = field(default_factory=dict)
+    fitter: CoxPHFitter | None = field(default=None, repr=False, compare=False)
+
+
+def _encode(
+    frame: pd.DataFrame, covariates: list[str], reference_levels: dict[str, Any]
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """One-hot encode the categorical covariates; return the design matrix and one descriptor per term.
+
+    Categorical = object, string, category dtype. The reference level is ``reference_levels[col]`` when given,
+    else the first category of an ordered/unordered pandas Categorical, else the first level in sorted order.
+    Dummy columns are named ``col[level]``; booleans become 0/1.
+    """
+    design: dict[str, pd.Series] = {}
+    terms: list[dict[str, Any]] = []
+    for col in covariates:
+        series = frame[col]
+        is_cat = isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object
+        is_cat = is_cat or pd.api.types.is_string_dtype(series.dtype)
+        if not is_cat:
+            design[col] = series.astype(float)
+            terms.append({"covariate": col, "variable": col, "level": None, "reference_level": None})
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            levels = [lv for lv in series.cat.categories if (series == lv).any()]
+        else:
+            levels = sorted(series.dropna().unique().tolist(), key=str)
+        ref = reference_levels.get(col, levels[0] if levels else None)
+        others = [lv for lv in levels if lv != ref]
+        if not others:
+            terms.append({"covariate": col, "variable": col, "level": None, "reference_level": ref,
+                          "_drop": f"dropped: no variance (single level {ref!r})"})  # fmt: skip
+            continue
+        for lv in others:
+            name = f"{col}[{lv}]"
+            design[name] = (series == lv).astype(float)
+            terms.append({"covariate": name, "variable": col, "level": lv, "reference_level": ref})
+    return pd.DataFrame(design, index=frame.index), terms
+
+
+def _term_table(
+    terms: list[dict[str, Any]], model_status: str, model: dict[str, Any], row_status: str | None = None
+) -> pd.DataFrame:
+    rows = []
+    for term in terms:
+        status = term.get("_drop") or term.get("_status") or row_status or model_status
+        rows.append({**{k: v for k, v in term.items() if not k.startswith("_")}, **model,
+                     "model_status": model_status, "status": status})  # fmt: skip
+    return pd.DataFrame(rows).reindex(columns=COX_COLUMNS)
+
+
+def fit_cox(
+    rows: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    cluster_col: str | None = None,
+    weights_col: str | None = None,
+    penalizer: float = 0.0,
+    strata: str | Sequence[str] | None = None,
+    robust: bool | None = None,
+    reference_levels: dict[str, Any] | None = None,
+    alpha: float = 0.05,
+    ph_alpha: float = 0.05,
+    ph_test: bool = True,
+    fit_options: dict[str, Any] | None = None,
+) -> CoxResult:
+    """Cox proportional-hazards model of voluntary churn (cause-specific hazard, Efron ties), never raising.
+
+    Estimates the hazard ratio of voluntary churn per unit of each covariate, adjusted for the others, with
+    lifelines' ``CoxPHFitter`` (Breslow baseline, Efron's approximation for tied times; Cox 1972, Efron 1977).
+
+    Options given to lifelines
+    --------------------------
+    * ``CoxPHFitter(penalizer=penalizer, alpha=alpha, strata=strata)``.
+    * ``.fit(..., batch_mode=True)``: the vectorised "batch" Efron computation (loops over *distinct* times, not
+      over rows). Left to ``None``, lifelines picks "single" (a Python loop over rows) from a regression formula,
+      which is very slow at 10^5 rows; with durations in whole days/weeks (few distinct times) batch is far faster.
+    * ``robust=True`` (Lin & Wei 1989 sandwich) whenever ``cluster_col`` is given (clustered by it, e.g. customer
+      id) or ``robust`` is set; ``weights_col`` passes case weights (integer counts: frequency weights; other
+      weights, e.g. IPTW, should use ``robust=True``).
+    * ``fit_options`` is passed through to lifelines' Newton–Raphson (``step_size``, ``precision``, ``max_steps``).
+
+    Covariates
+    ----------
+    Categorical covariates (object/string/category dtype) are one-hot encoded as ``col[level]`` against a reference
+    level: ``reference_levels[col]`` if given, else the first category of a pandas Categorical, else the first
+    level in sorted order. A covariate (or dummy) with no variance is dropped from the model and keeps a row with
+    status ``dropped: no variance``. Rows with a missing value in any used column are dropped (noted in
+    ``messages``).
+
+    Proportional hazards
+    --------------------
+    lifelines' ``proportional_hazard_test(model, data, time_transform="rank")``: the Grambsch–Therneau score test on
+    scaled Schoenfeld residuals against the rank of the event times, one chi-squared(1) per term
+    (``ph_statistic``, ``ph_p``; ``ph_violated = ph_p < ph_alpha``). It uses the model's standard errors (robust
+    ones when robust). Skipped (missing) when ``ph_test=False`` or when strata are used.
+
+    Degenerate input
+    ----------------
+    No events -> every row ``no_events``; no usable covariate -> ``no_covariates``; lifelines' ``ConvergenceError``
+    (singular Hessian, e.g. collinear covariates) or any other exception -> ``error: ...`` rows; a
+    ``ConvergenceWarning`` or a term whose per-SD log hazard ratio or its standard error exceeds 5 (monotone
+    likelihood / complete separation: the estimate is not finite) -> that row's status
+    ``warning: possible separation ...`` and the model status ``warning: ...``.
+
+    Returns
+    -------
+    :class:`CoxResult`; ``table`` has :data:`COX_COLUMNS`. ``hr_ci_*`` is ``exp(coef -/+ z_{1-alpha/2} se)``.
+    """
+    covariates = list(dict.fromkeys(covariates))
+    reference_levels = dict(reference_levels or {})
+    strata_cols = _as_list(strata)
+    messages: list[str] = []
+    base_terms = [{"covariate": c, "variable": c, "level": None, "reference_level": None} for c in covariates]
+    empty_model = {"n": 0, "events": 0, "concordance": np.nan, "log_likelihood": np.nan}
+
+    def fail(status: str, terms: list[dict[str, Any]], model: dict[str, Any], fit_kwargs: dict | None = None):
+        if not terms:
+            terms = [{"covariate": None, "variable": None, "level": None, "reference_level": None}]
+        return CoxResult(
+            table=_term_table(terms, status, model), status=status, messages=tuple(messages),
+            n=int(model["n"]), events=int(model["events"]), fit_kwargs=fit_kwargs or {},
+        )  # fmt: skip
+
+    extra = [c for c in (weights_col, cluster_col) if c]
+    used = list(dict.fromkeys([duration_col, event_col, *covariates, *extra, *strata_cols]))
+    missing = _missing(rows, used)
+    if missing:
+        return fail(f"error: missing columns {missing}", base_terms, empty_model)
+    try:
+        data = rows[used].dropna()
+        if len(data) < len(rows):
+            messages.append(f"{len(rows) - len(data)} rows with missing values dropped")
+        if data.empty:
+            return fail("no_data", base_terms, empty_model)
+        design, terms = _encode(data, covariates, reference_levels)
+        duration = pd.to_numeric(data[duration_col], errors="coerce").astype(float)
+        event = (pd.to_numeric(data[event_col], errors="coerce").fillna(0) != 0).astype(int)
+        model = {**empty_model, "n": int(len(data)), "events": int(event.sum())}
+        for term in terms:
+            name = term["covariate"]
+            if "_drop" not in term and design[name].nunique() <= 1:
+                term["_drop"] = "dropped: no variance"
+                design = design.drop(columns=name)
+        messages += [f"{t['covariate']}: {t['_drop']}" for t in terms if "_drop" in t]
+        if model["events"] == 0:
+            return fail("no_events", terms, model)
+        if design.shape[1] == 0:
+            return fail("no_covariates", terms, model)
+
+        frame = design.copy()
+        internal = {"duration": "__duration", "event": "__event", "weights": "__weights", "cluster": "__cluster"}
+        frame[internal["duration"]] = duration.to_numpy()
+        frame[internal["event"]] = event.to_numpy()
+        if weights_col:
+            frame[internal["weights"]] = pd.to_numeric(data[weights_col], errors="coerce").astype(float).to_numpy()
+        if cluster_col:
+            frame[internal["cluster"]] = data[cluster_col].to_numpy()
+        for col in strata_cols:
+            frame[f"__strata_{col}"] = data[col].to_numpy()
+        use_robust = bool(robust) if robust is not None else bool(cluster_col)
+        init_kwargs = {
+            "penalizer": penalizer,
+            "alpha": alpha,
+            "strata": [f"__strata_{c}" for c in strata_cols] or None,
+        }
+        fit_kwargs = {
+            "duration_col": internal["duration"],
+            "event_col": internal["event"],
+            "weights_col": internal["weights"] if weights_col else None,
+            "cluster_col": internal["cluster"] if cluster_col else None,
+            "robust": use_robust,
+            "batch_mode": True,
+            "fit_options": fit_options,
+        }
+        audit = {"CoxPHFitter": init_kwargs, "fit": fit_kwargs}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                cph = CoxPHFitter(**init_kwargs).fit(frame, **fit_kwargs)
+            except ConvergenceError as exc:
+                messages.append(str(exc).strip())
+                return fail(_error(exc), terms, model, audit)
+        warning_texts = [str(w.message).strip() for w in caught if issubclass(w.category, Warning)]
+        convergence_texts = [str(w.message).strip() for w in caught if issubclass(w.category, ConvergenceWarning)]
+        messages += [t.splitlines()[0] for t in warning_texts]
+
+        summary = cph.summary
+        z = stats.norm.ppf(1 - alpha / 2)
+        ph = None
+        if ph_test and not strata_cols:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ph = proportional_hazard_test(cph, frame, time_transform="rank").summary
+            except Exception as exc:  # noqa: BLE001
+                messages.append(f"proportional_hazard_test failed: {_error(exc)}")
+        model.update(concordance=float(cph.concordance_index_), log_likelihood=float(cph.log_likelihood_))
+        flagged = False
+        for term in terms:
+            name = term["covariate"]
+            if "_drop" in term:
+                continue
+            coef = float(summary.loc[name, "coef"])
+            se = float(summary.loc[name, "se(coef)"])
+            term.update(
+                coef=coef, hazard_ratio=float(np.exp(coef)), se=se, z=float(summary.loc[name, "z"]),
+                p=float(summary.loc[name, "p"]), hr_ci_lower=float(np.exp(coef - z * se)),
+                hr_ci_upper=float(np.exp(coef + z * se)),
+            )  # fmt: skip
+            if ph is not None and name in ph.index:
+                term.update(ph_statistic=float(ph.loc[name, "test_statistic"]), ph_p=float(ph.loc[name, "p"]))
+                term["ph_violated"] = bool(term["ph_p"] < ph_alpha)
+            sd = float(frame[name].std())
+            reasons = []
+            if not np.isfinite(coef) or not np.isfinite(se):
+                reasons.append("non-finite estimate")
+            elif abs(coef) * sd > _SEPARATION_STD_LIMIT or se * sd > _SEPARATION_STD_LIMIT:
+                reasons.append(f"per-SD log HR {coef * sd:.3g} (se {se * sd:.3g})")
+            if any(f"Column {name} " in t for t in convergence_texts):
+                reasons.append("lifelines: low variance given event status")
+            if reasons:
+                term["_status"] = "warning: possible separation (" + "; ".join(reasons) + ")"
+                flagged = True
+            else:
+                term["_status"] = "ok"
+        model_status = "ok"
+        if convergence_texts or flagged:
+            model_status = "warning: " + (
+                convergence_texts[-1].splitlines()[0] if convergence_texts else "possible separation"
+            )[:300]
+        table = _term_table(terms, model_status, model)
+        return CoxResult(
+            table=table, status=model_status, messages=tuple(messages), n=model["n"], events=model["events"],
+            concordance=model["concordance"], log_likelihood=model["log_likelihood"], fit_kwargs=audit, fitter=cph,
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - the warehouse must keep building
+        messages.append(repr(exc))
+        return fail(_error(exc), base_terms, empty_model)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. Cohort retention table
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def cohort_retention_table(
+    rows: pd.DataFrame,
+    cohort_col: str | Sequence[str],
+    period_col: str,
+    event_col: str = "event",
+    group_col: str | Sequence[str] | None = None,
+    count_col: str | None = None,
+    max_period: int | None = None,
+) -> pd.DataFrame:
+    """Classic cohort × months-since-origin retention triangle, by exposure group (descriptive, not KM).
+
+    ``period_col`` is the whole number of periods (months) from the origin to voluntary churn (``event = 1``) or to
+    censoring (``event = 0``: still a customer at the build date, or involuntary churn). For each cohort, group and
+    period ``k = 0..max``:
+
+    * ``observable``: customers whose status at the end of period ``k`` is known — churned at or before ``k``, or
+      followed at least ``k`` periods (``period >= k``). Customers censored before ``k`` leave the denominator.
+    * ``churned``: voluntary churn at or before ``k``; ``retained = observable - churned``;
+      ``retention_rate = retained / observable`` (missing when nobody is observable, e.g. a young cohort).
+
+    For the censoring-adjusted curve use :func:`kaplan_meier`. Rows with missing period or negative period are
+    dropped; ``count_col`` weights cell rows.
+
+    Returns
+    -------
+    Cohort and group columns, then :data:`RETENTION_COLUMNS`; one row per cohort × group × period from 0 to the
+    cohort's largest period (or ``max_period``). Empty input gives an empty frame with those columns.
+    """
+    cohorts, groups = _as_list(cohort_col), _as_list(group_col)
+    keys = [*cohorts, *groups]
+    columns = [*keys, *RETENTION_COLUMNS]
+    if _missing(rows, [*keys, period_col, event_col, *_as_list(count_col)]) or rows.empty:
+        return pd.DataFrame(columns=columns)
+    clean, _ = _clean_cells(rows, period_col, event_col, count_col)
+    clean["_t"] = np.floor(clean["_t"]).astype(int)
+    out = []
+    for key, sub in _groupby(clean, keys):
+        last = int(sub["_t"].max()) if max_period is None else int(max_period)
+        periods = np.arange(last + 1)
+        t, e, w = sub["_t"].to_numpy(), sub["_e"].to_numpy(), sub["_w"].to_numpy()
+        churned_by = (e[None, :] == 1) & (t[None, :] <= periods[:, None])
+        observable = churned_by | (t[None, :] >= periods[:, None])
+        frame = pd.DataFrame(
+            {
+                "period": periods,
+                "cohort_size": w.sum(),
+                "observable": (observable * w).sum(1),
+                "churned": (churned_by * w).sum(1),
+            }
+        )
+        frame["retained"] = frame["observable"] - frame["churned"]
+        frame["retention_rate"] = frame["retained"] / frame["observable"].where(frame["observable"] > 0)
+        for column, value in key.items():
+            frame[column] = value
+        out.append(frame)
+    if not out:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(out, ignore_index=True).reindex(columns=columns)
