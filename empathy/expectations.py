@@ -36,7 +36,10 @@ Severity = Literal["error", "warning"]
 SHA256_HEX = r"^[0-9a-f]{64}$"
 
 #: Column names that would mean personal data or free text leaked into a mart.
-PII_COLUMN_REGEX = r"(?i)(email|phone|text|identifier_value|customer_id|answer_text|comment)"
+PII_COLUMN_REGEX = (
+    r"(?i)^((.*_)?(e_?mail|phone|phone_number|identifier_value|customer_id|answer_text|comment|text_redacted"
+    r"|transcript_text|raw_text)|text)$"
+)
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,94 @@ SUITES: tuple[SuiteSpec, ...] = (
             *key("metric"),
             not_null("metric_value"),
             between("metric_value", min_value=0),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="fct_interaction_behaviors",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["interaction_key", "behavior_code"]),
+            in_set("behavior_code", ["acknowledge", "name_emotion", "clarify_need", "offer_options", "close_loop"]),
+            in_set("evidence_source", ["transcript_and_qa", "transcript", "qa_review", "absent", "not_observed"]),
+            between("qa_mean_score", min_value=1, max_value=5),
+            between("first_offset_ms", min_value=0),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="fct_survey_responses",
+        expectations=(
+            *privacy(),
+            *key("invitation_id"),
+            matches("customer_key", SHA256_HEX),
+            between("selection_probability", min_value=0, max_value=1, strict_min=True),
+            between("csat", min_value=1, max_value=5),
+            between("felt_understood", min_value=1, max_value=7),
+            between("acknowledged_situation", min_value=1, max_value=7),
+            between("clear_next_steps", min_value=1, max_value=7),
+            between("nps", min_value=0, max_value=10),
+            in_set("nps_category", ["promoter", "passive", "detractor"]),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_interaction_outcomes",
+        expectations=(
+            *privacy(),
+            *key("interaction_key"),
+            in_set("empathy_score", [1, 2, 3, 4, 5]),
+            between("behaviors_count", min_value=0, max_value=5),
+            between("seconds_to_first_acknowledgment", min_value=0),
+            between("csat", min_value=1, max_value=5),
+            between("next_nps", min_value=0, max_value=10),
+            between("days_to_next_nps", min_value=0),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_behavior_effects",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["behavior_code", "outcome"]),
+            not_null("status"),
+            expect(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                column_A="adjusted_ci_upper", column_B="adjusted_ci_lower", or_equal=True,
+                notes="Confidence intervals bracket a width of zero or more.",
+            ),
+            expect(
+                "expect_column_values_to_be_in_set", column="status", value_set=["ok"], mostly=0.5,
+                severity="warning", notes="Most behaviour x outcome cells should be estimable.",
+            ),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_rater_agreement",
+        expectations=(
+            *privacy(),
+            in_set("grain", ["behavior", "reviewer_pair", "reviewer", "transcript_vs_qa"]),
+            not_null("status"),
+            expect(
+                "expect_column_values_to_be_between", column="value", min_value=-1, max_value=1,
+                row_condition='metric != "leniency"', condition_parser="pandas",
+                notes="Agreement statistics (percent agreement, kappa, alpha) lie in [-1, 1].",
+            ),
+            expect(
+                "expect_column_values_to_be_between", column="value", min_value=-4, max_value=4,
+                row_condition='metric == "leniency"', condition_parser="pandas",
+                notes="Leniency is a difference of scores on the 1-5 scale.",
+            ),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_survey_item_order_effects",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["item_code", "item_position"]),
+            between("answers_count", min_value=1),
         ),
     ),
 )

@@ -15,21 +15,25 @@ interactions as (
 
 ),
 
+behavior_time_limits as (
+
+    select
+        patterns.behavior_code,
+        min(patterns.timed_within_ms) as timed_within_ms
+    from {{ ref('empathy_phrase_patterns') }} as patterns
+    group by patterns.behavior_code
+
+),
+
 behaviors as (
 
     select
-        behaviors.behavior_code,
-        behaviors.display_order,
-        timing.timed_within_ms
-    from {{ ref('empathy_behaviors') }} as behaviors
-    left join (
-        select
-            patterns.behavior_code,
-            min(patterns.timed_within_ms) as timed_within_ms
-        from {{ ref('empathy_phrase_patterns') }} as patterns
-        group by patterns.behavior_code
-    ) as timing
-        on behaviors.behavior_code = timing.behavior_code
+        rubric.behavior_code,
+        rubric.display_order,
+        behavior_time_limits.timed_within_ms
+    from {{ ref('empathy_behaviors') }} as rubric
+    left join behavior_time_limits
+        on rubric.behavior_code = behavior_time_limits.behavior_code
 
 ),
 
@@ -111,10 +115,10 @@ combined as (
         on interactions.interaction_key = transcripts.interaction_key
     left join transcript_evidence
         on interactions.interaction_key = transcript_evidence.interaction_key
-        and behaviors.behavior_code = transcript_evidence.behavior_code
+            and behaviors.behavior_code = transcript_evidence.behavior_code
     left join qa_evidence
         on interactions.interaction_key = qa_evidence.interaction_key
-        and behaviors.behavior_code = qa_evidence.behavior_code
+            and behaviors.behavior_code = qa_evidence.behavior_code
 
 ),
 

@@ -55,7 +55,7 @@ scored as (
     from pivoted
     inner join anchors
         on list_has_all(coalesce(pivoted.behaviors_present, []), anchors.required_behaviors)
-        and pivoted.behaviors_count >= anchors.min_behaviors
+            and pivoted.behaviors_count >= anchors.min_behaviors
     where pivoted.is_observed
     group by pivoted.interaction_key
 

@@ -114,3 +114,33 @@ def test_unused_columns_beyond_the_contract_are_tolerated(tmp_path: Path) -> Non
     pq.write_table(table.append_column("vendor_extra", pa.array(["x"] * table.num_rows)), path)
     result = run_dbt(["run", "--select", "stg_build__delivered_rows"], raw, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwritten_build: Path) -> None:
+    """I1: the agent said "I'm sorry to hear that, that sounds really frustrating." 10 s in; QA scored
+    acknowledgment 5; the customer answered CSAT 5. Follow it through every layer by keys."""
+    key = query(handwritten_build, "select interaction_key from marts.fct_interactions where interaction_id = 'I1'")[0][0]
+    words = query(
+        handwritten_build,
+        f"select segment_index, offset_ms, text_redacted from staging.stg_helpdesk__transcript_segments "
+        f"where interaction_key = '{key}' and speaker = 'agent'",
+    )
+    assert words == [(1, 10000, "I'm sorry to hear that, that sounds really frustrating.")]
+    evidence = query(
+        handwritten_build,
+        f"select behavior_code, has_occurred, evidence_source, first_segment_index, first_pattern_id, "
+        f"first_matched_text, is_timely from marts.fct_interaction_behaviors where interaction_key = '{key}' "
+        f"and has_occurred order by behavior_code",
+    )
+    assert evidence == [
+        ("acknowledge", True, "transcript_and_qa", 1, "ack_sorry", "sorry to hear", True),
+        ("name_emotion", True, "transcript", 1, "emo_sounds", "that sounds really frustrating", None),
+    ]
+    outcome = query(
+        handwritten_build,
+        f"select is_acknowledged_within_30s, seconds_to_first_acknowledgment, behaviors_count, empathy_score, "
+        f"csat, is_csat_top2, felt_understood from marts.mart_interaction_outcomes where interaction_key = '{key}'",
+    )
+    # felt_understood was 9 on a 1-7 scale: quarantined, so absent; the score rule gives 3 for two behaviours
+    # without options.
+    assert outcome == [(True, 10.0, 2, 3, 5.0, True, None)]

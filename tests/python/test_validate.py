@@ -75,6 +75,43 @@ select * from (values
     ('customers_excluded_analytics_revoked', 2, 'Resolved customers whose consent is revoked.'),
     ('interactions_excluded_analytics_revoked', 5, 'Interactions of those customers.')
 ) as t(metric, metric_value, metric_description);
+
+create table marts.fct_interaction_behaviors as
+select * from (values
+    ('helpdesk:1', 'acknowledge', 'transcript', 3, 12000, 4.5),
+    ('helpdesk:1', 'close_loop', 'absent', null, null, null),
+    ('helpdesk:2', 'acknowledge', 'not_observed', null, null, null)
+) as t(interaction_key, behavior_code, evidence_source, first_segment_index, first_offset_ms, qa_mean_score);
+
+create table marts.fct_survey_responses as
+select * from (values
+    ('inv1', '{_key(1)}', 0.6, 5, 6, 7, 5, null, null),
+    ('inv2', '{_key(2)}', 0.5, null, null, null, null, 9, 'promoter')
+) as t(invitation_id, customer_key, selection_probability, csat, felt_understood, acknowledged_situation,
+       clear_next_steps, nps, nps_category);
+
+create table marts.mart_interaction_outcomes as
+select * from (values
+    ('helpdesk:1', 4, 3, 12.0, 5, 9, 20),
+    ('helpdesk:2', null, null, null, null, null, null)
+) as t(interaction_key, empathy_score, behaviors_count, seconds_to_first_acknowledgment, csat, next_nps,
+       days_to_next_nps);
+
+create table marts.mart_behavior_effects as
+select * from (values
+    ('acknowledge', 'csat_top2', 1.0, 5.0, 'ok'),
+    ('acknowledge', 'nps', null, null, 'too_few_interactions')
+) as t(behavior_code, outcome, adjusted_ci_lower, adjusted_ci_upper, status);
+
+create table marts.mart_rater_agreement as
+select * from (values
+    ('behavior', 'percent_agreement', 0.8, 'ok'),
+    ('reviewer', 'leniency', -0.4, 'ok'),
+    ('reviewer_pair', 'cohen_kappa_linear', null, 'too_few_items')
+) as t(grain, metric, value, status);
+
+create table marts.mart_survey_item_order_effects as
+select * from (values ('csat', 1, 40), ('csat', 2, 38)) as t(item_code, item_position, answers_count);
 """
 
 

@@ -39,6 +39,13 @@ subscription_events as (
 
 ),
 
+cancellations as (
+
+    select * from subscription_events
+    where event_type = 'cancelled'
+
+),
+
 as_of as (
 
     select {{ as_of() }} as as_of
@@ -66,7 +73,7 @@ with_next_nps as (
     from sequenced
     asof left join relationship_nps
         on sequenced.customer_key = relationship_nps.customer_key
-        and sequenced.started_at < relationship_nps.responded_at
+            and sequenced.started_at < relationship_nps.responded_at
 
 ),
 
@@ -79,7 +86,7 @@ with_next_renewal as (
     from sequenced
     asof left join subscription_events
         on sequenced.customer_key = subscription_events.customer_key
-        and sequenced.started_at < subscription_events.event_at
+            and sequenced.started_at < subscription_events.event_at
 
 ),
 
@@ -90,11 +97,9 @@ with_next_cancellation as (
         cancellations.event_at as next_cancelled_at,
         cancellations.is_voluntary as is_next_cancellation_voluntary
     from sequenced
-    asof left join (
-        select * from subscription_events where event_type = 'cancelled'
-    ) as cancellations
+    asof left join cancellations
         on sequenced.customer_key = cancellations.customer_key
-        and sequenced.started_at < cancellations.event_at
+            and sequenced.started_at < cancellations.event_at
 
 ),
 
@@ -141,15 +146,17 @@ final as (
         with_next_nps.next_nps_category,
         with_next_nps.days_to_next_nps,
         {%- for days in var('churn_windows_days') %}
-        case
-            when with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day then true
-            when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
-        end as is_churned_within_{{ days }}d,
-        case
-            when with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day
-                then with_next_cancellation.is_next_cancellation_voluntary
-            when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
-        end as is_voluntarily_churned_within_{{ days }}d,
+            case
+                when
+                    with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day
+                    then true
+                when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
+            end as is_churned_within_{{ days }}d,
+            case
+                when with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day
+                    then with_next_cancellation.is_next_cancellation_voluntary
+                when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
+            end as is_voluntarily_churned_within_{{ days }}d,
         {%- endfor %}
         case
             when with_next_renewal.next_renewal_event = 'renewed' then true

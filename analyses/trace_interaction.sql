@@ -1,0 +1,81 @@
+{#- Trace one interaction from the words said to what followed, through keys only.
+    Compile with: dbt compile --select trace_interaction --vars '{trace_source_system: genesys, trace_interaction_id: gen-0000001}'
+    and run the compiled SQL (target/compiled/.../analyses/trace_interaction.sql) against the warehouse. -#}
+with
+
+interaction as (
+
+    select * from {{ ref('fct_interactions') }}
+    where source_system = '{{ var("trace_source_system", "genesys") }}'
+        and interaction_id = '{{ var("trace_interaction_id", "") }}'
+
+),
+
+words as (
+
+    select
+        segments.interaction_key,
+        segments.segment_index,
+        segments.offset_ms,
+        segments.speaker,
+        segments.text_redacted
+    from {{ ref('stg_helpdesk__transcript_segments') }} as segments
+    inner join interaction
+        on segments.interaction_key = interaction.interaction_key
+    where segments.consent_exclusion_reason is null
+
+),
+
+behaviors as (
+
+    select behaviors.*
+    from {{ ref('fct_interaction_behaviors') }} as behaviors
+    inner join interaction
+        on behaviors.interaction_key = interaction.interaction_key
+
+),
+
+outcomes as (
+
+    select outcomes.*
+    from {{ ref('mart_interaction_outcomes') }} as outcomes
+    inner join interaction
+        on outcomes.interaction_key = interaction.interaction_key
+
+),
+
+final as (
+
+    select
+        'words' as step,
+        words.segment_index::varchar || ' @' || words.offset_ms::varchar || 'ms ' || words.speaker as item,
+        words.text_redacted as detail
+    from words
+
+    union all
+
+    select
+        'behaviour' as step,
+        behaviors.behavior_code as item,
+        behaviors.evidence_source || coalesce(
+            ': segment ' || behaviors.first_segment_index::varchar || ' "' || behaviors.first_matched_text || '"', ''
+        ) as detail
+    from behaviors
+
+    union all
+
+    select
+        'outcome' as step,
+        'empathy score / csat / next nps / churn 90d' as item,
+        concat_ws(
+            ' / ',
+            coalesce(outcomes.empathy_score::varchar, 'n/a'),
+            coalesce(outcomes.csat::varchar, 'no response'),
+            coalesce(outcomes.next_nps::varchar, 'none yet'),
+            coalesce(outcomes.is_churned_within_90d::varchar, 'window open')
+        ) as detail
+    from outcomes
+
+)
+
+select * from final
