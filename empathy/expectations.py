@@ -141,6 +141,10 @@ _RECONCILIATION_COUNTS = (
     "accounted_rows",
 )  # fmt: skip
 
+#: Kish design effect of the final CSAT pulse weights above which validation warns (dbt var
+#: survey_weighting.design_effect_ceiling; keep the two equal).
+DESIGN_EFFECT_CEILING = 3.0
+
 #: Raw tables of the contract: one row each in audit.audit_row_reconciliation.
 RAW_TABLE_COUNT = 14
 
@@ -306,6 +310,74 @@ SUITES: tuple[SuiteSpec, ...] = (
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["item_code", "item_position"]),
             between("answers_count", min_value=1),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="fct_csat_pulse_weights",
+        expectations=(
+            *privacy(),
+            *key("invitation_id"),
+            *(between(stage, min_value=0, strict_min=True) for stage in
+              ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")),
+            *(not_null(stage) for stage in ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")),
+            between("design_weight", min_value=1),
+            between("selection_probability", min_value=0, max_value=1, strict_min=True),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_survey_weight_diagnostics",
+        expectations=(
+            *privacy(),
+            in_set("diagnostic", ["weights", "margin", "smd"]),
+            expect(
+                "expect_column_values_to_be_between", column="share_difference", min_value=-1e-6, max_value=1e-6,
+                row_condition='diagnostic == "margin"', condition_parser="pandas",
+                notes="Raked margins equal their population targets.",
+            ),
+            expect(
+                "expect_column_values_to_be_between", column="kish_design_effect", min_value=1,
+                max_value=DESIGN_EFFECT_CEILING,
+                row_condition='diagnostic == "weights" and weight_stage == "final_weight" and scope == "overall"',
+                condition_parser="pandas", severity="warning",
+                notes="A design effect above the ceiling means the weights cost too much precision.",
+            ),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_csat_weighted",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["metric", "group_by", "group_value"]),
+            not_null("weighted_estimate"),
+            between("weighted_se", min_value=0),
+            expect(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                column_A="weighted_ci_upper", column_B="weighted_ci_lower", or_equal=True,
+            ),
+            expect(
+                "expect_column_values_to_be_between", column="weighted_estimate", min_value=0, max_value=1,
+                row_condition='metric == "csat_top2_share"', condition_parser="pandas",
+            ),
+            expect(
+                "expect_column_values_to_be_between", column="weighted_estimate", min_value=1, max_value=5,
+                row_condition='metric == "csat_mean"', condition_parser="pandas",
+            ),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_nps_weighted",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["metric", "group_by", "group_value"]),
+            between("weighted_se", min_value=0),
+            expect(
+                "expect_column_values_to_be_between", column="weighted_estimate", min_value=-100, max_value=100,
+                row_condition='metric == "nps"', condition_parser="pandas",
+            ),
         ),
     ),
 )

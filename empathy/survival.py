@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
+from lifelines.statistics import multivariate_logrank_test
 from lifelines.utils import restricted_mean_survival_time
 from scipy import stats
 
@@ -106,7 +106,7 @@ def _clean_cells(
     Dropped: missing or negative times, missing events, counts that are missing or <= 0. Any non-zero event value is
     an event. Returns the frame and a note on how many rows were dropped (``None`` when none).
     """
-    out = frame.copy()
+    out = frame.reset_index(drop=True)
     out["_t"] = pd.to_numeric(out[time_col], errors="coerce").astype(float)
     event = pd.to_numeric(out[event_col], errors="coerce")
     out["_e"] = (event.fillna(0) != 0).astype(int)
@@ -497,6 +497,88 @@ def _term_table(
     return pd.DataFrame(rows).reindex(columns=COX_COLUMNS)
 
 
+
+def _sorted_design(cph: CoxPHFitter, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Design matrix, durations, events and weights in lifelines' internal order (sorted by duration, event).
+
+    ``frame`` must have a RangeIndex (its labels are the positions lifelines recorded in ``cph.durations``).
+    The covariates are centred: every quantity computed from them below is invariant to centring.
+    """
+    order = cph.durations.index.to_numpy()
+    x = frame[list(cph.params_.index)].to_numpy(dtype=float)[order]
+    x = x - x.mean(0)
+    return x, cph.durations.to_numpy(dtype=float), cph.event_observed.to_numpy(dtype=bool), cph.weights.to_numpy(float)
+
+
+def _robust_se(cph: CoxPHFitter, frame: pd.DataFrame, clusters: np.ndarray | None) -> np.ndarray:
+    """Robust sandwich standard errors (Lin & Wei 1989), vectorised replica of lifelines' ``robust=True``.
+
+    lifelines 0.30 computes the score residuals with a Python loop that is quadratic in n (minutes at 10^5 rows);
+    this is the same formula with cumulative sums, O(n p): for row i in lifelines' sort order, with risk set
+    "rows at or after i" (lifelines' convention, which ignores ties exactly as lifelines does),
+    ``U_i = w_i [E_i (x_i - xbar_i) - phi_i sum_{j<=i} E_j w_j (x_i - xbar_j) / R_j]``, ``D = U V`` (V the model-based
+    variance), summed by cluster, ``Var = D'D``. Checked equal to lifelines' robust fit in the tests.
+    """
+    x, _, e, w = _sorted_design(cph, frame)
+    phi = np.exp(x @ cph.params_.to_numpy())
+    wphi = w * phi
+    risk = np.cumsum(wphi[::-1])[::-1]
+    risk_x = np.cumsum((wphi[:, None] * x)[::-1], axis=0)[::-1]
+    xbar = risk_x / risk[:, None]
+    dn = e * w / risk
+    h = np.cumsum(dn)
+    g = np.cumsum(dn[:, None] * xbar, axis=0)
+    score = e[:, None] * (x - xbar) - phi[:, None] * (x * h[:, None] - g)
+    score *= w[:, None]
+    delta = score @ cph.variance_matrix_.to_numpy()
+    if clusters is not None:
+        codes = pd.factorize(np.asarray(clusters)[cph.durations.index.to_numpy()])[0]
+        summed = np.zeros((codes.max() + 1, delta.shape[1]))
+        np.add.at(summed, codes, delta)
+        delta = summed
+    return np.sqrt(np.diag(delta.T @ delta))
+
+
+def _ph_test_rank(cph: CoxPHFitter, frame: pd.DataFrame) -> pd.DataFrame:
+    """Grambsch–Therneau test per term, vectorised replica of lifelines' ``proportional_hazard_test(..., "rank")``.
+
+    lifelines 0.30 builds the Efron-tie Schoenfeld residuals with ``np.append`` row by row (quadratic in n: ~30 s at
+    10^5 rows). Same estimator here: at each distinct time with m tied events, the expected covariate is Efron's
+    ``(1/m) sum_{l<m} (S - l/m S_tie) / (R - l/m R_tie)``; scaled residuals ``d * r V``; the statistic
+    ``(sum (g - mean g) r*)^2 / (d se^2 sum (g - mean g)^2)`` with g the rank of the event times (cumulative event
+    count in lifelines' order) and se the model-based standard errors; chi-squared(1). Checked against lifelines in
+    the tests.
+    """
+    x, t, e, w = _sorted_design(cph, frame)
+    phi = w * np.exp(x @ cph.params_.to_numpy())
+    n = len(t)
+    starts = np.r_[0, np.flatnonzero(np.diff(t)) + 1]  # first position of each distinct time
+    risk = np.cumsum(phi[::-1])[::-1][starts]
+    risk_x = np.cumsum((phi[:, None] * x)[::-1], axis=0)[::-1][starts]
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    tie = np.bincount(group, weights=phi * e, minlength=len(starts))
+    tie_x = np.zeros_like(risk_x)
+    np.add.at(tie_x, group[e], (phi[:, None] * x)[e])
+    m = np.bincount(group, weights=e.astype(float), minlength=len(starts)).astype(int)
+    has = np.flatnonzero(m > 0)
+    k = np.repeat(has, m[has])  # one entry per (time, l)
+    ell = np.arange(len(k)) - np.repeat(np.cumsum(m[has]) - m[has], m[has])
+    frac = (ell / m[k])[:, None]
+    terms = (risk_x[k] - frac * tie_x[k]) / (risk[k] - frac[:, 0] * tie[k])[:, None] / m[k][:, None]
+    mean = np.zeros_like(risk_x)
+    np.add.at(mean, k, terms)
+    resid = (x - mean[group])[e]
+    deaths = e.sum()
+    scaled = deaths * resid @ cph.variance_matrix_.to_numpy()
+    ranks = np.cumsum(e)[e].astype(float)
+    centred = ranks - ranks.mean()
+    se = cph.standard_errors_.to_numpy()
+    statistic = (centred @ scaled) ** 2 / (deaths * se**2 * (centred**2).sum())
+    return pd.DataFrame(
+        {"test_statistic": statistic, "p": stats.chi2.sf(statistic, 1)}, index=cph.params_.index
+    )
+
+
 def fit_cox(
     rows: pd.DataFrame,
     duration_col: str,
@@ -521,12 +603,19 @@ def fit_cox(
     Options given to lifelines
     --------------------------
     * ``CoxPHFitter(penalizer=penalizer, alpha=alpha, strata=strata)``.
-    * ``.fit(..., batch_mode=True)``: the vectorised "batch" Efron computation (loops over *distinct* times, not
-      over rows). Left to ``None``, lifelines picks "single" (a Python loop over rows) from a regression formula,
-      which is very slow at 10^5 rows; with durations in whole days/weeks (few distinct times) batch is far faster.
-    * ``robust=True`` (Lin & Wei 1989 sandwich) whenever ``cluster_col`` is given (clustered by it, e.g. customer
-      id) or ``robust`` is set; ``weights_col`` passes case weights (integer counts: frequency weights; other
-      weights, e.g. IPTW, should use ``robust=True``).
+    * ``.fit(..., batch_mode=True)`` (always): lifelines' vectorised "batch" Efron computation, which loops over
+      *distinct* times rather than over rows. Left to ``None``, lifelines picks batch or "single" from a fitted
+      regression rule. Measured with lifelines 0.30.3 at n = 100,000 and 8 covariates: durations in whole days
+      (730 distinct) batch 0.45 s vs single 1.6 s; all-distinct continuous durations batch 6.1 s vs single 3.9 s.
+      So send durations in whole days (or weeks): ties are what make batch fast.
+    * ``robust=True`` semantics (Lin & Wei 1989 sandwich) whenever ``cluster_col`` is given (clustered by it, e.g.
+      customer id) or ``robust=True``. lifelines 0.30 computes the score residuals of the sandwich with a loop that
+      is quadratic in n (163 s at 10^5 rows), so without strata the model is fitted with ``robust=False`` and the
+      sandwich is computed by :func:`_robust_se`, a vectorised replica of lifelines' formula (equal to lifelines'
+      ``robust=True`` / ``cluster_col`` standard errors to 1e-9 in the tests, 1 s at 10^5 rows). With strata
+      lifelines computes it itself. ``CoxResult.fit_kwargs["variance"]`` says which variance was used.
+    * ``weights_col`` passes case weights (integer counts: frequency weights; other weights, e.g. IPTW, should use
+      ``robust=True``).
     * ``fit_options`` is passed through to lifelines' Newton–Raphson (``step_size``, ``precision``, ``max_steps``).
 
     Covariates
@@ -534,15 +623,18 @@ def fit_cox(
     Categorical covariates (object/string/category dtype) are one-hot encoded as ``col[level]`` against a reference
     level: ``reference_levels[col]`` if given, else the first category of a pandas Categorical, else the first
     level in sorted order. A covariate (or dummy) with no variance is dropped from the model and keeps a row with
-    status ``dropped: no variance``. Rows with a missing value in any used column are dropped (noted in
-    ``messages``).
+    status ``dropped: no variance``. Rows with a missing value in any used column, or a negative duration, are
+    dropped (noted in ``messages``).
 
     Proportional hazards
     --------------------
-    lifelines' ``proportional_hazard_test(model, data, time_transform="rank")``: the Grambsch–Therneau score test on
-    scaled Schoenfeld residuals against the rank of the event times, one chi-squared(1) per term
-    (``ph_statistic``, ``ph_p``; ``ph_violated = ph_p < ph_alpha``). It uses the model's standard errors (robust
-    ones when robust). Skipped (missing) when ``ph_test=False`` or when strata are used.
+    lifelines' ``proportional_hazard_test(model, data, time_transform="rank")`` (the Grambsch–Therneau test on
+    Efron-tie scaled Schoenfeld residuals against the rank of the event times, chi-squared(1) per term) computed by
+    :func:`_ph_test_rank`, a vectorised replica (lifelines' residual loop is quadratic: 30 s at 10^5 rows; equal to
+    lifelines to 1e-9 in the tests). ``ph_statistic``, ``ph_p``; ``ph_violated = ph_p < ph_alpha``. It uses the
+    model-based standard errors, also when the reported ``se`` is robust. Skipped (missing) when ``ph_test=False``
+    or when strata are used. Note lifelines' test is an older approximation that R's ``cox.zph`` dropped in 2019,
+    so p-values differ from current R.
 
     Degenerate input
     ----------------
@@ -580,6 +672,11 @@ def fit_cox(
         data = rows[used].dropna()
         if len(data) < len(rows):
             messages.append(f"{len(rows) - len(data)} rows with missing values dropped")
+        valid_time = pd.to_numeric(data[duration_col], errors="coerce")
+        valid_time = (valid_time >= 0) & np.isfinite(valid_time)
+        if not valid_time.all():
+            messages.append(f"{int((~valid_time).sum())} rows with a negative or non-numeric duration dropped")
+            data = data[valid_time.to_numpy()]
         if data.empty:
             return fail("no_data", base_terms, empty_model)
         design, terms = _encode(data, covariates, reference_levels)
@@ -597,32 +694,40 @@ def fit_cox(
         if design.shape[1] == 0:
             return fail("no_covariates", terms, model)
 
-        frame = design.copy()
+        frame = design.reset_index(drop=True)
         internal = {"duration": "__duration", "event": "__event", "weights": "__weights", "cluster": "__cluster"}
         frame[internal["duration"]] = duration.to_numpy()
         frame[internal["event"]] = event.to_numpy()
         if weights_col:
             frame[internal["weights"]] = pd.to_numeric(data[weights_col], errors="coerce").astype(float).to_numpy()
-        if cluster_col:
-            frame[internal["cluster"]] = data[cluster_col].to_numpy()
         for col in strata_cols:
             frame[f"__strata_{col}"] = data[col].to_numpy()
         use_robust = bool(robust) if robust is not None else bool(cluster_col)
+        clusters = data[cluster_col].to_numpy() if cluster_col else None
+        if cluster_col and use_robust and strata_cols:
+            frame[internal["cluster"]] = clusters
         init_kwargs = {
             "penalizer": penalizer,
             "alpha": alpha,
             "strata": [f"__strata_{c}" for c in strata_cols] or None,
         }
+        # Without strata the robust variance is computed here (vectorised replica of lifelines' quadratic loop);
+        # with strata lifelines computes it itself (slow at large n).
+        lifelines_robust = use_robust and bool(strata_cols)
         fit_kwargs = {
             "duration_col": internal["duration"],
             "event_col": internal["event"],
             "weights_col": internal["weights"] if weights_col else None,
-            "cluster_col": internal["cluster"] if cluster_col else None,
-            "robust": use_robust,
+            "cluster_col": internal["cluster"] if (cluster_col and lifelines_robust) else None,
+            "robust": lifelines_robust,
             "batch_mode": True,
             "fit_options": fit_options,
         }
-        audit = {"CoxPHFitter": init_kwargs, "fit": fit_kwargs}
+        variance = "model-based (inverse information)"
+        if use_robust:
+            variance = "robust sandwich" + (f" clustered by {cluster_col}" if cluster_col else "")
+            variance += " (lifelines)" if lifelines_robust else " (empathy.survival._robust_se, lifelines formula)"
+        audit = {"CoxPHFitter": init_kwargs, "fit": fit_kwargs, "variance": variance}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -634,29 +739,32 @@ def fit_cox(
         convergence_texts = [str(w.message).strip() for w in caught if issubclass(w.category, ConvergenceWarning)]
         messages += [t.splitlines()[0] for t in warning_texts]
 
-        summary = cph.summary
         z = stats.norm.ppf(1 - alpha / 2)
         ph = None
         if ph_test and not strata_cols:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ph = proportional_hazard_test(cph, frame, time_transform="rank").summary
+                with np.errstate(all="ignore"):
+                    ph = _ph_test_rank(cph, frame)
             except Exception as exc:  # noqa: BLE001
                 messages.append(f"proportional_hazard_test failed: {_error(exc)}")
+        params = cph.params_
+        ses = cph.standard_errors_.copy()
+        if use_robust and not lifelines_robust:
+            ses = pd.Series(_robust_se(cph, frame, clusters), index=params.index)
         model.update(concordance=float(cph.concordance_index_), log_likelihood=float(cph.log_likelihood_))
         flagged = False
         for term in terms:
             name = term["covariate"]
             if "_drop" in term:
                 continue
-            coef = float(summary.loc[name, "coef"])
-            se = float(summary.loc[name, "se(coef)"])
-            term.update(
-                coef=coef, hazard_ratio=float(np.exp(coef)), se=se, z=float(summary.loc[name, "z"]),
-                p=float(summary.loc[name, "p"]), hr_ci_lower=float(np.exp(coef - z * se)),
-                hr_ci_upper=float(np.exp(coef + z * se)),
-            )  # fmt: skip
+            coef = float(params[name])
+            se = float(ses[name])
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                term.update(
+                    coef=coef, hazard_ratio=float(np.exp(coef)), se=se, z=coef / se if se > 0 else np.nan,
+                    p=float(2 * stats.norm.sf(abs(coef / se))) if se > 0 else np.nan,
+                    hr_ci_lower=float(np.exp(coef - z * se)), hr_ci_upper=float(np.exp(coef + z * se)),
+                )  # fmt: skip
             if ph is not None and name in ph.index:
                 term.update(ph_statistic=float(ph.loc[name, "test_statistic"]), ph_p=float(ph.loc[name, "p"]))
                 term["ph_violated"] = bool(term["ph_p"] < ph_alpha)

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PREFIXES = {"staging": ("base_", "stg_"), "intermediate": ("int_",), "marts": ("fct_", "dim_", "mart_", "audit_")}
+PREFIXES = {
+    "staging": ("base_", "stg_"),
+    "intermediate": ("int_",),
+    "marts": ("fct_", "dim_", "mart_", "audit_", "restricted_"),
+}
 
 
 def _models(manifest: dict) -> list[dict]:
@@ -57,7 +61,8 @@ def test_every_customer_key_after_staging_has_the_consent_test(dbt_manifest: dic
 
 
 def test_no_mart_documents_a_pii_column(dbt_manifest: dict) -> None:
+    """Marts carry no PII column; the restricted schema holds redacted free text on purpose (tagged)."""
     for node in _models(dbt_manifest):
-        if _layer(node) == "marts":
+        if _layer(node) == "marts" and node["config"]["schema"] != "restricted":
             tagged = [c for c, spec in node["columns"].items() if (spec.get("meta") or {}).get("contains_pii")]
             assert tagged == [], node["name"]

@@ -110,6 +110,28 @@ select * from (values
     ('reviewer_pair', 'cohen_kappa_linear', null, 'too_few_items')
 ) as t(grain, metric, value, status);
 
+create table marts.fct_csat_pulse_weights as
+select * from (values
+    ('inv1', 0.6, 1.6667, 3.2, 3.0, 3.0),
+    ('inv3', 0.15, 6.6667, 12.5, 13.1, 13.1)
+) as t(invitation_id, selection_probability, design_weight, nonresponse_weight, raked_weight, final_weight);
+
+create table marts.mart_survey_weight_diagnostics as
+select * from (values
+    ('weights', 'overall', 'final_weight', 1.4, null),
+    ('margin', 'overall', null, null, 0.0),
+    ('smd', 'overall', null, null, null)
+) as t(diagnostic, scope, weight_stage, kish_design_effect, share_difference);
+
+create table marts.mart_csat_weighted as
+select * from (values
+    ('csat_top2_share', 'overall', 'all', 0.57, 0.01, 0.55, 0.59),
+    ('csat_mean', 'overall', 'all', 3.6, 0.04, 3.5, 3.7)
+) as t(metric, group_by, group_value, weighted_estimate, weighted_se, weighted_ci_lower, weighted_ci_upper);
+
+create table marts.mart_nps_weighted as
+select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, weighted_estimate, weighted_se);
+
 create table marts.mart_survey_item_order_effects as
 select * from (values ('csat', 1, 40), ('csat', 2, 38)) as t(item_code, item_position, answers_count);
 """

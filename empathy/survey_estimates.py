@@ -1,0 +1,172 @@
+"""Weighted CSAT and NPS for the warehouse: glue between the dbt models and :mod:`empathy.weights`.
+
+CSAT pulses are weighted in four stages (design → nonresponse within response cells → raking to the population of
+eligible interactions → trimming and re-raking) so that oversampled tough moments count as often as they happen.
+Relationship NPS surveys are weighted by design and nonresponse only: the contract defines no population of
+accounts to rake to, so the estimate is design-unbiased under the sampler's probabilities and missing-at-random
+nonresponse within sampling strata.
+
+Estimates are ratio means with Taylor-linearised standard errors (:func:`empathy.weights.survey_estimate`,
+Wolter 2007 ch. 6), one response per PSU, 95% normal intervals; the naive (unweighted) estimate sits beside the
+weighted one.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from empathy.weights import (
+    WeightingError,
+    design_weights,
+    kish_design_effect,
+    margin_comparison,
+    nonresponse_adjust,
+    standardized_mean_differences,
+    survey_estimate,
+    weight_survey,
+)
+
+METHOD = "taylor_linearization"
+WEIGHT_STAGES = ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")
+
+
+def margins_from_long(margins_long: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]:
+    """Population totals per margin from rows (margin, category, population_count)."""
+    margins = {}
+    for name in names:
+        rows = margins_long[margins_long["margin"] == name]
+        if rows.empty:
+            raise WeightingError(f"no population counts for raking margin {name!r}")
+        margins[name] = rows.set_index("category")["population_count"].astype(float)
+    return margins
+
+
+def _cells(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    return frame[list(columns)].astype(str).agg(" | ".join, axis=1)
+
+
+def weight_csat_pulses(
+    invitations: pd.DataFrame,
+    margins_long: pd.DataFrame,
+    margin_names: Sequence[str],
+    response_cells: Sequence[str],
+    cap_rule: str = "mean_multiple",
+    cap_value: float = 5.0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Weights per responding CSAT pulse and the stage summary.
+
+    `invitations`: one row per consenting pulse invitation with selection_probability, has_responded, the
+    response-cell columns and the margin columns (as strings). Empty response cells are pooled with the next cell
+    in sorted order (reported in the summary). Returns (respondents with the four weight columns, summary).
+    """
+    frame = invitations.copy()
+    for column in margin_names:
+        frame[column] = frame[column].astype(str)
+    frame["response_cell"] = _cells(frame, response_cells)
+    result = weight_survey(
+        frame,
+        probability_column="selection_probability",
+        response_cell_columns=["response_cell"],
+        responded_column="has_responded",
+        margins=margins_from_long(margins_long, margin_names),
+        response_cell_collapse=sorted(frame["response_cell"].unique()),
+        cap_rule=cap_rule,
+        cap_value=cap_value,
+    )
+    summary = result.summary.reset_index()
+    summary["collapsed_cells"] = "; ".join(
+        f"{c['cell']} -> {c['into']} ({c['reason']})" for c in result.nonresponse.collapsed
+    )
+    summary["trim_cap"] = result.trim.cap
+    summary["trim_rounds"] = result.trim.rounds
+    summary["cap_satisfied"] = result.trim.cap_satisfied
+    return result.respondents, summary
+
+
+def weight_relationship_nps(invitations: pd.DataFrame) -> pd.DataFrame:
+    """Design and nonresponse weights (cells: sampling stratum) for responding relationship-NPS invitations."""
+    frame = invitations.copy()
+    frame["design_weight"] = design_weights(frame["selection_probability"], frame["sampling_stratum"])
+    adjusted = nonresponse_adjust(
+        frame, ["sampling_stratum"], "has_responded", "design_weight",
+        collapse=sorted(frame["sampling_stratum"].astype(str).unique()),
+    )
+    respondents = frame.loc[adjusted.weights.index].copy()
+    respondents["nonresponse_weight"] = adjusted.weights
+    respondents["raked_weight"] = np.nan
+    respondents["final_weight"] = adjusted.weights
+    return respondents
+
+
+def estimate_table(
+    respondents: pd.DataFrame,
+    metrics: Sequence[tuple[str, str, str]],
+    groupings: Sequence[str],
+    weight_column: str = "final_weight",
+) -> pd.DataFrame:
+    """Naive and weighted estimates, overall and per grouping column, for each (metric, column, statistic).
+
+    Output: one row per metric × grouping × group with estimate, se, CI, naive estimate and CI, respondents,
+    effective n and the variance method.
+    """
+    parts = []
+    for metric, column, statistic in metrics:
+        data = respondents[respondents[column].notna()]
+        if data.empty:
+            continue
+        for grouping in ("overall", *groupings):
+            by = None if grouping == "overall" else grouping
+            table = survey_estimate(data, column, weight_column, statistic=statistic, by=by)
+            if by is not None:
+                table = table[table["scope"] == "group"]
+                table = table.assign(group_value=table[by].astype(str))
+            else:
+                table = table[table["scope"] == "overall"].assign(group_value="all")
+            parts.append(table.assign(metric=metric, group_by=grouping))
+    out = pd.concat(parts, ignore_index=True)
+    out = out.rename(columns={"estimate": "weighted_estimate", "se": "weighted_se", "ci_lower": "weighted_ci_lower",
+                              "ci_upper": "weighted_ci_upper", "n": "respondents"})
+    out["variance_method"] = METHOD
+    columns = ["metric", "group_by", "group_value", "respondents", "effective_n", "naive_estimate", "naive_se",
+               "naive_ci_lower", "naive_ci_upper", "weighted_estimate", "weighted_se", "weighted_ci_lower",
+               "weighted_ci_upper", "deff_kish", "variance_method"]
+    return out.reindex(columns=columns)
+
+
+def pulse_diagnostics(
+    respondents: pd.DataFrame,
+    margins_long: pd.DataFrame,
+    margin_names: Sequence[str],
+    summary: pd.DataFrame,
+) -> pd.DataFrame:
+    """Weight diagnostics in one long table (diagnostic, scope, margin, category, value columns):
+
+    - `weights`: per period and overall, for each stage: n, min, max, Kish design effect, effective n, share
+      trimmed;
+    - `margin`: per raked margin and category, the weighted sample share beside the population share;
+    - `smd`: per margin category, the standardized difference from the population before and after weighting.
+    """
+    rows = []
+    for scope, group in [("overall", respondents), *respondents.groupby("period")]:
+        for stage in WEIGHT_STAGES:
+            w = group[stage].to_numpy(float)
+            rows.append({
+                "diagnostic": "weights", "scope": "overall" if scope == "overall" else f"period={scope}",
+                "weight_stage": stage, "n": len(w), "min_weight": w.min(), "max_weight": w.max(),
+                "kish_design_effect": kish_design_effect(w), "effective_n": float(w.sum() ** 2 / (w ** 2).sum()),
+                "share_trimmed": float(np.mean(group["raked_weight"] > group["final_weight"] + 1e-9))
+                if stage == "final_weight" else 0.0,
+            })
+    diagnostics = pd.DataFrame(rows)
+    margins = margins_from_long(margins_long, margin_names)
+    comparison = margin_comparison(respondents, "final_weight", margins).assign(diagnostic="margin", scope="overall")
+    smd = standardized_mean_differences(respondents, margins, margin_names, "final_weight").rename(
+        columns={"covariate": "margin", "level": "category"}
+    ).assign(diagnostic="smd", scope="overall")
+    out = pd.concat([diagnostics, comparison, smd], ignore_index=True)
+    out["category"] = out["category"].astype("string")
+    for column in ("trim_cap", "trim_rounds", "cap_satisfied"):
+        out[column] = summary[column].iloc[0] if column in summary else None
+    return out

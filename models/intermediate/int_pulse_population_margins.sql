@@ -1,0 +1,46 @@
+{#- Population margins for weighting CSAT pulses back to the interaction mix: counts of eligible interactions
+    (consenting, ended) per category of each raking margin (var survey_weighting.margins), over the periods in
+    which pulses were sent. Long format: one row per margin and category. -#}
+with
+
+interactions as (
+
+    select * from {{ ref('int_interactions_categorized') }}
+    where ended_at is not null
+
+),
+
+pulse_periods as (
+
+    select distinct cells.period
+    from {{ ref('int_survey_invitations_joined_to_cells') }} as cells
+    where cells.survey_type = 'csat_pulse'
+
+),
+
+eligible as (
+
+    select
+        interactions.channel,
+        coalesce(interactions.tough_moment_category, 'routine') as tough_moment_category,
+        strftime(interactions.started_at, '%Y-%m') as period
+    from interactions
+    where strftime(interactions.started_at, '%Y-%m') in (select pulse_periods.period from pulse_periods)
+
+),
+
+final as (
+
+    {% for margin in var('survey_weighting')['margins'] %}
+        select
+            '{{ margin }}' as margin,
+            eligible.{{ margin }}::varchar as category,
+            count(*) as population_count
+        from eligible
+        group by eligible.{{ margin }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+"""One row per answered CSAT pulse with each weighting stage's weight: design (1/selection probability),
+nonresponse-adjusted within response cells, raked to the population of eligible interactions, and trimmed and
+re-raked (final). Method and references: empathy/weights.py, empathy/survey_estimates.py."""
+from empathy.survey_estimates import weight_csat_pulses
+
+
+def model(dbt, session):
+    invitations = dbt.ref("int_survey_invitations_joined_to_cells").df()
+    margins = dbt.ref("int_pulse_population_margins").df()
+    pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
+    respondents, _ = weight_csat_pulses(
+        pulses,
+        margins,
+        margin_names=dbt.config.get("weighting_margins").split(","),
+        response_cells=dbt.config.get("weighting_response_cells").split(","),
+        cap_rule=dbt.config.get("weighting_trim_cap_rule"),
+        cap_value=float(dbt.config.get("weighting_trim_cap_value")),
+    )
+    return respondents[[
+        "invitation_id", "interaction_key", "customer_key", "channel", "tough_moment_category", "period",
+        "acknowledgment_group", "sampling_stratum", "selection_probability", "response_cell", "csat",
+        "is_csat_top2", "felt_understood", "acknowledged_situation", "clear_next_steps",
+        "design_weight", "nonresponse_weight", "raked_weight", "final_weight",
+    ]]

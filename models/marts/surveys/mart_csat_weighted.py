@@ -1,0 +1,13 @@
+"""CSAT weighted back to the interaction mix: mean CSAT and top-2-box share, overall and by channel,
+tough-moment category, acknowledgment group and period; naive beside weighted, Taylor-linearised SE and 95% CI,
+respondents and effective n (empathy/survey_estimates.py)."""
+from empathy.survey_estimates import estimate_table
+
+
+def model(dbt, session):
+    weighted = dbt.ref("fct_csat_pulse_weights").df()
+    return estimate_table(
+        weighted,
+        metrics=[("csat_mean", "csat", "mean"), ("csat_top2_share", "is_csat_top2", "proportion")],
+        groupings=["channel", "tough_moment_category", "acknowledgment_group", "period"],
+    )

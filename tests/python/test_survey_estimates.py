@@ -1,0 +1,95 @@
+"""Weighted CSAT and NPS: the glue functions on small frames, and the demo warehouse against the generator's
+population truth."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import query
+from empathy.survey_estimates import estimate_table, margins_from_long, weight_csat_pulses
+from empathy.weights import WeightingError
+
+
+def _pulses(seed: int = 3, n: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A population of interactions, tough ones oversampled, CSAT lower on tough ones; returns (invitations,
+    population margins)."""
+    rng = np.random.default_rng(seed)
+    population = pd.DataFrame({
+        "channel": rng.choice(["voice", "chat", "email"], n, p=[0.5, 0.3, 0.2]),
+        "tough_moment_category": rng.choice(["routine", "escalation"], n, p=[0.8, 0.2]),
+        "period": rng.choice(["2026-01", "2026-02"], n),
+    })
+    tough = population["tough_moment_category"] == "escalation"
+    population["is_csat_top2"] = rng.random(n) < np.where(tough, 0.3, 0.7)
+    population["selection_probability"] = np.where(tough, 0.6, 0.15)
+    population["sampling_stratum"] = np.where(tough, "tough_moment:escalation", "routine")
+    invited = population[rng.random(n) < population["selection_probability"]].copy()
+    invited["has_responded"] = rng.random(len(invited)) < np.where(invited["channel"] == "email", 0.3, 0.5)
+    margins = pd.concat([
+        population.groupby(m).size().rename("population_count").reset_index().rename(columns={m: "category"})
+        .assign(margin=m)
+        for m in ["channel", "tough_moment_category", "period"]
+    ])
+    return invited.reset_index(drop=True), margins
+
+
+def test_weighted_share_recovers_population_where_naive_does_not() -> None:
+    invited, margins = _pulses()
+    respondents, summary = weight_csat_pulses(
+        invited, margins, ["channel", "tough_moment_category", "period"], ["channel", "sampling_stratum"]
+    )
+    table = estimate_table(respondents, [("top2", "is_csat_top2", "proportion")], groupings=["channel"])
+    overall = table[table["group_by"] == "overall"].iloc[0]
+    truth = 0.8 * 0.7 + 0.2 * 0.3  # expected share; the finite population is close to it
+    assert overall["weighted_ci_lower"] - 0.02 <= truth <= overall["weighted_ci_upper"] + 0.02
+    assert overall["naive_estimate"] < truth - 0.05
+    assert set(summary["weight"]) == {"design_weight", "nonresponse_weight", "raked_weight", "final_weight"}
+
+
+def test_raked_margins_equal_population_totals() -> None:
+    invited, margins = _pulses()
+    respondents, _ = weight_csat_pulses(
+        invited, margins, ["channel", "tough_moment_category", "period"], ["channel", "sampling_stratum"]
+    )
+    targets = margins_from_long(margins, ["channel", "tough_moment_category", "period"])
+    for margin, totals in targets.items():
+        achieved = respondents.groupby(respondents[margin].astype(str))["final_weight"].sum()
+        np.testing.assert_allclose(achieved.reindex(totals.index).to_numpy(), totals.to_numpy(), rtol=1e-6)
+
+
+def test_probability_outside_unit_interval_names_the_rows() -> None:
+    invited, margins = _pulses()
+    invited.loc[0, "selection_probability"] = 1.5
+    with pytest.raises(WeightingError, match="selection|probab"):
+        weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+
+
+def test_margin_category_without_respondents_is_a_clear_error() -> None:
+    invited, margins = _pulses()
+    extra = pd.DataFrame({"margin": ["channel"], "category": ["carrier_pigeon"], "population_count": [50]})
+    with pytest.raises(WeightingError, match="carrier_pigeon"):
+        weight_csat_pulses(invited, pd.concat([margins, extra]), ["channel"], ["channel"])
+
+
+def test_demo_weighted_csat_recovers_the_population_value(demo_db: Path, demo_manifest: dict) -> None:
+    truth = demo_manifest["effects"]["csat_ack30"]["population_top2_share_excluding_analytics_revoked"]
+    (naive, naive_lower, naive_upper, weighted, lower, upper), = query(
+        demo_db,
+        "select naive_estimate, naive_ci_lower, naive_ci_upper, weighted_estimate, weighted_ci_lower, "
+        "weighted_ci_upper from marts.mart_csat_weighted where metric = 'csat_top2_share' and group_by = 'overall'",
+    )
+    assert lower <= truth <= upper, (weighted, lower, upper, truth)
+    assert not naive_lower <= truth <= naive_upper, (naive, naive_lower, naive_upper, truth)
+
+
+def test_demo_weighted_margins_are_on_target(demo_db: Path) -> None:
+    rows = query(
+        demo_db,
+        "select margin, category, population_share, weighted_share from marts.mart_survey_weight_diagnostics "
+        "where diagnostic = 'margin'",
+    )
+    assert rows
+    assert max(abs(population - weighted) for _, _, population, weighted in rows) < 1e-6
