@@ -380,4 +380,41 @@ SUITES: tuple[SuiteSpec, ...] = (
             ),
         ),
     ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_survival_curves",
+        expectations=(
+            *privacy(),
+            between("survival", min_value=0, max_value=1),
+            between("ci_lower", min_value=0, max_value=1),
+            between("ci_upper", min_value=0, max_value=1),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="survival", column_B="ci_lower",
+                   or_equal=True, notes="The CI brackets the estimate."),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="ci_upper", column_B="survival",
+                   or_equal=True),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_churn_hazard",
+        expectations=(
+            *privacy(),
+            not_null("status"),
+            between("hazard_ratio", min_value=0, strict_min=True),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="hazard_ratio", column_B="hr_ci_lower",
+                   or_equal=True),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="hr_ci_upper", column_B="hazard_ratio",
+                   or_equal=True),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_cohort_retention",
+        expectations=(
+            *privacy(),
+            between("retention_rate", min_value=0, max_value=1),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="observable_customers",
+                   column_B="retained_customers", or_equal=True),
+        ),
+    ),
 )

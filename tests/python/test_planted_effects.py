@@ -21,7 +21,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     work = tmp_path_factory.mktemp("planted")
     manifest = generate(customers=CUSTOMERS, seed=7, out_dir=work / "raw")
     result = run_dbt(
-        ["build", "--select", "+mart_behavior_effects", "--exclude-resource-type", "test", "unit_test"],
+        ["build", "--select", "+mart_behavior_effects", "+mart_churn_hazard", "+mart_csat_weighted",
+         "--exclude-resource-type", "test", "unit_test"],
         work / "raw", work,
     )
     assert result.returncode == 0, result.stdout[-4000:]
@@ -55,3 +56,28 @@ def test_lexicon_timing_agrees_with_the_planted_acknowledgment(planted: tuple[Pa
     counts = {(truth_flag, observed): n for truth_flag, observed, n in rows}
     agree = counts.get((True, True), 0) + counts.get((False, False), 0)
     assert agree / sum(counts.values()) > 0.99
+
+
+def test_churn_hazard_ratio_of_timely_acknowledgment_covers_the_planted_value(planted: tuple[Path, dict]) -> None:
+    db, manifest = planted
+    planted_hr = manifest["effects"]["churn_ack30"]["true_hazard_ratio"]
+    (hr, lower, upper, status), = query(
+        db,
+        "select hazard_ratio, hr_ci_lower, hr_ci_upper, status from marts.mart_churn_hazard "
+        "where covariate = 'is_first_contact_acknowledged_within_30s'",
+    )
+    assert status == "ok"
+    assert lower <= planted_hr <= upper, (hr, lower, upper)
+    assert upper < 1, "the interval cannot tell the planted protective effect from none"
+
+
+def test_weighted_csat_covers_the_population_value_and_naive_misses(planted: tuple[Path, dict]) -> None:
+    db, manifest = planted
+    truth = manifest["effects"]["csat_ack30"]["population_top2_share_excluding_analytics_revoked"]
+    (naive_lower, naive_upper, lower, upper), = query(
+        db,
+        "select naive_ci_lower, naive_ci_upper, weighted_ci_lower, weighted_ci_upper from marts.mart_csat_weighted "
+        "where metric = 'csat_top2_share' and group_by = 'overall'",
+    )
+    assert lower <= truth <= upper
+    assert not naive_lower <= truth <= naive_upper

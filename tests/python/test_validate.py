@@ -132,6 +132,16 @@ select * from (values
 create table marts.mart_nps_weighted as
 select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, weighted_estimate, weighted_se);
 
+create table marts.mart_survival_curves as
+select * from (values (0.0, 1.0, 1.0, 1.0), (10.0, 0.9, 0.85, 0.94)) as t(time, survival, ci_lower, ci_upper);
+
+create table marts.mart_churn_hazard as
+select * from (values ('x', 0.7, 0.6, 0.82, 'ok')) as t(covariate, hazard_ratio, hr_ci_lower, hr_ci_upper, status);
+
+create table marts.mart_cohort_retention as
+select * from (values ('2025-01', 0, 10, 10, 1.0), ('2025-01', 1, 9, 8, 0.889))
+    as t(cohort, months_since, observable_customers, retained_customers, retention_rate);
+
 create table marts.mart_survey_item_order_effects as
 select * from (values ('csat', 1, 40), ('csat', 2, 38)) as t(item_code, item_position, answers_count);
 """

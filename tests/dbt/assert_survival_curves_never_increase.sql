@@ -1,0 +1,20 @@
+{#- Kaplan-Meier survival never increases with time within a curve, and its interval brackets it. -#}
+with
+
+curves as (
+
+    select
+        curves.*,
+        lag(curves.survival) over (
+            partition by curves.cohort_definition, curves.cohort, curves.exposure_group order by curves.time
+        ) as previous_survival
+    from {{ ref('mart_survival_curves') }} as curves
+
+)
+
+select *
+from curves
+where
+    survival > previous_survival + 1e-12
+    or survival < ci_lower - 1e-12
+    or survival > ci_upper + 1e-12
