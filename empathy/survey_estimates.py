@@ -76,13 +76,14 @@ def weight_csat_pulses(
         cap_value=cap_value,
     )
     summary = result.summary.reset_index()
-    summary["collapsed_cells"] = "; ".join(
-        f"{c['cell']} -> {c['into']} ({c['reason']})" for c in result.nonresponse.collapsed
-    )
-    summary["trim_cap"] = result.trim.cap
-    summary["trim_rounds"] = result.trim.rounds
-    summary["cap_satisfied"] = result.trim.cap_satisfied
-    return result.respondents, summary
+    respondents = result.respondents
+    adjustment_cells = result.nonresponse.cells.set_index("response_cell")["adjustment_cell"].astype(str)
+    respondents["adjustment_cell"] = respondents["response_cell"].map(adjustment_cells)
+    respondents["trim_cap"] = result.trim.cap
+    respondents["is_trimmed"] = respondents["raked_weight"] > result.trim.cap
+    respondents["trim_rounds"] = result.trim.rounds
+    respondents["is_trim_cap_satisfied"] = result.trim.cap_satisfied
+    return respondents, summary
 
 
 def weight_relationship_nps(invitations: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +140,6 @@ def pulse_diagnostics(
     respondents: pd.DataFrame,
     margins_long: pd.DataFrame,
     margin_names: Sequence[str],
-    summary: pd.DataFrame,
 ) -> pd.DataFrame:
     """Weight diagnostics in one long table (diagnostic, scope, margin, category, value columns):
 
@@ -156,8 +156,7 @@ def pulse_diagnostics(
                 "diagnostic": "weights", "scope": "overall" if scope == "overall" else f"period={scope}",
                 "weight_stage": stage, "n": len(w), "min_weight": w.min(), "max_weight": w.max(),
                 "kish_design_effect": kish_design_effect(w), "effective_n": float(w.sum() ** 2 / (w ** 2).sum()),
-                "share_trimmed": float(np.mean(group["raked_weight"] > group["final_weight"] + 1e-9))
-                if stage == "final_weight" else 0.0,
+                "share_trimmed": float(group["is_trimmed"].mean()) if stage == "final_weight" else 0.0,
             })
     diagnostics = pd.DataFrame(rows)
     margins = margins_from_long(margins_long, margin_names)
@@ -167,6 +166,10 @@ def pulse_diagnostics(
     ).assign(diagnostic="smd", scope="overall")
     out = pd.concat([diagnostics, comparison, smd], ignore_index=True)
     out["category"] = out["category"].astype("string")
-    for column in ("trim_cap", "trim_rounds", "cap_satisfied"):
-        out[column] = summary[column].iloc[0] if column in summary else None
+    out["trim_cap"] = float(respondents["trim_cap"].iloc[0])
+    out["trim_rounds"] = int(respondents["trim_rounds"].iloc[0])
+    out["is_trim_cap_satisfied"] = bool(respondents["is_trim_cap_satisfied"].iloc[0])
+    collapsed = respondents.loc[respondents["adjustment_cell"] != respondents["response_cell"],
+                                ["response_cell", "adjustment_cell"]].drop_duplicates()
+    out["collapsed_response_cells"] = "; ".join(f"{a} -> {b}" for a, b in collapsed.itertuples(index=False))
     return out

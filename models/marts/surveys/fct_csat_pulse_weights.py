@@ -20,5 +20,6 @@ def model(dbt, session):
         "invitation_id", "interaction_key", "customer_key", "channel", "tough_moment_category", "period",
         "acknowledgment_group", "sampling_stratum", "selection_probability", "response_cell", "csat",
         "is_csat_top2", "felt_understood", "acknowledged_situation", "clear_next_steps",
-        "design_weight", "nonresponse_weight", "raked_weight", "final_weight",
+        "design_weight", "nonresponse_weight", "raked_weight", "final_weight", "adjustment_cell", "trim_cap",
+        "is_trimmed", "trim_rounds", "is_trim_cap_satisfied",
     ]]
