@@ -27,6 +27,8 @@ common ones. ``empathy.validate`` also registers ``expect_table_columns_to_not_m
 
 from __future__ import annotations
 
+from great_expectations.expectations.row_conditions import Column
+
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -293,12 +295,12 @@ SUITES: tuple[SuiteSpec, ...] = (
             not_null("status"),
             expect(
                 "expect_column_values_to_be_between", column="value", min_value=-1, max_value=1,
-                row_condition='metric != "leniency"', condition_parser="pandas",
+                row_condition=Column("metric") != "leniency",
                 notes="Agreement statistics (percent agreement, kappa, alpha) lie in [-1, 1].",
             ),
             expect(
                 "expect_column_values_to_be_between", column="value", min_value=-4, max_value=4,
-                row_condition='metric == "leniency"', condition_parser="pandas",
+                row_condition=Column("metric") == "leniency",
                 notes="Leniency is a difference of scores on the 1-5 scale.",
             ),
         ),
@@ -333,14 +335,15 @@ SUITES: tuple[SuiteSpec, ...] = (
             in_set("diagnostic", ["weights", "margin", "smd"]),
             expect(
                 "expect_column_values_to_be_between", column="share_difference", min_value=-1e-6, max_value=1e-6,
-                row_condition='diagnostic == "margin"', condition_parser="pandas",
+                row_condition=Column("diagnostic") == "margin",
                 notes="Raked margins equal their population targets.",
             ),
             expect(
                 "expect_column_values_to_be_between", column="kish_design_effect", min_value=1,
                 max_value=DESIGN_EFFECT_CEILING,
-                row_condition='diagnostic == "weights" and weight_stage == "final_weight" and scope == "overall"',
-                condition_parser="pandas", severity="warning",
+                row_condition=(Column("diagnostic") == "weights") & (Column("weight_stage") == "final_weight")
+                & (Column("scope") == "overall"),
+                severity="warning",
                 notes="A design effect above the ceiling means the weights cost too much precision.",
             ),
         ),
@@ -359,11 +362,11 @@ SUITES: tuple[SuiteSpec, ...] = (
             ),
             expect(
                 "expect_column_values_to_be_between", column="weighted_estimate", min_value=0, max_value=1,
-                row_condition='metric == "csat_top2_share"', condition_parser="pandas",
+                row_condition=Column("metric") == "csat_top2_share",
             ),
             expect(
                 "expect_column_values_to_be_between", column="weighted_estimate", min_value=1, max_value=5,
-                row_condition='metric == "csat_mean"', condition_parser="pandas",
+                row_condition=Column("metric") == "csat_mean",
             ),
         ),
     ),
@@ -376,7 +379,7 @@ SUITES: tuple[SuiteSpec, ...] = (
             between("weighted_se", min_value=0),
             expect(
                 "expect_column_values_to_be_between", column="weighted_estimate", min_value=-100, max_value=100,
-                row_condition='metric == "nps"', condition_parser="pandas",
+                row_condition=Column("metric") == "nps",
             ),
         ),
     ),
