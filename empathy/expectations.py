@@ -143,10 +143,6 @@ _RECONCILIATION_COUNTS = (
     "accounted_rows",
 )  # fmt: skip
 
-#: Kish design effect of the final CSAT pulse weights above which validation warns (dbt var
-#: survey_weighting.design_effect_ceiling; keep the two equal).
-DESIGN_EFFECT_CEILING = 3.0
-
 #: Raw tables of the contract: one row each in audit.audit_row_reconciliation.
 RAW_TABLE_COUNT = 14
 
@@ -339,12 +335,13 @@ SUITES: tuple[SuiteSpec, ...] = (
                 notes="Raked margins equal their population targets.",
             ),
             expect(
-                "expect_column_values_to_be_between", column="kish_design_effect", min_value=1,
-                max_value=DESIGN_EFFECT_CEILING,
+                "expect_column_pair_values_a_to_be_greater_than_b", column_A="design_effect_ceiling",
+                column_B="kish_design_effect", or_equal=True,
                 row_condition=(Column("diagnostic") == "weights") & (Column("weight_stage") == "final_weight")
                 & (Column("scope") == "overall"),
                 severity="warning",
-                notes="A design effect above the ceiling means the weights cost too much precision.",
+                notes="A design effect above the ceiling (var survey_weighting.design_effect_ceiling) means the "
+                      "weights cost too much precision.",
             ),
         ),
     ),
@@ -354,7 +351,9 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["metric", "group_by", "group_value"]),
-            not_null("weighted_estimate"),
+            not_null("status"),
+            expect("expect_column_values_to_not_be_null", column="weighted_estimate",
+                   row_condition=Column("status") == "ok"),
             between("weighted_se", min_value=0),
             expect(
                 "expect_column_pair_values_a_to_be_greater_than_b",

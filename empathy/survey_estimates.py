@@ -29,7 +29,18 @@ from empathy.weights import (
 )
 
 METHOD = "taylor_linearization"
+
+
+class NoRespondents(WeightingError):
+    """No usable response at all: there is nothing to weight (a young or tiny dataset), not an error in the data."""
 WEIGHT_STAGES = ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")
+DIAGNOSTIC_COLUMNS = [
+    "diagnostic", "scope", "weight_stage", "n", "min_weight", "max_weight", "kish_design_effect",
+    "design_effect_ceiling", "effective_n", "share_trimmed", "margin", "category", "population_total",
+    "population_share", "sample_n", "unweighted_share", "weighted_total", "weighted_share", "share_difference",
+    "population_value", "unweighted_value", "weighted_value", "sd", "smd_unweighted", "smd_weighted", "trim_cap",
+    "trim_rounds", "is_trim_cap_satisfied", "collapsed_response_cells", "collapsed_margin_categories",
+]
 
 
 def margins_from_long(margins_long: pd.DataFrame, names: Sequence[str]) -> dict[str, pd.Series]:
@@ -41,6 +52,44 @@ def margins_from_long(margins_long: pd.DataFrame, names: Sequence[str]) -> dict[
             raise WeightingError(f"no population counts for raking margin {name!r}")
         margins[name] = rows.set_index("category")["population_count"].astype(float)
     return margins
+
+
+def unreachable_margin_collapse(
+    respondents_categories: dict[str, set], margins: dict[str, pd.Series]
+) -> dict[str, dict[str, str]]:
+    """Pool every margin category that has population but no respondent into its nearest category, in sorted
+    order, that has respondents (the next one, else the previous one).
+
+    Sorted order makes the neighbour of a month the adjacent month; for nominal margins (channel) the choice is
+    arbitrary but stated in the diagnostics. Raking cannot reach a category without respondents, so the
+    alternative is to fail the whole build on a small or young dataset.
+    """
+    collapse: dict[str, dict[str, str]] = {}
+    for name, totals in margins.items():
+        categories = sorted(str(c) for c in totals.index)
+        reachable = [c for c in categories if c in respondents_categories.get(name, set())]
+        if not reachable:
+            continue
+        for position, category in enumerate(categories):
+            if category in reachable or totals.get(category, 0) <= 0:
+                continue
+            later = [c for c in categories[position + 1:] if c in reachable]
+            earlier = [c for c in categories[:position] if c in reachable]
+            collapse.setdefault(name, {})[category] = later[0] if later else earlier[-1]
+    return collapse
+
+
+def apply_margin_collapse(
+    sample: pd.DataFrame, margins: dict[str, pd.Series], collapse: dict[str, dict[str, str]]
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The sample columns and margin totals with pooled categories merged into the category they were pooled into."""
+    sample = sample.copy()
+    pooled_margins = {}
+    for name, totals in margins.items():
+        mapping = collapse.get(name, {})
+        sample[name] = sample[name].astype(str).replace(mapping)
+        pooled_margins[name] = totals.groupby(lambda c, m=mapping: m.get(str(c), str(c))).sum()
+    return sample, pooled_margins
 
 
 def _cells(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -65,13 +114,19 @@ def weight_csat_pulses(
     for column in margin_names:
         frame[column] = frame[column].astype(str)
     frame["response_cell"] = _cells(frame, response_cells)
+    if not frame["has_responded"].astype(bool).any():
+        raise NoRespondents("no CSAT pulse invitation has a usable response")
+    margins = margins_from_long(margins_long, margin_names)
+    answered = frame[frame["has_responded"].astype(bool)]
+    margin_collapse = unreachable_margin_collapse({m: set(answered[m]) for m in margin_names}, margins)
     result = weight_survey(
         frame,
         probability_column="selection_probability",
         response_cell_columns=["response_cell"],
         responded_column="has_responded",
-        margins=margins_from_long(margins_long, margin_names),
+        margins=margins,
         response_cell_collapse=sorted(frame["response_cell"].unique()),
+        margin_collapse=margin_collapse,
         cap_rule=cap_rule,
         cap_value=cap_value,
     )
@@ -83,12 +138,17 @@ def weight_csat_pulses(
     respondents["is_trimmed"] = respondents["raked_weight"] > result.trim.cap
     respondents["trim_rounds"] = result.trim.rounds
     respondents["is_trim_cap_satisfied"] = result.trim.cap_satisfied
+    respondents["margin_collapses"] = "; ".join(
+        f"{name}: {category} -> {into}" for name, pooled in margin_collapse.items() for category, into in pooled.items()
+    )
     return respondents, summary
 
 
 def weight_relationship_nps(invitations: pd.DataFrame) -> pd.DataFrame:
     """Design and nonresponse weights (cells: sampling stratum) for responding relationship-NPS invitations."""
     frame = invitations.copy()
+    if not frame["has_responded"].astype(bool).any():
+        raise NoRespondents("no relationship NPS invitation has a usable response")
     frame["design_weight"] = design_weights(frame["selection_probability"], frame["sampling_stratum"])
     adjusted = nonresponse_adjust(
         frame, ["sampling_stratum"], "has_responded", "design_weight",
@@ -112,6 +172,9 @@ def estimate_table(
     Output: one row per metric × grouping × group with estimate, se, CI, naive estimate and CI, respondents,
     effective n and the variance method.
     """
+    columns = ["metric", "group_by", "group_value", "respondents", "effective_n", "naive_estimate", "naive_se",
+               "naive_ci_lower", "naive_ci_upper", "weighted_estimate", "weighted_se", "weighted_ci_lower",
+               "weighted_ci_upper", "deff_kish", "variance_method", "status"]
     parts = []
     for metric, column, statistic in metrics:
         data = respondents[respondents[column].notna()]
@@ -119,27 +182,41 @@ def estimate_table(
             continue
         for grouping in ("overall", *groupings):
             by = None if grouping == "overall" else grouping
-            table = survey_estimate(data, column, weight_column, statistic=statistic, by=by)
+            try:
+                table = survey_estimate(data, column, weight_column, statistic=statistic, by=by)
+            except WeightingError as error:
+                # e.g. a single respondent: no variance can be estimated; say so instead of failing the build
+                parts.append(pd.DataFrame([{
+                    "metric": metric, "group_by": grouping, "group_value": "all", "n": len(data),
+                    "status": f"not_estimable: {error}"[:500],
+                }]))
+                continue
             if by is not None:
                 table = table[table["scope"] == "group"]
                 table = table.assign(group_value=table[by].astype(str))
             else:
                 table = table[table["scope"] == "overall"].assign(group_value="all")
-            parts.append(table.assign(metric=metric, group_by=grouping))
+            parts.append(table.assign(metric=metric, group_by=grouping, status="ok"))
+    if not parts:
+        return empty_frame(columns, text=["metric", "group_by", "group_value", "variance_method", "status"])
     out = pd.concat(parts, ignore_index=True)
     out = out.rename(columns={"estimate": "weighted_estimate", "se": "weighted_se", "ci_lower": "weighted_ci_lower",
                               "ci_upper": "weighted_ci_upper", "n": "respondents"})
     out["variance_method"] = METHOD
-    columns = ["metric", "group_by", "group_value", "respondents", "effective_n", "naive_estimate", "naive_se",
-               "naive_ci_lower", "naive_ci_upper", "weighted_estimate", "weighted_se", "weighted_ci_lower",
-               "weighted_ci_upper", "deff_kish", "variance_method"]
     return out.reindex(columns=columns)
+
+
+def empty_frame(columns: Sequence[str], text: Sequence[str] = ()) -> pd.DataFrame:
+    """A zero-row frame with typed columns (text columns as strings, the rest as floats), so an empty mart still
+    has its schema."""
+    return pd.DataFrame({c: pd.Series(dtype="string" if c in text else "float64") for c in columns})
 
 
 def pulse_diagnostics(
     respondents: pd.DataFrame,
     margins_long: pd.DataFrame,
     margin_names: Sequence[str],
+    design_effect_ceiling: float | None = None,
 ) -> pd.DataFrame:
     """Weight diagnostics in one long table (diagnostic, scope, margin, category, value columns):
 
@@ -148,6 +225,9 @@ def pulse_diagnostics(
     - `margin`: per raked margin and category, the weighted sample share beside the population share;
     - `smd`: per margin category, the standardized difference from the population before and after weighting.
     """
+    margins = margins_from_long(margins_long, margin_names)
+    collapse = unreachable_margin_collapse({m: set(respondents[m].astype(str)) for m in margin_names}, margins)
+    pooled_sample, pooled_margins = apply_margin_collapse(respondents, margins, collapse)
     rows = []
     for scope, group in [("overall", respondents), *respondents.groupby("period")]:
         for stage in WEIGHT_STAGES:
@@ -159,9 +239,10 @@ def pulse_diagnostics(
                 "share_trimmed": float(group["is_trimmed"].mean()) if stage == "final_weight" else 0.0,
             })
     diagnostics = pd.DataFrame(rows)
-    margins = margins_from_long(margins_long, margin_names)
-    comparison = margin_comparison(respondents, "final_weight", margins).assign(diagnostic="margin", scope="overall")
-    smd = standardized_mean_differences(respondents, margins, margin_names, "final_weight").rename(
+    comparison = margin_comparison(pooled_sample, "final_weight", pooled_margins).assign(
+        diagnostic="margin", scope="overall"
+    )
+    smd = standardized_mean_differences(pooled_sample, pooled_margins, margin_names, "final_weight").rename(
         columns={"covariate": "margin", "level": "category"}
     ).assign(diagnostic="smd", scope="overall")
     out = pd.concat([diagnostics, comparison, smd], ignore_index=True)
@@ -172,4 +253,8 @@ def pulse_diagnostics(
     collapsed = respondents.loc[respondents["adjustment_cell"] != respondents["response_cell"],
                                 ["response_cell", "adjustment_cell"]].drop_duplicates()
     out["collapsed_response_cells"] = "; ".join(f"{a} -> {b}" for a, b in collapsed.itertuples(index=False))
-    return out
+    out["collapsed_margin_categories"] = "; ".join(
+        f"{name}: {category} -> {into}" for name, pooled in collapse.items() for category, into in pooled.items()
+    )
+    out["design_effect_ceiling"] = design_effect_ceiling
+    return out.reindex(columns=DIAGNOSTIC_COLUMNS)

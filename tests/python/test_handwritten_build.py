@@ -144,3 +144,16 @@ def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwrit
     # felt_understood was 9 on a 1-7 scale: quarantined, so absent; the score rule gives 3 for two behaviours
     # without options.
     assert outcome == [(True, 10.0, 2, 3, 5.0, True, None)]
+
+
+def test_validation_and_privacy_pass_on_hand_written_data(handwritten_build: Path, tmp_path: Path) -> None:
+    """Great Expectations and the privacy scan hold on data the generator did not write."""
+    import json
+
+    from empathy import privacy, validate
+
+    manifest = handwritten_build.parent / "target" / "manifest.json"
+    assert validate.run(handwritten_build, tmp_path / "gx") == 0, (tmp_path / "gx" / "results" / "summary.json").read_text()
+    assert privacy.main(["--db", str(handwritten_build), "--manifest", str(manifest)]) == 0
+    summary = json.loads((tmp_path / "gx" / "results" / "summary.json").read_text())
+    assert summary["success"] is True

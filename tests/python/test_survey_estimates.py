@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from conftest import query
-from empathy.survey_estimates import estimate_table, margins_from_long, weight_csat_pulses
+from empathy.survey_estimates import (
+    NoRespondents,
+    estimate_table,
+    margins_from_long,
+    pulse_diagnostics,
+    weight_csat_pulses,
+)
 from empathy.weights import WeightingError
 
 
@@ -67,11 +73,37 @@ def test_probability_outside_unit_interval_names_the_rows() -> None:
         weight_csat_pulses(invited, margins, ["channel"], ["channel"])
 
 
-def test_margin_category_without_respondents_is_a_clear_error() -> None:
+def test_margin_category_without_respondents_is_pooled_and_reported() -> None:
     invited, margins = _pulses()
-    extra = pd.DataFrame({"margin": ["channel"], "category": ["carrier_pigeon"], "population_count": [50]})
+    extra = pd.DataFrame({"margin": ["channel"], "category": ["fax"], "population_count": [50]})
+    margins = pd.concat([margins, extra])
+    respondents, _ = weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+    # 'fax' sorts after 'email' and before 'voice': pooled into the next reachable category, 'voice'.
+    assert respondents["margin_collapses"].iloc[0] == "channel: fax -> voice"
+    voice_target = margins.query("margin == 'channel' and category in ['voice', 'fax']")["population_count"].sum()
+    achieved = respondents.loc[respondents["channel"] == "voice", "final_weight"].sum()
+    assert achieved == pytest.approx(voice_target, rel=1e-6)
+    diagnostics = pulse_diagnostics(respondents, margins, ["channel"])
+    margin_rows = diagnostics[diagnostics["diagnostic"] == "margin"]
+    assert margin_rows["share_difference"].abs().max() < 1e-6
+    assert set(diagnostics["collapsed_margin_categories"]) == {"channel: fax -> voice"}
+
+
+def test_respondent_outside_the_population_is_a_clear_error() -> None:
+    invited, margins = _pulses()
+    invited.loc[invited.index[:5], "channel"] = "carrier_pigeon"
+    invited.loc[invited.index[:5], "has_responded"] = True
     with pytest.raises(WeightingError, match="carrier_pigeon"):
-        weight_csat_pulses(invited, pd.concat([margins, extra]), ["channel"], ["channel"])
+        weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+
+
+def test_no_respondents_at_all_is_reported_as_such() -> None:
+    invited, margins = _pulses()
+    invited["has_responded"] = False
+    with pytest.raises(NoRespondents):
+        weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+    empty = estimate_table(invited.iloc[0:0].assign(final_weight=[]), [("top2", "is_csat_top2", "proportion")], [])
+    assert empty.empty and "weighted_estimate" in empty.columns
 
 
 def test_demo_weighted_csat_recovers_the_population_value(demo_db: Path, demo_manifest: dict) -> None:

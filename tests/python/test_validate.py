@@ -118,16 +118,17 @@ select * from (values
 
 create table marts.mart_survey_weight_diagnostics as
 select * from (values
-    ('weights', 'overall', 'final_weight', 1.4, null),
-    ('margin', 'overall', null, null, 0.0),
-    ('smd', 'overall', null, null, null)
-) as t(diagnostic, scope, weight_stage, kish_design_effect, share_difference);
+    ('weights', 'overall', 'final_weight', 1.4, 3.0, null),
+    ('margin', 'overall', null, null, null, 0.0),
+    ('smd', 'overall', null, null, null, null)
+) as t(diagnostic, scope, weight_stage, kish_design_effect, design_effect_ceiling, share_difference);
 
 create table marts.mart_csat_weighted as
 select * from (values
-    ('csat_top2_share', 'overall', 'all', 0.57, 0.01, 0.55, 0.59),
-    ('csat_mean', 'overall', 'all', 3.6, 0.04, 3.5, 3.7)
-) as t(metric, group_by, group_value, weighted_estimate, weighted_se, weighted_ci_lower, weighted_ci_upper);
+    ('csat_top2_share', 'overall', 'all', 0.57, 0.01, 0.55, 0.59, 'ok'),
+    ('csat_mean', 'overall', 'all', 3.6, 0.04, 3.5, 3.7, 'ok'),
+    ('csat_mean', 'period', 'all', null, null, null, null, 'not_estimable: a single respondent')
+) as t(metric, group_by, group_value, weighted_estimate, weighted_se, weighted_ci_lower, weighted_ci_upper, status);
 
 create table marts.mart_nps_weighted as
 select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, weighted_estimate, weighted_se);
