@@ -157,3 +157,22 @@ def test_validation_and_privacy_pass_on_hand_written_data(handwritten_build: Pat
     assert privacy.main(["--db", str(handwritten_build), "--manifest", str(manifest)]) == 0
     summary = json.loads((tmp_path / "gx" / "results" / "summary.json").read_text())
     assert summary["success"] is True
+
+
+def test_sources_read_a_warehouse_schema_with_a_var_only(tmp_path: Path) -> None:
+    """Deployment on a warehouse: the raw tables already sit in a schema; `--vars raw_schema` switches the
+    sources to it, no code change, and the warehouse is the same."""
+    import duckdb
+
+    raw = write_handwritten_raw(tmp_path / "parquet")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema raw_landing")
+        for folder in sorted(raw.iterdir()):
+            con.execute(
+                f"create table raw_landing.{folder.name} as "
+                f"select * from read_parquet('{folder}/*.parquet', union_by_name = true)"
+            )
+    result = run_dbt(["build", "--vars", "{raw_schema: raw_landing}"], tmp_path / "no_parquet_here", tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    rows = query(tmp_path / "warehouse.duckdb", "select table_name, row_fate, reason, row_count from audit.audit_row_accounting")
+    assert {(table, fate, reason): count for table, fate, reason, count in rows} == EXPECTED_ACCOUNTING
