@@ -859,3 +859,91 @@ def cohort_retention_table(
     if not out:
         return pd.DataFrame(columns=columns)
     return pd.concat(out, ignore_index=True).reindex(columns=columns)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# time-varying covariates (start/stop episodes)
+# --------------------------------------------------------------------------------------------------------------
+
+TV_COX_COLUMNS = [
+    "covariate", "variable", "level", "reference_level", "coef", "hazard_ratio", "hr_ci_lower", "hr_ci_upper",
+    "se", "z", "p", "customers", "episodes", "events", "log_likelihood", "model_status", "status",
+]
+
+
+def fit_cox_time_varying(
+    episodes: pd.DataFrame,
+    id_col: str,
+    start_col: str,
+    stop_col: str,
+    event_col: str,
+    covariates: Sequence[str],
+    reference_levels: dict[str, Any] | None = None,
+    penalizer: float = 0.0,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Cox model of voluntary churn with time-varying covariates on (start, stop] episodes, never raising.
+
+    Each customer contributes one row per episode during which the covariates are constant; the event flag is set
+    on the episode that ends in churn. A covariate measured in the episode (e.g. the cumulative count of empathetic
+    contacts so far) can only use the past, so exposure after churn never enters the model (Andersen & Gill 1982;
+    Therneau & Grambsch 2000, ch. 3). Fitted by lifelines' ``CoxTimeVaryingFitter`` (Efron ties), which reproduces
+    R ``survival::coxph(Surv(start, stop, event) ~ ...)`` on the Stanford heart transplant data (tests). Standard
+    errors are model-based: lifelines has no robust variance for this fitter.
+
+    Returns one row per term with ``status`` (``ok``, ``no_events``, ``dropped: no variance``, ``error: ...``).
+    """
+    from lifelines import CoxTimeVaryingFitter
+
+    reference_levels = reference_levels or {}
+    missing = _missing(episodes, [id_col, start_col, stop_col, event_col, *covariates])
+    if missing:
+        return pd.DataFrame([{"covariate": None, "model_status": f"error: missing columns {missing}",
+                              "status": f"error: missing columns {missing}"}]).reindex(columns=TV_COX_COLUMNS)
+    frame = episodes.dropna(subset=[start_col, stop_col, event_col, *covariates]).copy()
+    frame = frame[frame[stop_col] > frame[start_col]]
+    design, terms = _encode(frame, list(covariates), reference_levels)
+    for column in list(design.columns):
+        if design[column].nunique() <= 1:
+            design = design.drop(columns=column)
+            for term in terms:
+                if term["covariate"] == column:
+                    term["_drop"] = "dropped: no variance"
+    model = {"customers": int(frame[id_col].nunique()), "episodes": int(len(frame)),
+             "events": int(frame[event_col].astype(bool).sum())}
+    if model["events"] == 0:
+        return _tv_table(terms, "no_events", model)
+    if design.empty:
+        return _tv_table(terms, "no_covariates_with_variance", model)
+    data = pd.concat([design, frame[[id_col, start_col, stop_col]],
+                      frame[event_col].astype(bool).rename(event_col)], axis=1)
+    fitter = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
+    try:
+        fitter.fit(data, id_col=id_col, event_col=event_col, start_col=start_col, stop_col=stop_col)
+    except Exception as exc:  # lifelines raises ConvergenceError, LinAlgError, ValueError on degenerate data
+        return _tv_table(terms, _error(exc), model)
+    summary = fitter.summary
+    model["log_likelihood"] = float(fitter.log_likelihood_)
+    for term in terms:
+        name = term["covariate"]
+        if name in summary.index and "_drop" not in term:
+            row = summary.loc[name]
+            scale = float(design[name].std()) if name in design else 1.0
+            if not np.isfinite(row["se(coef)"]) or abs(row["coef"]) * scale > 5 or row["se(coef)"] * scale > 5:
+                term["_drop"] = "warning: possible separation (huge or undefined coefficient per SD)"
+            term.update({
+                "coef": float(row["coef"]), "hazard_ratio": float(row["exp(coef)"]),
+                "hr_ci_lower": float(row[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
+                "hr_ci_upper": float(row[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
+                "se": float(row["se(coef)"]), "z": float(row["z"]), "p": float(row["p"]),
+            })
+    return _tv_table(terms, "ok", model)
+
+
+def _tv_table(terms: list[dict[str, Any]], model_status: str, model: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for term in terms:
+        status = term.get("_drop") or model_status
+        rows.append({**{k: v for k, v in term.items() if not k.startswith("_")}, **model,
+                     "model_status": model_status, "status": status})  # fmt: skip
+    return pd.DataFrame(rows).reindex(columns=TV_COX_COLUMNS)

@@ -371,3 +371,50 @@ def test_cohort_retention_table_by_hand() -> None:
     feb_capped = capped[capped.cohort == "2024-02"].set_index("period")
     assert feb_capped.loc[3, "observable"] == 0 and np.isnan(feb_capped.loc[3, "retention_rate"])
     assert survival.cohort_retention_table(rows.iloc[:0], "cohort", "months").empty
+
+
+# --- time-varying covariates -----------------------------------------------------------------------------------
+
+
+def test_time_varying_cox_reproduces_r_coxph_on_stanford_heart() -> None:
+    """R survival::coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = heart) gives
+    age 0.0272, year -0.1463, surgery -0.6372, transplant -0.0103 (se 0.0137, 0.0705, 0.3672, 0.3138)."""
+    from lifelines.datasets import load_stanford_heart_transplants
+
+    from empathy.survival import fit_cox_time_varying
+
+    heart = load_stanford_heart_transplants()
+    table = fit_cox_time_varying(heart, "id", "start", "stop", "event", ["age", "year", "surgery", "transplant"])
+    by_term = table.set_index("covariate")
+    published = {"age": (0.0272, 0.0137), "year": (-0.1463, 0.0705), "surgery": (-0.6372, 0.3672),
+                 "transplant": (-0.0103, 0.3138)}
+    for term, (coef, se) in published.items():
+        assert round(by_term.loc[term, "coef"], 4) == coef, term
+        assert round(by_term.loc[term, "se"], 4) == se, term
+    assert set(table["status"]) == {"ok"}
+    assert table["customers"].iloc[0] == heart["id"].nunique() and table["events"].iloc[0] == heart["event"].sum()
+
+
+def test_time_varying_cox_degenerate_inputs_return_statuses() -> None:
+    from lifelines.datasets import load_stanford_heart_transplants
+
+    from empathy.survival import fit_cox_time_varying
+
+    heart = load_stanford_heart_transplants()
+    no_events = fit_cox_time_varying(heart.assign(event=0), "id", "start", "stop", "event", ["age", "year"])
+    assert set(no_events["status"]) == {"no_events"} and no_events["coef"].isna().all()
+    constant = fit_cox_time_varying(heart.assign(site="a"), "id", "start", "stop", "event", ["age", "site"])
+    assert constant.set_index("covariate").loc["age", "status"] == "ok"
+    assert constant["status"].str.startswith("dropped").any()
+
+
+def test_time_varying_cox_flags_separation() -> None:
+    from lifelines.datasets import load_stanford_heart_transplants
+
+    from empathy.survival import fit_cox_time_varying
+
+    heart = load_stanford_heart_transplants()
+    # a covariate equal to the event indicator of the episode separates the outcome perfectly
+    table = fit_cox_time_varying(heart.assign(leak=heart["event"]), "id", "start", "stop", "event", ["age", "leak"])
+    status = table.set_index("covariate")["status"]
+    assert status["leak"].startswith(("warning: possible separation", "error"))

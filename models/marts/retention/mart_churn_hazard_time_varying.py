@@ -1,0 +1,20 @@
+"""Cox model of voluntary churn with time-varying exposure (Andersen-Gill start/stop episodes): the hazard ratio
+per empathetic contact received so far (dosage), adjusted for contacts so far, plan, segment and tenure. Covariates
+only count the past, so exposure after churn never leaks in (empathy/survival.py, lifelines
+CoxTimeVaryingFitter; model-based standard errors).
+
+Offers and money conceded so far are carried by the episodes but left out of this model on purpose: save offers
+are made in the cancellation conversation itself, so they are part of the churn process (a mediator, and on data
+where every unaccepted offer is followed by churn they separate the outcome perfectly), not a prior exposure."""
+from empathy.survival import fit_cox_time_varying
+
+COVARIATES = [
+    "empathetic_contacts_so_far", "contacts_so_far", "plan", "segment", "tenure_at_first_contact_years",
+]
+
+
+def model(dbt, session):
+    episodes = dbt.ref("int_customer_exposure_episodes").df()
+    episodes["tenure_at_first_contact_years"] = episodes["tenure_at_first_contact_days"] / 365.25
+    episodes["is_voluntary_churn"] = episodes["is_voluntary_churn"].astype(bool)
+    return fit_cox_time_varying(episodes, "customer_key", "start_day", "stop_day", "is_voluntary_churn", COVARIATES)
