@@ -388,6 +388,7 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             between("survival", min_value=0, max_value=1),
+            between("survival_change", max_value=1e-12, notes="Survival never increases with time within a curve."),
             between("ci_lower", min_value=0, max_value=1),
             between("ci_upper", min_value=0, max_value=1),
             expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="survival", column_B="ci_lower",

@@ -134,7 +134,8 @@ create table marts.mart_nps_weighted as
 select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, weighted_estimate, weighted_se);
 
 create table marts.mart_survival_curves as
-select * from (values (0.0, 1.0, 1.0, 1.0), (10.0, 0.9, 0.85, 0.94)) as t(time, survival, ci_lower, ci_upper);
+select * from (values (0.0, 1.0, 1.0, 1.0, 0.0), (10.0, 0.9, 0.85, 0.94, -0.1))
+    as t(time, survival, ci_lower, ci_upper, survival_change);
 
 create table marts.mart_churn_hazard as
 select * from (values ('x', 0.7, 0.6, 0.82, 'ok')) as t(covariate, hazard_ratio, hr_ci_lower, hr_ci_upper, status);
