@@ -46,6 +46,12 @@ EXPECTED_COLUMNS = {
     "voluntary_churn_90d": "expected_churn_90d_effect_pp",
 }
 CONTROLS = ("channel", "tough_moment_category", "resolution_status")
+#: Columns of mart_interaction_outcomes that :func:`prepare` reads.
+INPUT_COLUMNS = (
+    "customer_key", "channel", "tough_moment_category", "is_resolved", "is_acknowledged_within_30s",
+    *(f"has_{behavior}" for behavior in BEHAVIORS), "is_csat_top2", "next_nps_category",
+    "is_voluntarily_churned_within_90d",
+)
 RESULT_COLUMNS = [
     "behavior_code", "outcome", "unit", "expected_effect", "n", "n_with_behavior", "mean_with_behavior",
     "mean_without_behavior", "raw_difference", "raw_ci_lower", "raw_ci_upper", "adjusted_effect",

@@ -35,7 +35,7 @@ class NoRespondents(WeightingError):
     """No usable response at all: there is nothing to weight (a young or tiny dataset), not an error in the data."""
 WEIGHT_STAGES = ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")
 DIAGNOSTIC_COLUMNS = [
-    "diagnostic", "scope", "weight_stage", "n", "min_weight", "max_weight", "kish_design_effect",
+    "survey_type", "diagnostic", "scope", "weight_stage", "n", "min_weight", "max_weight", "kish_design_effect",
     "design_effect_ceiling", "effective_n", "share_trimmed", "margin", "category", "population_total",
     "population_share", "sample_n", "unweighted_share", "weighted_total", "weighted_share", "share_difference",
     "population_value", "unweighted_value", "weighted_value", "sd", "smd_unweighted", "smd_weighted", "trim_cap",
@@ -156,8 +156,9 @@ def weight_relationship_nps(invitations: pd.DataFrame) -> pd.DataFrame:
     )
     respondents = frame.loc[adjusted.weights.index].copy()
     respondents["nonresponse_weight"] = adjusted.weights
-    respondents["raked_weight"] = np.nan
     respondents["final_weight"] = adjusted.weights
+    cells = adjusted.cells.set_index("sampling_stratum")["adjustment_cell"].astype(str)
+    respondents["adjustment_cell"] = respondents["sampling_stratum"].astype(str).map(cells)
     return respondents
 
 
@@ -228,17 +229,7 @@ def pulse_diagnostics(
     margins = margins_from_long(margins_long, margin_names)
     collapse = unreachable_margin_collapse({m: set(respondents[m].astype(str)) for m in margin_names}, margins)
     pooled_sample, pooled_margins = apply_margin_collapse(respondents, margins, collapse)
-    rows = []
-    for scope, group in [("overall", respondents), *respondents.groupby("period")]:
-        for stage in WEIGHT_STAGES:
-            w = group[stage].to_numpy(float)
-            rows.append({
-                "diagnostic": "weights", "scope": "overall" if scope == "overall" else f"period={scope}",
-                "weight_stage": stage, "n": len(w), "min_weight": w.min(), "max_weight": w.max(),
-                "kish_design_effect": kish_design_effect(w), "effective_n": float(w.sum() ** 2 / (w ** 2).sum()),
-                "share_trimmed": float(group["is_trimmed"].mean()) if stage == "final_weight" else 0.0,
-            })
-    diagnostics = pd.DataFrame(rows)
+    diagnostics = weight_stage_diagnostics(respondents, WEIGHT_STAGES)
     comparison = margin_comparison(pooled_sample, "final_weight", pooled_margins).assign(
         diagnostic="margin", scope="overall"
     )
@@ -257,4 +248,33 @@ def pulse_diagnostics(
         f"{name}: {category} -> {into}" for name, pooled in collapse.items() for category, into in pooled.items()
     )
     out["design_effect_ceiling"] = design_effect_ceiling
+    out["survey_type"] = "csat_pulse"
+    return out.reindex(columns=DIAGNOSTIC_COLUMNS)
+
+
+def weight_stage_diagnostics(respondents: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """`weights` diagnostic rows: per period and overall, for each weight stage, n, min and max weight, Kish design
+    effect n·Σw²/(Σw)², effective n (Σw)²/Σw² and the share of weights trimmed (final stage)."""
+    rows = []
+    for scope, group in [("overall", respondents), *respondents.groupby("period")]:
+        for stage in stages:
+            w = group[stage].to_numpy(float)
+            trimmed = group["is_trimmed"].mean() if stage == "final_weight" and "is_trimmed" in group else 0.0
+            rows.append({
+                "diagnostic": "weights", "scope": "overall" if scope == "overall" else f"period={scope}",
+                "weight_stage": stage, "n": len(w), "min_weight": w.min(), "max_weight": w.max(),
+                "kish_design_effect": kish_design_effect(w), "effective_n": float(w.sum() ** 2 / (w ** 2).sum()),
+                "share_trimmed": float(trimmed),
+            })
+    return pd.DataFrame(rows)
+
+
+def nps_diagnostics(respondents: pd.DataFrame, design_effect_ceiling: float | None = None) -> pd.DataFrame:
+    """Weight diagnostics of relationship NPS (design and nonresponse stages; no raking, so no margins)."""
+    out = weight_stage_diagnostics(respondents, ("design_weight", "nonresponse_weight", "final_weight"))
+    collapsed = respondents.loc[respondents["adjustment_cell"] != respondents["sampling_stratum"],
+                                ["sampling_stratum", "adjustment_cell"]].drop_duplicates()
+    out["collapsed_response_cells"] = "; ".join(f"{a} -> {b}" for a, b in collapsed.itertuples(index=False))
+    out["design_effect_ceiling"] = design_effect_ceiling
+    out["survey_type"] = "relationship_nps"
     return out.reindex(columns=DIAGNOSTIC_COLUMNS)

@@ -55,6 +55,16 @@ def slowest_nodes(run_results: Path, top: int = 12) -> list[dict]:
     return sorted(rows, key=lambda row: row["seconds"], reverse=True)[:top]
 
 
+def python_model_timings(target: Path) -> list[dict]:
+    """Execution time of every dbt Python model (weights, survival, agreement, effects) of the run."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    python_nodes = {uid for uid, node in manifest["nodes"].items() if node.get("language") == "python"}
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    rows = [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2), "status": r["status"]}
+            for r in results if r["unique_id"] in python_nodes]
+    return sorted(rows, key=lambda row: row["seconds"], reverse=True)
+
+
 def table_rows(db: Path, tables: list[str]) -> dict[str, int]:
     import duckdb
 
@@ -94,10 +104,13 @@ def main(argv: list[str] | None = None) -> int:
          "--seed", str(args.seed), "--out", str(raw_dir)], env)
     report["dbt_build"] = run_measured([str(bin_dir / "dbt"), "build"], env)
     report["slowest_nodes"] = slowest_nodes(out / "dbt_target" / "run_results.json")
+    report["python_models"] = python_model_timings(out / "dbt_target")
     if report["dbt_build"]["exit_code"] == 0:
         report["rows"] = table_rows(db, [
             "staging.base_helpdesk__interactions", "staging.base_helpdesk__transcript_segments",
-            "marts.fct_interactions", "marts.dim_customers",
+            "marts.fct_interactions", "marts.fct_interaction_behaviors", "marts.dim_customers",
+            "marts.fct_csat_pulse_weights", "intermediate.int_customer_lifelines",
+            "intermediate.int_customer_exposure_episodes",
         ])
         report["validate"] = run_measured(
             [str(bin_dir / "python"), "-m", "empathy.validate", "--db", str(db), "--out", str(out / "gx")], env)
@@ -119,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", "| table | rows |", "|---|---|"] + [f"| {t} | {n:,} |" for t, n in report["rows"].items()]
     lines += ["", "Slowest nodes of the build:", "", "| node | type | seconds |", "|---|---|---|"]
     lines += [f"| {n['node']} | {n['type']} | {n['seconds']} |" for n in report["slowest_nodes"]]
+    lines += ["", "Python models (weights, statistics):", "", "| model | seconds | status |", "|---|---|---|"]
+    lines += [f"| {n['node']} | {n['seconds']} | {n['status']} |" for n in report["python_models"]]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if report["dbt_build"]["exit_code"] == 0 else 1

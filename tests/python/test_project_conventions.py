@@ -66,3 +66,18 @@ def test_no_mart_documents_a_pii_column(dbt_manifest: dict) -> None:
         if _layer(node) == "marts" and node["config"]["schema"] != "restricted":
             tagged = [c for c, spec in node["columns"].items() if (spec.get("meta") or {}).get("contains_pii")]
             assert tagged == [], node["name"]
+
+
+def test_every_model_has_a_primary_key_test(dbt_manifest: dict) -> None:
+    """A unique (or unique-combination) test on every model, unless its YAML says why it has no key."""
+    tested = {
+        n["attached_node"]
+        for n in dbt_manifest["nodes"].values()
+        if n["resource_type"] == "test"
+        and n.get("test_metadata", {}).get("name") in ("unique", "unique_combination_of_columns")
+    }
+    missing = [
+        n["name"] for n in _models(dbt_manifest)
+        if n["unique_id"] not in tested and "primary_key" not in (n.get("meta") or {})
+    ]
+    assert missing == []

@@ -6,9 +6,5 @@ from empathy.agreement import agreement_table
 
 def model(dbt, session):
     calibration = dbt.ref("int_qa_calibration_ratings").df()
-    behaviors = dbt.ref("int_interaction_behaviors_observed").df()
-    transcript_vs_qa = behaviors.loc[
-        behaviors["is_detected_in_transcript"].notna() & behaviors["is_present_in_qa"].notna(),
-        ["interaction_key", "behavior_code", "is_detected_in_transcript", "is_present_in_qa"],
-    ]
+    transcript_vs_qa = dbt.ref("int_transcript_qa_behavior_pairs").df()
     return agreement_table(calibration, transcript_vs_qa)

@@ -23,7 +23,7 @@ def model(dbt, session):
     margins = dbt.ref("int_pulse_population_margins").df()
     pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
     try:
-        respondents, _ = weight_csat_pulses(
+        weighted, _ = weight_csat_pulses(
             pulses,
             margins,
             margin_names=dbt.config.get("weighting_margins").split(","),
@@ -31,6 +31,7 @@ def model(dbt, session):
             cap_rule=dbt.config.get("weighting_trim_cap_rule"),
             cap_value=float(dbt.config.get("weighting_trim_cap_value")),
         )
+        weighted = weighted[COLUMNS]
     except NoRespondents:
-        return empty_frame(COLUMNS, text=TEXT)
-    return respondents[COLUMNS]
+        weighted = empty_frame(COLUMNS, text=TEXT)
+    return weighted

@@ -1,13 +1,28 @@
-"""Diagnostics of the CSAT pulse weights: per period and overall the Kish design effect, effective sample size,
-minimum and maximum weight and share trimmed for every stage; per raked margin the weighted sample share beside
-the population share; standardized differences before and after weighting (empathy/survey_estimates.py)."""
-from empathy.survey_estimates import DIAGNOSTIC_COLUMNS, empty_frame, pulse_diagnostics
+"""Diagnostics of the survey weights, per survey type: per period and overall the Kish design effect, effective
+sample size, minimum and maximum weight and share trimmed for every stage; for CSAT pulses, per raked margin the
+weighted sample share beside the population share and the standardized differences before and after weighting
+(empathy/survey_estimates.py)."""
+import pandas as pd
+
+from empathy.survey_estimates import DIAGNOSTIC_COLUMNS, empty_frame, nps_diagnostics, pulse_diagnostics
+
+TEXT = ["survey_type", "diagnostic", "scope", "weight_stage", "margin", "category"]
 
 
 def model(dbt, session):
     margins = dbt.ref("int_pulse_population_margins").df()
-    weighted = dbt.ref("fct_csat_pulse_weights").df()
-    if weighted.empty:
-        return empty_frame(DIAGNOSTIC_COLUMNS, text=["diagnostic", "scope", "weight_stage", "margin", "category"])
-    return pulse_diagnostics(weighted, margins, dbt.config.get("weighting_margins").split(","),
-                             design_effect_ceiling=float(dbt.config.get("design_effect_ceiling")))
+    pulses = dbt.ref("fct_csat_pulse_weights").df()
+    nps = dbt.ref("fct_relationship_nps_weights").df()
+    ceiling = float(dbt.config.get("design_effect_ceiling"))
+    parts = []
+    if not pulses.empty:
+        parts.append(pulse_diagnostics(pulses, margins, dbt.config.get("weighting_margins").split(","), ceiling))
+    if not nps.empty:
+        parts.append(nps_diagnostics(nps, ceiling))
+    if parts:
+        # all-null columns (no margins for relationship NPS) are left out of the concatenation, then restored
+        diagnostics = pd.concat([part.dropna(axis=1, how="all") for part in parts], ignore_index=True)
+        diagnostics = diagnostics.reindex(columns=DIAGNOSTIC_COLUMNS)
+    else:
+        diagnostics = empty_frame(DIAGNOSTIC_COLUMNS, text=TEXT)
+    return diagnostics
