@@ -879,7 +879,6 @@ def fit_cox_time_varying(
     event_col: str,
     covariates: Sequence[str],
     reference_levels: dict[str, Any] | None = None,
-    penalizer: float = 0.0,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Cox model of voluntary churn with time-varying covariates on (start, stop] episodes, never raising.
@@ -887,14 +886,14 @@ def fit_cox_time_varying(
     Each customer contributes one row per episode during which the covariates are constant; the event flag is set
     on the episode that ends in churn. A covariate measured in the episode (e.g. the cumulative count of empathetic
     contacts so far) can only use the past, so exposure after churn never enters the model (Andersen & Gill 1982;
-    Therneau & Grambsch 2000, ch. 3). Fitted by lifelines' ``CoxTimeVaryingFitter`` (Efron ties), which reproduces
-    R ``survival::coxph(Surv(start, stop, event) ~ ...)`` on the Stanford heart transplant data (tests). Standard
-    errors are model-based: lifelines has no robust variance for this fitter.
+    Therneau & Grambsch 2000, ch. 3). Fitted by :func:`efron_counting_process_fit`, a vectorised Newton-Raphson
+    on the Efron partial likelihood that equals lifelines' ``CoxTimeVaryingFitter`` (coefficients to 1e-7 in the
+    tests) and R ``survival::coxph(Surv(start, stop, event) ~ ...)`` on the Stanford heart transplant data, but
+    runs in seconds on a million episodes where lifelines' loop over event times takes about a minute. Standard
+    errors are model-based (inverse observed information), as lifelines gives for this model.
 
     Returns one row per term with ``status`` (``ok``, ``no_events``, ``dropped: no variance``, ``error: ...``).
     """
-    from lifelines import CoxTimeVaryingFitter
-
     reference_levels = reference_levels or {}
     missing = _missing(episodes, [id_col, start_col, stop_col, event_col, *covariates])
     if missing:
@@ -915,28 +914,28 @@ def fit_cox_time_varying(
         return _tv_table(terms, "no_events", model)
     if design.empty:
         return _tv_table(terms, "no_covariates_with_variance", model)
-    data = pd.concat([design, frame[[id_col, start_col, stop_col]],
-                      frame[event_col].astype(bool).rename(event_col)], axis=1)
-    fitter = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
     try:
-        fitter.fit(data, id_col=id_col, event_col=event_col, start_col=start_col, stop_col=stop_col)
-    except Exception as exc:  # lifelines raises ConvergenceError, LinAlgError, ValueError on degenerate data
+        beta, se, loglik = efron_counting_process_fit(
+            frame[start_col].to_numpy(float), frame[stop_col].to_numpy(float),
+            frame[event_col].astype(bool).to_numpy(), design.to_numpy(float),
+        )
+    except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
         return _tv_table(terms, _error(exc), model)
-    summary = fitter.summary
-    model["log_likelihood"] = float(fitter.log_likelihood_)
-    for term in terms:
-        name = term["covariate"]
-        if name in summary.index and "_drop" not in term:
-            row = summary.loc[name]
-            scale = float(design[name].std()) if name in design else 1.0
-            if not np.isfinite(row["se(coef)"]) or abs(row["coef"]) * scale > 5 or row["se(coef)"] * scale > 5:
-                term["_drop"] = "warning: possible separation (huge or undefined coefficient per SD)"
-            term.update({
-                "coef": float(row["coef"]), "hazard_ratio": float(row["exp(coef)"]),
-                "hr_ci_lower": float(row[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
-                "hr_ci_upper": float(row[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
-                "se": float(row["se(coef)"]), "z": float(row["z"]), "p": float(row["p"]),
-            })
+    model["log_likelihood"] = loglik
+    z_crit = float(stats.norm.ppf(1 - alpha / 2))
+    for name, coef, coef_se in zip(design.columns, beta, se):
+        term = next(t for t in terms if t["covariate"] == name)
+        scale = float(design[name].std())
+        if not np.isfinite(coef_se) or abs(coef) * scale > 5 or coef_se * scale > 5:
+            term["_drop"] = "warning: possible separation (huge or undefined coefficient per SD)"
+            continue
+        z = coef / coef_se
+        term.update({
+            "coef": float(coef), "hazard_ratio": float(np.exp(coef)),
+            "hr_ci_lower": float(np.exp(coef - z_crit * coef_se)),
+            "hr_ci_upper": float(np.exp(coef + z_crit * coef_se)),
+            "se": float(coef_se), "z": float(z), "p": float(2 * stats.norm.sf(abs(z))),
+        })
     return _tv_table(terms, "ok", model)
 
 
@@ -947,3 +946,85 @@ def _tv_table(terms: list[dict[str, Any]], model_status: str, model: dict[str, A
         rows.append({**{k: v for k, v in term.items() if not k.startswith("_")}, **model,
                      "model_status": model_status, "status": status})  # fmt: skip
     return pd.DataFrame(rows).reindex(columns=TV_COX_COLUMNS)
+
+
+def efron_counting_process_fit(
+    start: np.ndarray, stop: np.ndarray, event: np.ndarray, X: np.ndarray, max_iter: int = 50, tol: float = 1e-9,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Maximum partial-likelihood Cox fit on (start, stop] rows with Efron's tie correction (Efron 1977).
+
+    For event time t_j with tied events D_j (d_j of them) and risk set R_j = {rows: start < t_j <= stop}:
+    log L = sum_j [ sum_{D_j} x b - sum_{l<d_j} log(S0_j - (l/d_j) T0_j) ], with S_k sums of w x^(k) over R_j and
+    T_k over D_j (w = exp(x b)). The risk-set sums are tail cumulative sums over rows sorted by stop minus those
+    sorted by start, so one Newton step costs O(n log n + events * p^2) instead of O(event times * n).
+
+    Returns (coefficients, model-based standard errors, log partial likelihood); raises LinAlgError when the
+    information matrix is singular and FloatingPointError when Newton-Raphson does not converge.
+    """
+    start = np.asarray(start, float)
+    stop = np.asarray(stop, float)
+    event = np.asarray(event, bool)
+    X = np.asarray(X, float)
+    p = X.shape[1]
+    times = np.unique(stop[event])
+    order_stop = np.argsort(stop, kind="stable")
+    order_start = np.argsort(start, kind="stable")
+    at_stop = np.searchsorted(stop[order_stop], times, side="left")
+    at_start = np.searchsorted(start[order_start], times, side="left")
+    event_time = np.searchsorted(times, stop[event])
+    ties = np.bincount(event_time, minlength=len(times))
+    X_event = X[event]
+    pair_time = np.repeat(np.arange(len(times)), ties)
+    first_of_time = np.repeat(np.cumsum(ties) - ties, ties)
+    fraction = (np.arange(len(pair_time)) - first_of_time) / ties[pair_time]
+
+    def tail_sums(values: np.ndarray, order: np.ndarray, index: np.ndarray) -> np.ndarray:
+        sorted_values = values[order]
+        cumulative = np.cumsum(sorted_values[::-1], axis=0)[::-1]
+        padded = np.concatenate([cumulative, np.zeros((1, *sorted_values.shape[1:]))], axis=0)
+        return padded[index]
+
+    def at_risk(values: np.ndarray) -> np.ndarray:
+        return tail_sums(values, order_stop, at_stop) - tail_sums(values, order_start, at_start)
+
+    def evaluate(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        eta = X @ beta
+        shift = eta.max()
+        w = np.exp(eta - shift)
+        wx = w[:, None] * X
+        wxx = wx[:, :, None] * X[:, None, :]
+        s0, s1, s2 = at_risk(w), at_risk(wx), at_risk(wxx)
+        w_event = w[event]
+        t0 = np.bincount(event_time, weights=w_event, minlength=len(times))
+        t1 = np.zeros((len(times), p))
+        np.add.at(t1, event_time, w_event[:, None] * X_event)
+        t2 = np.zeros((len(times), p, p))
+        np.add.at(t2, event_time, (w_event[:, None] * X_event)[:, :, None] * X_event[:, None, :])
+        d0 = s0[pair_time] - fraction * t0[pair_time]
+        d1 = s1[pair_time] - fraction[:, None] * t1[pair_time]
+        d2 = s2[pair_time] - fraction[:, None, None] * t2[pair_time]
+        mean = d1 / d0[:, None]
+        loglik = float(eta[event].sum() - (np.log(d0) + shift).sum())
+        gradient = X_event.sum(axis=0) - mean.sum(axis=0)
+        information = (d2 / d0[:, None, None]).sum(axis=0) - mean.T @ mean
+        return loglik, gradient, information
+
+    beta = np.zeros(p)
+    loglik, gradient, information = evaluate(beta)
+    for _ in range(max_iter):
+        step = np.linalg.solve(information, gradient)
+        candidate = beta + step
+        new_loglik, new_gradient, new_information = evaluate(candidate)
+        halvings = 0
+        while not (new_loglik >= loglik - 1e-12) and halvings < 30:
+            step = step / 2
+            candidate = beta + step
+            new_loglik, new_gradient, new_information = evaluate(candidate)
+            halvings += 1
+        beta, loglik, gradient, information = candidate, new_loglik, new_gradient, new_information
+        if np.abs(step).max() < tol:
+            break
+    else:
+        raise FloatingPointError(f"Newton-Raphson did not converge in {max_iter} iterations")
+    covariance = np.linalg.inv(information)
+    return beta, np.sqrt(np.clip(np.diag(covariance), 0, None)), loglik
