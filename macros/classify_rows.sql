@@ -50,14 +50,23 @@
     ) as checked
 {%- endmacro %}
 
-{#- The keys of a parent base model with whether the parent record was kept; children check against it to tell
-    an unknown parent (`unknown_<parent>`) from a parent that was itself quarantined (`<parent>_quarantined`). -#}
-{% macro parent_keys(model, key_columns) -%}
+{#- The rows of `relation` with whether their parent record (in a parent base model, matched on key_columns)
+    was kept: `<flag>` is null for an unknown parent (`unknown_<parent>`) and false for a parent that was itself
+    quarantined or only superseded (`<parent>_quarantined`). One parent lookup for every child table. -#}
+{% macro with_parent_status(relation, parent_model, key_columns, flag) -%}
     select
-        {% for key in key_columns %}parent.{{ key }},
-        {% endfor -%}
-        bool_or(parent.row_fate = 'kept') as is_kept
-    from {{ ref(model) }} as parent
-    where {% for key in key_columns %}parent.{{ key }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
-    group by all
+        {{ relation }}.*,
+        parents.is_kept as {{ flag }}
+    from {{ relation }}
+    left join (
+        select
+            {% for key in key_columns %}parent.{{ key }},
+            {% endfor -%}
+            bool_or(parent.row_fate = 'kept') as is_kept
+        from {{ ref(parent_model) }} as parent
+        where {% for key in key_columns %}parent.{{ key }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+        group by all
+    ) as parents
+        on {% for key in key_columns %}{{ relation }}.{{ key }} = parents.{{ key }}{% if not loop.last %}
+        and {% endif %}{% endfor %}
 {%- endmacro %}

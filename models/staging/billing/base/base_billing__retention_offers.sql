@@ -6,12 +6,6 @@ source as (
 
 ),
 
-interactions as (
-
-    {{ parent_keys('base_helpdesk__interactions', ['source_system', 'interaction_id']) }}
-
-),
-
 typed as (
 
     select
@@ -31,13 +25,8 @@ typed as (
 
 with_parent as (
 
-    select
-        typed.*,
-        interactions.is_kept as _interaction_is_kept
-    from typed
-    left join interactions
-        on typed.source_system = interactions.source_system
-            and typed.interaction_id = interactions.interaction_id
+    {{ with_parent_status('typed', 'base_helpdesk__interactions', ['source_system', 'interaction_id'],
+        '_interaction_is_kept') }}
 
 ),
 

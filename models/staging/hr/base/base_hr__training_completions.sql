@@ -6,12 +6,6 @@ source as (
 
 ),
 
-agents as (
-
-    {{ parent_keys('base_hr__agents', ['agent_id']) }}
-
-),
-
 typed as (
 
     select
@@ -25,12 +19,7 @@ typed as (
 
 with_parent as (
 
-    select
-        typed.*,
-        agents.is_kept as _agent_is_kept
-    from typed
-    left join agents
-        on typed.agent_id = agents.agent_id
+    {{ with_parent_status('typed', 'base_hr__agents', ['agent_id'], '_agent_is_kept') }}
 
 ),
 

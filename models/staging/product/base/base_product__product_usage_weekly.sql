@@ -6,12 +6,6 @@ source as (
 
 ),
 
-accounts as (
-
-    {{ parent_keys('base_crm__customers', ['account_id']) }}
-
-),
-
 typed as (
 
     select
@@ -26,12 +20,7 @@ typed as (
 
 with_parent as (
 
-    select
-        typed.*,
-        accounts.is_kept as _account_is_kept
-    from typed
-    left join accounts
-        on typed.account_id = accounts.account_id
+    {{ with_parent_status('typed', 'base_crm__customers', ['account_id'], '_account_is_kept') }}
 
 ),
 

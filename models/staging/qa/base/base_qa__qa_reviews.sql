@@ -6,12 +6,6 @@ source as (
 
 ),
 
-interactions as (
-
-    {{ parent_keys('base_helpdesk__interactions', ['source_system', 'interaction_id']) }}
-
-),
-
 behaviors as (
 
     select behaviors.behavior_code from {{ ref('empathy_behaviors') }} as behaviors
@@ -35,18 +29,21 @@ typed as (
 
 ),
 
+with_parent as (
+
+    {{ with_parent_status('typed', 'base_helpdesk__interactions', ['source_system', 'interaction_id'],
+        '_interaction_is_kept') }}
+
+),
+
 with_parents as (
 
     select
-        typed.*,
-        interactions.is_kept as _interaction_is_kept,
+        with_parent.*,
         behaviors.behavior_code is not null as _is_known_behavior
-    from typed
-    left join interactions
-        on typed.source_system = interactions.source_system
-            and typed.interaction_id = interactions.interaction_id
+    from with_parent
     left join behaviors
-        on typed.behavior_code = behaviors.behavior_code
+        on with_parent.behavior_code = behaviors.behavior_code
 
 ),
 

@@ -6,12 +6,6 @@ source as (
 
 ),
 
-invitations as (
-
-    {{ parent_keys('base_surveys__survey_invitations', ['invitation_id']) }}
-
-),
-
 items as (
 
     select * from {{ ref('survey_items') }}
@@ -33,20 +27,23 @@ typed as (
 
 ),
 
+with_parent as (
+
+    {{ with_parent_status('typed', 'base_surveys__survey_invitations', ['invitation_id'], '_invitation_is_kept') }}
+
+),
+
 with_parents as (
 
     select
-        typed.*,
-        invitations.is_kept as _invitation_is_kept,
+        with_parent.*,
         items.item_code is not null as _is_known_item,
         items.response_type as _response_type,
         items.scale_min as _scale_min,
         items.scale_max as _scale_max
-    from typed
-    left join invitations
-        on typed.invitation_id = invitations.invitation_id
+    from with_parent
     left join items
-        on typed.item_code = items.item_code
+        on with_parent.item_code = items.item_code
 
 ),
 
