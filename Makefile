@@ -27,9 +27,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 data: setup
 	$(BIN)/python -m empathy.generate --customers $(CUSTOMERS) --seed $(SEED) --out "$(EMPATHY_RAW_DIR)"
 
-## build: seeds, models, data tests and unit tests into EMPATHY_DUCKDB_PATH
+## build: seeds, models, data tests and unit tests into EMPATHY_DUCKDB_PATH (extra dbt arguments: DBT_ARGS=...)
 build: setup
-	$(BIN)/dbt build
+	$(BIN)/dbt build $(DBT_ARGS)
 
 ## validate: Great Expectations on the marts and the privacy scan, after the build (read-only)
 validate: setup
