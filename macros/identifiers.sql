@@ -56,3 +56,18 @@
 {% macro interaction_key(source_system, interaction_id) -%}
     md5({{ source_system }} || '|' || {{ interaction_id }})
 {%- endmacro %}
+
+{#- Resolve a row's customer from whichever identifiers it carries (they resolve to one customer, having been
+    linked by that very row), preferring the account id, then the e-mail, then the phone. `identifiers` maps an
+    identifier type to the row's column; `identifiers_cte` is stg_identity__customer_identifiers.
+    customer_id_from(...) gives the expression, join_identifiers(...) the joins it needs. -#}
+{% macro join_identifiers(relation, identifiers, identifiers_cte='identifiers') -%}
+    {%- for identifier_type, column in identifiers.items() %}
+    left join {{ identifiers_cte }} as by_{{ identifier_type }}
+        on {{ identity_node("'" ~ identifier_type ~ "'", relation ~ '.' ~ column) }} = by_{{ identifier_type }}.identity_node
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro customer_id_from(identifiers) -%}
+    coalesce({% for identifier_type in identifiers %}by_{{ identifier_type }}.customer_id{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro %}

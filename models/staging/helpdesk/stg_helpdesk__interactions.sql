@@ -1,3 +1,5 @@
+{%- set customer_identifiers = {'account_id': 'account_id', 'email': 'customer_email', 'phone': 'customer_phone'} %}
+
 with
 
 interactions as (
@@ -23,14 +25,9 @@ resolved as (
 
     select
         interactions.*,
-        coalesce(by_account.customer_id, by_email.customer_id, by_phone.customer_id) as customer_id
+        {{ customer_id_from(customer_identifiers) }} as customer_id
     from interactions
-    left join identifiers as by_account
-        on {{ identity_node("'account_id'", 'interactions.account_id') }} = by_account.identity_node
-    left join identifiers as by_email
-        on {{ identity_node("'email'", 'interactions.customer_email') }} = by_email.identity_node
-    left join identifiers as by_phone
-        on {{ identity_node("'phone'", 'interactions.customer_phone') }} = by_phone.identity_node
+    {{ join_identifiers('interactions', customer_identifiers) }}
 
 ),
 

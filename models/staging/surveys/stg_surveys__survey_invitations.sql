@@ -1,3 +1,5 @@
+{%- set customer_identifiers = {'account_id': 'account_id', 'email': 'customer_email'} %}
+
 with
 
 invitations as (
@@ -30,15 +32,12 @@ resolved as (
     select
         invitations.*,
         interactions.interaction_key,
-        coalesce(interactions.customer_id, by_account.customer_id, by_email.customer_id) as customer_id
+        coalesce(interactions.customer_id, {{ customer_id_from(customer_identifiers) }}) as customer_id
     from invitations
     left join interactions
         on invitations.source_system = interactions.source_system
             and invitations.interaction_id = interactions.interaction_id
-    left join identifiers as by_account
-        on {{ identity_node("'account_id'", 'invitations.account_id') }} = by_account.identity_node
-    left join identifiers as by_email
-        on {{ identity_node("'email'", 'invitations.customer_email') }} = by_email.identity_node
+    {{ join_identifiers('invitations', customer_identifiers) }}
 
 ),
 
