@@ -1,4 +1,8 @@
 # Two commands for a newcomer (see README): `make demo` and `make test`.
+#
+# Folders: the demo and test targets write only into folders this project owns (DEMO_RAW_DIR, TARGET_DIR),
+# whatever EMPATHY_RAW_DIR and EMPATHY_DUCKDB_PATH say; those two variables are read by `make build` and
+# `make validate` only, which build and check *your* data.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -7,56 +11,76 @@ BIN := $(VENV)/bin
 CUSTOMERS ?= 2000
 SEED ?= 42
 
-export EMPATHY_RAW_DIR ?= $(CURDIR)/data/raw
-export EMPATHY_DUCKDB_PATH ?= $(CURDIR)/target/empathy.duckdb
-export DBT_PROFILES_DIR ?= $(CURDIR)/profiles
+# Owned by the project (override on the command line only, e.g. in tests)
+TARGET_DIR := $(CURDIR)/target
+LOG_DIR := $(CURDIR)/logs
+DEMO_RAW_DIR := $(CURDIR)/data/demo
+DEMO_DUCKDB_PATH := $(TARGET_DIR)/demo.duckdb
+DEMO_ENV := EMPATHY_RAW_DIR="$(DEMO_RAW_DIR)" EMPATHY_DUCKDB_PATH="$(DEMO_DUCKDB_PATH)"
+
+# Yours: the raw data and the served warehouse of `make build` / `make validate`
+EMPATHY_RAW_DIR ?= $(DEMO_RAW_DIR)
+EMPATHY_DUCKDB_PATH ?= $(TARGET_DIR)/empathy.duckdb
+USER_ENV := EMPATHY_RAW_DIR="$(EMPATHY_RAW_DIR)" EMPATHY_DUCKDB_PATH="$(EMPATHY_DUCKDB_PATH)"
+
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup data build validate demo lint pytest test docs benchmark clean
+.PHONY: setup data build validate demo demo-build freshness lint pytest test docs benchmark clean
 
-## setup: virtual environment with the pinned requirements (re-run when requirements.txt changes)
+## setup: virtual environment with the pinned runtime and development requirements
 setup: $(VENV)/.installed
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## data: deterministic demo raw data (CUSTOMERS=2000 SEED=42) into EMPATHY_RAW_DIR
+## data: deterministic demo raw data (CUSTOMERS=2000 SEED=42) into data/demo (never into EMPATHY_RAW_DIR)
 data: setup
-	$(BIN)/python -m empathy.generate --customers $(CUSTOMERS) --seed $(SEED) --out "$(EMPATHY_RAW_DIR)"
+	$(BIN)/python -m empathy.generate --customers $(CUSTOMERS) --seed $(SEED) --out "$(DEMO_RAW_DIR)"
 
-## build: seeds, models, data tests and unit tests into EMPATHY_DUCKDB_PATH (extra dbt arguments: DBT_ARGS=...)
+## build: build EMPATHY_RAW_DIR into a new file, validate it, publish it atomically at EMPATHY_DUCKDB_PATH
 build: setup
-	$(BIN)/dbt build $(DBT_ARGS)
+	$(USER_ENV) $(BIN)/python -m empathy.publish $(DBT_ARGS)
 
-## validate: Great Expectations on the marts and the privacy scan, after the build (read-only)
+## validate: Great Expectations and the privacy scan on the published warehouse (read-only)
 validate: setup
-	$(BIN)/python -m empathy.validate
-	$(BIN)/python -m empathy.privacy
+	$(USER_ENV) $(BIN)/python -m empathy.validate
+	$(USER_ENV) $(BIN)/python -m empathy.privacy
 
-## demo: set up, generate the demo data, build and validate the warehouse
-demo: data build validate
+## freshness: dbt source freshness of EMPATHY_RAW_DIR (latest _loaded_at per raw table against now)
+freshness: setup
+	$(USER_ENV) $(BIN)/dbt source freshness $(DBT_ARGS)
+
+## demo: set up, generate the demo data, build, validate and publish the demo warehouse (target/demo.duckdb)
+demo: data demo-build
+
+demo-build: setup
+	$(DEMO_ENV) $(BIN)/python -m empathy.publish
 
 ## lint: SQL style (sqlfluff, dbt templater, duckdb dialect)
 lint: setup
-	$(BIN)/sqlfluff lint models tests/dbt analyses --processes 2
+	$(DEMO_ENV) $(BIN)/sqlfluff lint models tests/dbt analyses --processes 2
 
-## pytest: Python tests (generator, statistics, validation, privacy, builds on hand-written raw data)
+## pytest: Python tests (generator, statistics, validation, privacy, publishing, builds on hand-written raw data)
 pytest: setup
-	$(BIN)/python -m pytest
+	$(DEMO_ENV) $(BIN)/python -m pytest
 
 ## test: everything CI runs
 test: demo lint pytest
 
-## docs: dbt docs (catalog and lineage) into target/
+## docs: dbt docs (catalog and lineage) of the demo warehouse into target/
 docs: setup
-	$(BIN)/dbt docs generate
+	$(DEMO_ENV) $(BIN)/dbt docs generate
 
 ## benchmark: generate CUSTOMERS (default 100000) customers, build, report time, memory and slowest models
 benchmark: setup
 	$(BIN)/python scripts/benchmark.py --customers $(if $(filter command line,$(origin CUSTOMERS)),$(CUSTOMERS),100000) --seed $(SEED)
 
+## clean: remove what the project created: target/, logs/ and the generator's demo folder (only if it made it)
 clean:
-	rm -rf target logs data
+	rm -rf "$(TARGET_DIR)" "$(LOG_DIR)"
+	if [ -f "$(DEMO_RAW_DIR)/.empathy-demo-data" ]; then rm -rf "$(DEMO_RAW_DIR)"; \
+	elif [ -e "$(DEMO_RAW_DIR)" ]; then echo "clean: kept $(DEMO_RAW_DIR): the demo generator did not create it"; fi

@@ -1,9 +1,13 @@
 """Deterministic demo-data generator for the empathy warehouse.
 
-    python -m empathy.generate --customers 2000 --seed 42 --out data/raw
+    python -m empathy.generate --customers 2000 --seed 42 --out data/demo [--force]
 
 Writes <out>/<table>/part-*.parquet for every raw-contract table, <out>/manifest.json and
 <out>/_truth/ (ground truth for tests; never read by the warehouse).
+
+The generator replaces the table folders of <out>, so it only writes into a folder it created itself (it leaves
+the marker file <out>/.empathy-demo-data) or an empty one: a folder holding anything else is refused (it may be
+someone's real deliveries) unless --force is given.
 """
 from __future__ import annotations
 
@@ -137,10 +141,33 @@ def sarr(x):
     return pa.array(x)
 
 
+# ------------------------------------------------------------------ the output folder
+MARKER = ".empathy-demo-data"
+
+
+class FolderNotOwned(RuntimeError):
+    """The output folder holds files the generator did not write."""
+
+
+def claim_folder(out: Path, force: bool = False) -> None:
+    """Make ``out`` the generator's: create it with the marker file, or accept it when it is empty or already
+    marked; refuse a non-empty folder without the marker unless ``force``."""
+    if out.exists() and not out.is_dir():
+        raise FolderNotOwned(f"{out} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
+        raise FolderNotOwned(
+            f"refusing to write demo data into {out}: it holds files the demo generator did not create "
+            f"(no {MARKER} marker). Its table folders would be replaced. Choose another --out, empty the folder, "
+            f"or pass --force.")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Created by python -m empathy.generate: demo data, safe to delete or regenerate.\n")
+
+
 # ------------------------------------------------------------------ main
-def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/raw") -> dict:
+def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/demo", force: bool = False) -> dict:
     t_start = time.time()
     out = Path(out_dir)
+    claim_folder(out, force)
     n = int(customers)
     w = World(n=n, seed=seed)
     make_customers(w, sub_rng(seed, 1))
@@ -1108,10 +1135,15 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="Generate deterministic demo raw data for the empathy warehouse.")
     ap.add_argument("--customers", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--out", type=Path, default=Path("data/raw"))
+    ap.add_argument("--out", type=Path, default=Path("data/demo"))
+    ap.add_argument("--force", action="store_true",
+                    help="write even into a non-empty folder the generator did not create (its table folders are replaced)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    m = generate(a.customers, a.seed, a.out)
+    try:
+        m = generate(a.customers, a.seed, a.out, force=a.force)
+    except FolderNotOwned as exc:
+        raise SystemExit(f"error: {exc}") from None
     rows = {k: v["rows_delivered"] for k, v in m["tables"].items()}
     print(f"wrote {sum(rows.values()):,} rows to {a.out} in {time.time() - t0:.1f}s (as_of {m['as_of']})")
     for k, v in rows.items():

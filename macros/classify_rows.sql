@@ -14,11 +14,13 @@
     relation:     the CTE holding typed, normalised rows
     key_columns:  the natural key of the table
     version_order: the order that makes the latest delivery first
-    checks:       list of [condition, reason]; condition true means the row is unusable for that reason
+    checks:       list of [condition, reason] or [condition, reason, offending_value]; condition true means the
+                  row is unusable for that reason; offending_value (an expression, e.g. the raw label) is kept in
+                  `quarantine_value` so the build can say which raw values were rejected
 -#}
 {% macro classify_rows(relation, key_columns, version_order, checks=[]) -%}
     select
-        checked.* exclude (_invalid_reason, _delivery_rank),
+        checked.* exclude (_invalid_reason, _invalid_value, _delivery_rank),
         case
             when {% for key in key_columns %}checked.{{ key }} is null{% if not loop.last %} or {% endif %}{% endfor %}
                 then 'quarantined'
@@ -32,7 +34,12 @@
             {%- endfor %}
             when checked._delivery_rank > 1 then null
             else checked._invalid_reason
-        end as quarantine_reason
+        end as quarantine_reason,
+        case
+            when checked._delivery_rank = 1
+                {%- for key in key_columns %} and checked.{{ key }} is not null{% endfor %}
+                then checked._invalid_value
+        end as quarantine_value
     from (
         select
             typed.*,
@@ -42,6 +49,12 @@
                 {%- endfor %}
                 else null
             end as _invalid_reason,
+            case
+                {%- for check in checks %}
+                when {{ check[0] }} then {% if check | length > 2 %}cast({{ check[2] }} as varchar){% else %}cast(null as varchar){% endif %}
+                {%- endfor %}
+                else cast(null as varchar)
+            end as _invalid_value,
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
                 order by {{ version_order }}, md5(cast(typed as varchar))

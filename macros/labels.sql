@@ -1,10 +1,17 @@
-{#- Canonical value of a free-text label: raw labels may differ in case and surrounding whitespace and use
+{#- The comparison key of a free-text label: lower case, without surrounding whitespace and without separators
+    (spaces, hyphens, underscores), so that `Live Chat`, `live-chat`, `live_chat` and `LIVECHAT` are one label.
+    Applied to both sides of the seed lookup: the seed may spell its raw labels either way. -#}
+{% macro label_key(expression) -%}
+    regexp_replace(lower(trim(cast({{ expression }} as varchar))), '[\s_-]+', '', 'g')
+{%- endmacro %}
+
+{#- Canonical value of a free-text label: raw labels differ in case, whitespace and separators (label_key) and use
     synonyms; the mapping is reference data (seed label_synonyms), not code. Null when unmapped. -#}
 {% macro canonical_label(domain, column) -%}
     (
-        select synonyms.canonical_label
+        select min(synonyms.canonical_label)
         from {{ ref('label_synonyms') }} as synonyms
         where synonyms.domain = '{{ domain }}'
-            and synonyms.raw_label = lower(trim(cast({{ column }} as varchar)))
+            and {{ label_key('synonyms.raw_label') }} = {{ label_key(column) }}
     )
 {%- endmacro %}

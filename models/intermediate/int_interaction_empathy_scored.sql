@@ -26,7 +26,8 @@ pivoted as (
 
     select
         behaviors.interaction_key,
-        any_value(behaviors.observation_basis) as observation_basis,
+        bool_or(behaviors.is_transcript_usable) as is_transcript_usable,
+        bool_or(behaviors.qa_reviews_count > 0) as is_qa_reviewed,
         bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'acknowledge') as has_acknowledge,
         bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'name_emotion') as has_name_emotion,
         bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'clarify_need') as has_clarify_need,
@@ -40,7 +41,7 @@ pivoted as (
         ) as is_acknowledged_within_30s,
         count(*) filter (where behaviors.has_occurred) as behaviors_count,
         list(behaviors.behavior_code) filter (where behaviors.has_occurred) as behaviors_present,
-        avg(behaviors.qa_mean_score) as qa_mean_score,
+        avg(behaviors.qa_mean_score order by behaviors.qa_mean_score) as qa_mean_score,
         bool_or(behaviors.has_occurred is not null) as is_observed
     from behaviors
     group by behaviors.interaction_key
@@ -65,7 +66,12 @@ final as (
 
     select
         pivoted.interaction_key,
-        pivoted.observation_basis,
+        case
+            when pivoted.is_transcript_usable and pivoted.is_qa_reviewed then 'transcript_and_qa'
+            when pivoted.is_transcript_usable then 'transcript_only'
+            when pivoted.is_qa_reviewed then 'qa_only'
+            else 'none'
+        end as observation_basis,
         pivoted.has_acknowledge,
         pivoted.has_name_emotion,
         pivoted.has_clarify_need,

@@ -15,18 +15,18 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def demo_db() -> Path:
-    """The warehouse built from the demo data (`make build`); the tests on it fail, not skip, when it is missing."""
-    path = Path(os.environ.get("EMPATHY_DUCKDB_PATH", PROJECT_DIR / "target" / "empathy.duckdb"))
-    assert path.exists(), f"no demo warehouse at {path}: run `make build` (or `make test`) first"
+    """The warehouse built from the demo data (`make demo`); the tests on it fail, not skip, when it is missing."""
+    path = Path(os.environ.get("EMPATHY_DUCKDB_PATH", PROJECT_DIR / "target" / "demo.duckdb"))
+    assert path.exists(), f"no demo warehouse at {path}: run `make demo` (or `make test`) first"
     return path
 
 
 @pytest.fixture(scope="session")
 def demo_manifest() -> dict:
     """The generator's manifest of the demo raw data the warehouse was built from."""
-    raw_dir = Path(os.environ.get("EMPATHY_RAW_DIR", PROJECT_DIR / "data" / "raw"))
+    raw_dir = Path(os.environ.get("EMPATHY_RAW_DIR", PROJECT_DIR / "data" / "demo"))
     path = raw_dir / "manifest.json"
-    assert path.exists(), f"no demo manifest at {path}: run `make data` first"
+    assert path.exists(), f"no demo manifest at {path}: run `make demo` first"
     return json.loads(path.read_text())
 
 

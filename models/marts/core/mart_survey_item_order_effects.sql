@@ -22,8 +22,8 @@ by_position as (
         responses.item_code,
         responses.item_position,
         count(*) as answers_count,
-        avg(responses.answer_numeric) as mean_answer,
-        stddev_samp(responses.answer_numeric) as sd_answer
+        avg(responses.answer_numeric order by responses.answer_numeric) as mean_answer,
+        stddev_samp(responses.answer_numeric order by responses.answer_numeric) as sd_answer
     from responses
     group by responses.item_code, responses.item_position
 
@@ -34,7 +34,7 @@ by_item as (
     select
         responses.item_code,
         count(*) as item_answers_count,
-        avg(responses.answer_numeric) as item_mean_answer
+        avg(responses.answer_numeric order by responses.answer_numeric) as item_mean_answer
     from responses
     group by responses.item_code
 

@@ -2,6 +2,7 @@
 coefficient, hazard ratio with 95% CI, p, n, events and concordance, robust (sandwich) errors clustered by
 customer, and the proportional-hazards test with a flag where it fails (empathy/survival.py, lifelines batch
 algorithm). Customers whose first contact's transcript may not be used have unknown exposure and are left out."""
+from empathy.frames import sorted_frame
 from empathy.survival import fit_cox
 
 COVARIATES = [
@@ -11,7 +12,7 @@ COVARIATES = [
 
 
 def model(dbt, session):
-    rows = dbt.ref("int_customer_lifelines").df()
+    rows = sorted_frame(dbt.ref("int_customer_lifelines"))
     rows = rows[rows["is_first_contact_acknowledged_within_30s"].notna()].copy()
     rows["is_first_contact_acknowledged_within_30s"] = rows["is_first_contact_acknowledged_within_30s"].astype(bool)
     rows["first_contact_is_resolved"] = rows["first_contact_is_resolved"].astype(bool)

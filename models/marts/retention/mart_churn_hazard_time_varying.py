@@ -6,6 +6,7 @@ lifelines' CoxTimeVaryingFitter and R coxph; model-based standard errors).
 Offers and money conceded so far are carried by the episodes but left out of this model on purpose: save offers
 are made in the cancellation conversation itself, so they are part of the churn process (a mediator, and on data
 where every unaccepted offer is followed by churn they separate the outcome perfectly), not a prior exposure."""
+from empathy.frames import sorted_frame
 from empathy.survival import fit_cox_time_varying
 
 COVARIATES = [
@@ -14,7 +15,7 @@ COVARIATES = [
 
 
 def model(dbt, session):
-    episodes = dbt.ref("int_customer_exposure_episodes").df()
+    episodes = sorted_frame(dbt.ref("int_customer_exposure_episodes"))
     episodes["tenure_at_first_contact_years"] = episodes["tenure_at_first_contact_days"] / 365.25
     episodes["is_voluntary_churn"] = episodes["is_voluntary_churn"].astype(bool)
     return fit_cox_time_varying(episodes, "customer_key", "start_day", "stop_day", "is_voluntary_churn", COVARIATES)

@@ -1,13 +1,14 @@
 """Kaplan-Meier survival (no voluntary churn) by cohort definition x cohort x exposure group: time, survival,
 95% CI (exponential Greenwood), at risk, events, censored (empathy/survival.py, lifelines), and the change of
 survival since the curve's previous time (never positive: validated)."""
+from empathy.frames import sorted_frame
 from empathy.survival import kaplan_meier
 
 CURVE = ["cohort_definition", "cohort", "exposure_group"]
 
 
 def model(dbt, session):
-    cells = dbt.ref("int_survival_cells").df()
+    cells = sorted_frame(dbt.ref("int_survival_cells"))
     curves = kaplan_meier(cells, CURVE, time_col="duration_days", event_col="is_voluntary_churn", count_col="n")
     curves = curves.sort_values([*CURVE, "time"], kind="stable").reset_index(drop=True)
     curves["survival_change"] = curves.groupby(CURVE, dropna=False)["survival"].diff().fillna(0.0)

@@ -1,6 +1,7 @@
 """Per cohort definition and cohort: the log-rank test between customers whose first contact after onboarding
 was acknowledged within 30 seconds and those whose was not, and the restricted mean survival time of each group
 up to the var rmst_horizon_days with the difference from the not-acknowledged group (empathy/survival.py)."""
+from empathy.frames import sorted_frame
 import pandas as pd
 
 from empathy.survival import logrank_by_cohort, rmst_difference
@@ -9,7 +10,7 @@ COMPARED = ["acknowledged_within_30s", "not_acknowledged_within_30s"]
 
 
 def model(dbt, session):
-    cells = dbt.ref("int_survival_cells").df()
+    cells = sorted_frame(dbt.ref("int_survival_cells"))
     cells = cells[cells["exposure_group"].isin(COMPARED)]
     cohorts = ["cohort_definition", "cohort"]
     logrank = logrank_by_cohort(cells, cohorts, "exposure_group", time_col="duration_days",

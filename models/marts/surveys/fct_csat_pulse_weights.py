@@ -3,6 +3,7 @@ nonresponse-adjusted within response cells, raked to the population of eligible 
 re-raked (final). Margin categories without respondents are pooled into their nearest neighbour (reported in
 mart_survey_weight_diagnostics); with no usable response at all the table is empty. Method and references:
 empathy/weights.py, empathy/survey_estimates.py."""
+from empathy.frames import sorted_frame
 from empathy.survey_estimates import NoRespondents, empty_frame, weight_csat_pulses
 
 COLUMNS = [
@@ -19,8 +20,8 @@ TEXT = [
 
 
 def model(dbt, session):
-    invitations = dbt.ref("int_survey_invitations_joined_to_cells").df()
-    margins = dbt.ref("int_pulse_population_margins").df()
+    invitations = sorted_frame(dbt.ref("int_survey_invitations_joined_to_cells"))
+    margins = sorted_frame(dbt.ref("int_pulse_population_margins"))
     pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
     try:
         weighted, _ = weight_csat_pulses(

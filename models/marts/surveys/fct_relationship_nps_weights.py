@@ -1,6 +1,7 @@
 """One row per answered relationship-NPS invitation with its design weight (1/selection probability) and its
 nonresponse-adjusted weight within the sampling stratum (final). No raking: the contract defines no population of
 accounts to rake to. Empty when no invitation has been answered (empathy/survey_estimates.py)."""
+from empathy.frames import sorted_frame
 from empathy.survey_estimates import NoRespondents, empty_frame, weight_relationship_nps
 
 COLUMNS = [
@@ -13,7 +14,7 @@ TEXT = ["invitation_id", "customer_key", "period", "segment", "exposure_group", 
 
 
 def model(dbt, session):
-    invitations = dbt.ref("int_survey_invitations_joined_to_cells").df()
+    invitations = sorted_frame(dbt.ref("int_survey_invitations_joined_to_cells"))
     nps = invitations[invitations["survey_type"] == "relationship_nps"].reset_index(drop=True)
     try:
         weighted = weight_relationship_nps(nps)[COLUMNS]

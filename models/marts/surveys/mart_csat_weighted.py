@@ -1,11 +1,12 @@
 """CSAT weighted back to the interaction mix: mean CSAT and top-2-box share, overall and by channel,
 tough-moment category, acknowledgment group and period; naive beside weighted, Taylor-linearised SE and 95% CI,
 respondents and effective n (empathy/survey_estimates.py)."""
+from empathy.frames import sorted_frame
 from empathy.survey_estimates import estimate_table
 
 
 def model(dbt, session):
-    weighted = dbt.ref("fct_csat_pulse_weights").df()
+    weighted = sorted_frame(dbt.ref("fct_csat_pulse_weights"))
     return estimate_table(
         weighted,
         metrics=[("csat_mean", "csat", "mean"), ("csat_top2_share", "is_csat_top2", "proportion")],

@@ -1,11 +1,12 @@
 """Relationship NPS weighted by design and nonresponse within sampling strata: NPS (% promoters − % detractors)
 and promoter and detractor shares, overall and by period, segment and prior exposure to acknowledgment; naive
 beside weighted, Taylor-linearised SE and 95% CI (empathy/survey_estimates.py)."""
+from empathy.frames import sorted_frame
 from empathy.survey_estimates import estimate_table
 
 
 def model(dbt, session):
-    respondents = dbt.ref("fct_relationship_nps_weights").df()
+    respondents = sorted_frame(dbt.ref("fct_relationship_nps_weights"))
     respondents["is_promoter"] = respondents["nps_category"].map({"promoter": True, "passive": False, "detractor": False})
     respondents["is_detractor"] = respondents["nps_category"].map({"promoter": False, "passive": False, "detractor": True})
     return estimate_table(

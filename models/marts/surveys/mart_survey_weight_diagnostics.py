@@ -2,6 +2,7 @@
 sample size, minimum and maximum weight and share trimmed for every stage; for CSAT pulses, per raked margin the
 weighted sample share beside the population share and the standardized differences before and after weighting
 (empathy/survey_estimates.py)."""
+from empathy.frames import sorted_frame
 import pandas as pd
 
 from empathy.survey_estimates import DIAGNOSTIC_COLUMNS, empty_frame, nps_diagnostics, pulse_diagnostics
@@ -10,9 +11,9 @@ TEXT = ["survey_type", "diagnostic", "scope", "weight_stage", "margin", "categor
 
 
 def model(dbt, session):
-    margins = dbt.ref("int_pulse_population_margins").df()
-    pulses = dbt.ref("fct_csat_pulse_weights").df()
-    nps = dbt.ref("fct_relationship_nps_weights").df()
+    margins = sorted_frame(dbt.ref("int_pulse_population_margins"))
+    pulses = sorted_frame(dbt.ref("fct_csat_pulse_weights"))
+    nps = sorted_frame(dbt.ref("fct_relationship_nps_weights"))
     ceiling = float(dbt.config.get("design_effect_ceiling"))
     parts = []
     if not pulses.empty:

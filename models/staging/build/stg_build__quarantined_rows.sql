@@ -10,6 +10,7 @@ final as (
             '{{ raw.table }}' as table_name,
             {{ record_key('quarantined', raw.key) }} as record_key,
             quarantined.quarantine_reason,
+            quarantined.quarantine_value,
             quarantined._loaded_at
         from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as quarantined
         where quarantined.row_fate = 'quarantined'

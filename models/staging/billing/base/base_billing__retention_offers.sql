@@ -14,6 +14,7 @@ typed as (
         {{ normalize_id('source.interaction_id') }} as interaction_id,
         {{ normalize_id('source.account_id') }} as account_id,
         lower({{ normalize_id('source.save_script') }}) as save_script,
+        cast(source.offer_type as varchar) as offer_type_label,
         {{ canonical_label('offer_type', 'source.offer_type') }} as offer_type,
         cast(source.offer_amount as double) as offer_amount,
         cast(source.is_accepted as boolean) as is_accepted,
@@ -39,7 +40,7 @@ classified as (
         checks=[
             ['typed._interaction_is_kept is null', 'unknown_interaction'],
             ['not typed._interaction_is_kept', 'interaction_quarantined'],
-            ['typed.offer_type is null', 'unmapped_offer_type'],
+            ['typed.offer_type is null', 'unmapped_offer_type', 'typed.offer_type_label'],
             ["typed.offer_amount is null or typed.offer_amount < 0 or (typed.offer_type = 'none' and typed.offer_amount != 0)",
                 'invalid_offer_amount'],
             ['typed.offered_at is null', 'invalid_offered_at'],

@@ -11,6 +11,7 @@ typed as (
     select
         {{ normalize_id('source.event_id') }} as event_id,
         {{ normalize_id('source.account_id') }} as account_id,
+        cast(source.event_type as varchar) as event_type_label,
         {{ canonical_label('subscription_event_type', 'source.event_type') }} as event_type,
         cast(source.is_voluntary as boolean) as is_voluntary,
         lower({{ normalize_id('source.cancel_reason') }}) as cancel_reason,
@@ -37,7 +38,7 @@ classified as (
             ['typed.account_id is null', 'missing_account_id'],
             ['typed._account_is_kept is null', 'unknown_account'],
             ['not typed._account_is_kept', 'account_quarantined'],
-            ['typed.event_type is null', 'unmapped_event_type'],
+            ['typed.event_type is null', 'unmapped_event_type', 'typed.event_type_label'],
             ['typed.event_at is null', 'invalid_event_at'],
             ['typed.mrr < 0', 'negative_mrr'],
         ]

@@ -10,8 +10,11 @@ typed as (
 
     select
         {{ normalize_id('source.event_id') }} as event_id,
+        cast(source.identifier_type as varchar) as identifier_type_label,
         {{ canonical_label('identifier_type', 'source.identifier_type') }} as identifier_type,
+        cast(source.purpose as varchar) as purpose_label,
         {{ canonical_label('consent_purpose', 'source.purpose') }} as purpose,
+        cast(source.status as varchar) as status_label,
         {{ canonical_label('consent_status', 'source.status') }} as status,
         {{ to_utc('source.event_at') }} as event_at,
         lower({{ normalize_id('source.source') }}) as capture_source,
@@ -41,10 +44,10 @@ classified as (
         key_columns=['event_id'],
         version_order='typed._loaded_at desc nulls last',
         checks=[
-            ['typed.identifier_type is null', 'unmapped_identifier_type'],
+            ['typed.identifier_type is null', 'unmapped_identifier_type', 'typed.identifier_type_label'],
             ['typed.identifier_value is null', 'invalid_identifier_value'],
-            ['typed.purpose is null', 'unmapped_purpose'],
-            ['typed.status is null', 'unmapped_status'],
+            ['typed.purpose is null', 'unmapped_purpose', 'typed.purpose_label'],
+            ['typed.status is null', 'unmapped_status', 'typed.status_label'],
             ['typed.event_at is null', 'invalid_event_at'],
         ]
     ) }}

@@ -44,7 +44,7 @@ classified as (
             ['typed.started_at is null', 'invalid_started_at'],
             ['typed._bad_first_response_at', 'invalid_first_agent_response_at'],
             ['typed._bad_ended_at', 'invalid_ended_at'],
-            ['typed.channel is null', 'unmapped_channel'],
+            ['typed.channel is null', 'unmapped_channel', 'typed.channel_label'],
             ['typed.account_id is null and typed.customer_email is null and typed.customer_phone is null',
                 'no_customer_identifier'],
             ['typed.agent_id is null', 'missing_agent_id'],

@@ -38,7 +38,7 @@ classified as (
         checks=[
             ['typed._interaction_is_kept is null', 'unknown_interaction'],
             ['not typed._interaction_is_kept', 'interaction_quarantined'],
-            ['typed.speaker is null', 'unmapped_speaker'],
+            ['typed.speaker is null', 'unmapped_speaker', 'typed.speaker_label'],
             ['typed.offset_ms is null or typed.offset_ms < 0', 'invalid_offset_ms'],
             ['typed.text_redacted is null', 'missing_text'],
             ['typed.sentiment not between -1 and 1', 'sentiment_out_of_range'],

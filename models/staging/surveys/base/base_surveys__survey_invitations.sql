@@ -10,6 +10,7 @@ typed as (
 
     select
         {{ normalize_id('source.invitation_id') }} as invitation_id,
+        cast(source.survey_type as varchar) as survey_type_label,
         {{ canonical_label('survey_type', 'source.survey_type') }} as survey_type,
         lower({{ normalize_id('source.source_system') }}) as source_system,
         {{ normalize_id('source.interaction_id') }} as interaction_id,
@@ -37,7 +38,7 @@ classified as (
         key_columns=['invitation_id'],
         version_order='typed._loaded_at desc nulls last',
         checks=[
-            ['typed.survey_type is null', 'unmapped_survey_type'],
+            ['typed.survey_type is null', 'unmapped_survey_type', 'typed.survey_type_label'],
             ['typed.selection_probability is null or not (typed.selection_probability > 0 and typed.selection_probability <= 1)',
                 'selection_probability_out_of_range'],
             ['typed.sent_at is null', 'invalid_sent_at'],

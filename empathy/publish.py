@@ -1,0 +1,161 @@
+"""Build the warehouse into a new DuckDB file, validate it, then publish it atomically over the served path.
+
+``python -m empathy.publish [--no-validate] [DBT_BUILD_ARGS ...]``
+
+DuckDB allows one writer per file, and a writer cannot open a file that a reader (a BI tool, a notebook) holds,
+so building in place makes every rebuild fail while anyone reads, and makes every reader fail while the build
+runs. Here the served file (``EMPATHY_DUCKDB_PATH``, default ``target/empathy.duckdb``) is never opened for
+writing:
+
+1. ``dbt build`` writes a new file next to it (``.<name>.building-<pid>.duckdb``, same folder, so the rename
+   below is atomic);
+2. Great Expectations (:mod:`empathy.validate`) and the privacy scan (:mod:`empathy.privacy`) read the new file;
+3. only when both succeed is the new file checkpointed and renamed over the served path (``os.replace``).
+
+A reader that holds a connection keeps reading the warehouse it opened (the old file stays alive until it
+disconnects); a new connection opens the new build. A failed build or a failed check never touches the served
+file: the new file is deleted (build) or kept as ``<name>.failed.duckdb`` for inspection (checks).
+A record of the last publication is written beside the served file (``<name>.published.json``).
+
+Exit codes: 0 published; otherwise the exit code of the step that failed.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+DB_ENV_VAR = "EMPATHY_DUCKDB_PATH"
+DEFAULT_DB = Path("target/empathy.duckdb")
+
+
+def served_path() -> Path:
+    """The path BI tools read: ``EMPATHY_DUCKDB_PATH``, else ``target/empathy.duckdb`` (absolute)."""
+    return Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB).resolve()
+
+
+def staging_path(served: Path) -> Path:
+    """Where a build writes before it is published: a hidden file in the served file's folder."""
+    return served.with_name(f".{served.stem}.building-{os.getpid()}{served.suffix}")
+
+
+def failed_path(served: Path) -> Path:
+    """Where a build that failed its checks is kept for inspection."""
+    return served.with_name(f"{served.stem}.failed{served.suffix}")
+
+
+def record_path(served: Path) -> Path:
+    """The record of the last publication, beside the served file."""
+    return served.with_name(f"{served.stem}.published.json")
+
+
+def default_checks() -> list[list[str]]:
+    """The checks a new build must pass before it is published: Great Expectations, then the privacy scan."""
+    return [[sys.executable, "-m", "empathy.validate"], [sys.executable, "-m", "empathy.privacy"]]
+
+
+def dbt_build_command(dbt_args: Sequence[str]) -> list[str]:
+    """``dbt build`` from the running interpreter's environment, with extra arguments."""
+    return [str(Path(sys.executable).parent / "dbt"), "build", *dbt_args]
+
+
+def _remove(path: Path) -> None:
+    for p in (path, Path(f"{path}.wal")):
+        if p.exists():
+            p.unlink()
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold any write-ahead log into the file, so the file alone is the whole warehouse."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("checkpoint")
+    if Path(f"{path}.wal").exists():
+        raise RuntimeError(f"{path}.wal still exists after a checkpoint; not publishing")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_file(new_file: Path, served: Path) -> None:
+    """Atomically replace ``served`` by ``new_file`` (same folder). A stale ``served.wal`` (left by a writer that
+    crashed) belongs to the old file and would be replayed onto the new one: it is moved aside first."""
+    _checkpoint(new_file)
+    stale_wal = Path(f"{served}.wal")
+    if stale_wal.exists():
+        aside = stale_wal.with_name(f"{stale_wal.name}.stale-{int(time.time())}")
+        os.replace(stale_wal, aside)
+        print(f"publish: moved a stale write-ahead log of the old warehouse aside to {aside}", file=sys.stderr)
+    os.replace(new_file, served)
+    _fsync_dir(served.parent)
+
+
+def build_and_publish(
+    build_command: Sequence[str],
+    checks: Sequence[Sequence[str]],
+    served: Path | None = None,
+) -> int:
+    """Run ``build_command`` into a new file, run each check on it, publish it over ``served``; the exit code.
+
+    Every command runs with ``EMPATHY_DUCKDB_PATH`` pointing at the new file, so dbt's profile, the validation and
+    the privacy scan all address it without extra arguments.
+    """
+    served = (served or served_path()).resolve()
+    served.parent.mkdir(parents=True, exist_ok=True)
+    new_file = staging_path(served)
+    _remove(new_file)
+    env = {**os.environ, DB_ENV_VAR: str(new_file)}
+    started = time.monotonic()
+    print(f"publish: building into {new_file}")
+    rc = subprocess.run(list(build_command), env=env).returncode
+    if rc != 0:
+        _remove(new_file)
+        print(f"publish: the build failed (exit {rc}); the served warehouse {served} is unchanged", file=sys.stderr)
+        return rc
+    build_seconds = time.monotonic() - started
+    for check in checks:
+        rc = subprocess.run(list(check), env=env).returncode
+        if rc != 0:
+            kept = failed_path(served)
+            _remove(kept)
+            os.replace(new_file, kept)
+            print(f"publish: check {' '.join(check[-2:])} failed (exit {rc}); the served warehouse {served} is "
+                  f"unchanged; the rejected build is kept at {kept}", file=sys.stderr)
+            return rc
+    publish_file(new_file, served)
+    record = {
+        "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "path": str(served),
+        "build_seconds": round(build_seconds, 1),
+        "total_seconds": round(time.monotonic() - started, 1),
+        "build_command": list(build_command)[1:],
+        "checks": [" ".join(c[-2:]) for c in checks],
+    }
+    record_path(served).write_text(json.dumps(record, indent=2) + "\n")
+    print(f"publish: {served} is the new warehouse ({record['total_seconds']} s)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument("--no-validate", action="store_true",
+                        help="publish without Great Expectations and the privacy scan (not for production)")
+    args, dbt_args = parser.parse_known_args(argv)
+    checks = [] if args.no_validate else default_checks()
+    return build_and_publish(dbt_build_command(dbt_args), checks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
