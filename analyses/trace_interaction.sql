@@ -1,6 +1,9 @@
 {#- Trace one interaction from the words said to what followed, through keys only.
-    Compile with: dbt compile --select trace_interaction --vars '{trace_source_system: genesys, trace_interaction_id: gen-0000001}'
-    and run the compiled SQL (target/compiled/.../analyses/trace_interaction.sql) against the warehouse. -#}
+    From the project root (the virtualenv active: `source .venv/bin/activate`):
+        dbt compile --select trace_interaction --vars '{trace_source_system: genesys, trace_interaction_id: gen-0000001}'
+    then run the compiled SQL (target/compiled/empathy_warehouse/analyses/trace_interaction.sql) against the
+    warehouse, read-only, e.g. duckdb -readonly target/demo.duckdb < that file. Rows come in the order of the
+    trace: the words by their offset in the conversation, then the behaviours, then the outcomes. -#}
 with
 
 interaction as (
@@ -47,6 +50,8 @@ outcomes as (
 final as (
 
     select
+        1 as step_order,
+        words.offset_ms as sort_key,
         'words' as step,
         words.segment_index::varchar || ' @' || words.offset_ms::varchar || 'ms ' || words.speaker as item,
         words.text_redacted as detail
@@ -55,6 +60,8 @@ final as (
     union all
 
     select
+        2 as step_order,
+        0 as sort_key,
         'behaviour' as step,
         behaviors.behavior_code as item,
         behaviors.evidence_source || coalesce(
@@ -65,6 +72,8 @@ final as (
     union all
 
     select
+        3 as step_order,
+        0 as sort_key,
         'outcome' as step,
         'empathy score / csat / next nps / churn 90d' as item,
         concat_ws(
@@ -79,3 +88,4 @@ final as (
 )
 
 select * from final
+order by final.step_order, final.sort_key, final.item

@@ -34,8 +34,8 @@
         select
             by_value.quarantine_reason,
             sum(by_value.n_rows)::bigint as n_rows,
-            string_agg(
-                '''' || by_value.quarantine_value || ''' (' || by_value.n_rows || ')', ', '
+            list(
+                '''' || by_value.quarantine_value || ''' (' || by_value.n_rows || ')'
                 order by by_value.n_rows desc, by_value.quarantine_value
             ) as offending_values
         from by_value
@@ -49,7 +49,7 @@
         by_reason.n_rows,
         delivered.n_delivered,
         by_reason.n_rows / delivered.n_delivered as share_of_delivered,
-        list_slice(string_split(by_reason.offending_values, ', '), 1, 5) as most_frequent_values
+        array_to_string(list_slice(by_reason.offending_values, 1, 5), ', ') as most_frequent_values
     from by_reason
     cross join delivered
     where by_reason.n_rows > {{ max_share }} * delivered.n_delivered
@@ -76,7 +76,7 @@
                         ~ "' holds " ~ row['n_rows'] ~ " of " ~ row['n_delivered'] ~ " delivered rows ("
                         ~ '%.1f' | format(100 * row['share_of_delivered']) ~ "%, above "
                         ~ '%.1f' | format(100 * var('quarantine_share_warn_above')) ~ "%); most frequent raw values: "
-                        ~ row['most_frequent_values'] | join(', '), info=true) }}
+                        ~ row['most_frequent_values'], info=true) }}
                 {%- endfor -%}
             {%- endif -%}
         {%- endfor -%}

@@ -16,7 +16,8 @@ final as (
 
     select
         {% if var('as_of', '') -%}
-        cast('{{ var("as_of") }}' as timestamp) as as_of,
+        {#- an aggregate, so that the set var gives one row like the default does -#}
+        max(cast('{{ var("as_of") }}' as timestamp)) as as_of,
         'var' as as_of_source
         {%- else -%}
             max(loads.max_loaded_at) as as_of,
