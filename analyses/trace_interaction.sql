@@ -88,4 +88,4 @@ final as (
 )
 
 select * from final
-order by final.step_order, final.sort_key, final.item
+order by step_order, sort_key, item
