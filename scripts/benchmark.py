@@ -72,6 +72,45 @@ def table_rows(db: Path, tables: list[str]) -> dict[str, int]:
         return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
 
 
+def reader_during_rebuild(db: Path, env: dict[str, str], interval_seconds: float = 0.05) -> dict:
+    """Hold a read-only connection to the served warehouse and query it every `interval_seconds` while
+    `python -m empathy.publish` rebuilds and publishes it: how long the reader was blocked (goal: never)."""
+    import threading
+
+    import duckdb
+
+    latencies: list[float] = []
+    failures: list[str] = []
+    done = threading.Event()
+    reader = duckdb.connect(str(db), read_only=True)
+
+    def read() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            try:
+                reader.execute("select channel, count(*) from marts.fct_interactions group by channel").fetchall()
+            except Exception as exc:  # noqa: BLE001 - a failure is the measurement
+                failures.append(repr(exc))
+            latencies.append(time.perf_counter() - started)
+            time.sleep(interval_seconds)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        rebuild = run_measured([sys.executable, "-m", "empathy.publish", "--no-validate"], env)
+    finally:
+        done.set()
+        thread.join()
+        reader.close()
+    ordered = sorted(latencies)
+    return {
+        "rebuild": rebuild, "reader_queries": len(latencies), "reader_failures": len(failures),
+        "first_failure": failures[0] if failures else None,
+        "reader_max_ms": round(1000 * ordered[-1], 1) if ordered else None,
+        "reader_p99_ms": round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 1) if ordered else None,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -114,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         ])
         report["validate"] = run_measured(
             [str(bin_dir / "python"), "-m", "empathy.validate", "--db", str(db), "--out", str(out / "gx")], env)
+        report["reader_during_rebuild"] = reader_during_rebuild(db, env)
 
     (out / "report.json").write_text(json.dumps(report, indent=2))
     lines = [
@@ -128,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         if step in report:
             m = report[step]
             lines.append(f"| {step} | {m['seconds']} | {m['peak_mib']} | {m['exit_code']} |")
+    if "reader_during_rebuild" in report:
+        r = report["reader_during_rebuild"]
+        lines += ["", "A BI reader during a rebuild (a read-only connection querying every 50 ms while "
+                  "`python -m empathy.publish --no-validate` rebuilds and publishes the served file):", "",
+                  f"- rebuild and publish: {r['rebuild']['seconds']} s (exit {r['rebuild']['exit_code']})",
+                  f"- reader queries: {r['reader_queries']}, failed: {r['reader_failures']}, "
+                  f"longest: {r['reader_max_ms']} ms, 99th percentile: {r['reader_p99_ms']} ms"]
     if "rows" in report:
         lines += ["", "| table | rows |", "|---|---|"] + [f"| {t} | {n:,} |" for t, n in report["rows"].items()]
     lines += ["", "Slowest nodes of the build:", "", "| node | type | seconds |", "|---|---|---|"]
