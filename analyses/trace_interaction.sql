@@ -75,13 +75,13 @@ final as (
         3 as step_order,
         0 as sort_key,
         'outcome' as step,
-        'empathy score / csat / next nps / churn 90d' as item,
+        'empathy score / csat / next nps / days to next cancellation' as item,
         concat_ws(
             ' / ',
             coalesce(outcomes.empathy_score::varchar, 'n/a'),
             coalesce(outcomes.csat::varchar, 'no response'),
             coalesce(outcomes.next_nps::varchar, 'none yet'),
-            coalesce(outcomes.is_churned_within_90d::varchar, 'window open')
+            coalesce(round(outcomes.days_to_next_cancellation, 1)::varchar, 'none yet')
         ) as detail
     from outcomes
 

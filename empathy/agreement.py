@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 
 SCALE: tuple[int, ...] = (1, 2, 3, 4, 5)
-BEHAVIORS: tuple[str, ...] = ("acknowledge", "name_emotion", "clarify_need", "offer_options", "close_loop")
 RATING_COLUMNS: tuple[str, ...] = ("interaction_key", "behavior_code", "reviewer_id", "score")
 PAIR_COLUMNS: tuple[str, ...] = ("interaction_key", "behavior_code", "is_detected_in_transcript", "is_present_in_qa")
 ITEM: list[str] = ["interaction_key", "behavior_code"]
@@ -499,10 +498,11 @@ def agreement_table(
     calibration_ratings: pd.DataFrame | None,
     transcript_vs_qa: pd.DataFrame | None = None,
     min_items: int = 5,
-    behaviors: Sequence[str] = BEHAVIORS,
+    behaviors: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The calibration mart's long table: one row per statistic (columns :data:`TABLE_COLUMNS`).
 
+    ``behaviors``: the rubric's codes in display order (the ``empathy_behaviors`` seed, passed in by the model).
     Rows, in this order (behaviours in ``behaviors`` order, then any other observed code sorted; reviewers sorted
     as strings; a pair is ``reviewer_id < other_reviewer_id``):
 

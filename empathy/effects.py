@@ -9,7 +9,8 @@ For each behaviour and outcome the table holds
   standard errors clustered by customer (statsmodels, cluster-robust sandwich, Cameron & Miller 2015), since one
   customer contributes several interactions and the NPS outcome is the customer's next survey answer.
 These are associations in observational data adjusted for observed confounders, not causal effects; the
-experiment and quasi-experiment marts answer the causal question.
+experiment and quasi-experiment marts answer the causal question. The behaviours are the rows of the
+``empathy_behaviors`` seed (passed in), the churn windows those declared in ``var('churn_windows_days')``.
 """
 from __future__ import annotations
 
@@ -21,52 +22,69 @@ import statsmodels.api as sm
 
 Z95 = 1.959963984540054
 
-BEHAVIORS = ("acknowledge", "name_emotion", "clarify_need", "offer_options", "close_loop")
+#: The timed acknowledgment is analysed as a behaviour of its own, beside the rubric's behaviour codes.
 TIMED_ACKNOWLEDGMENT = "acknowledge_within_30s"
+TIMED_BEHAVIOR = "acknowledge"
+#: The seed's expected effect on churn is stated for this window (column expected_churn_90d_effect_pp).
+EXPECTED_CHURN_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """An outcome column of the interaction-outcomes mart and how it is expressed."""
+    """An outcome of the analysis frame and how it is expressed."""
 
     name: str
     column: str
     unit: str
     scale: float  # multiplies the outcome so the effect is in `unit`
+    window_days: int | None = None
+    expected_column: str | None = None  # column of the empathy_behaviors seed with the expected effect
 
 
-OUTCOMES = (
-    Outcome("csat_top2", "is_csat_top2", "percentage_points", 100.0),
-    Outcome("nps", "next_nps_indicator", "nps_points", 1.0),
-    Outcome("voluntary_churn_90d", "is_voluntarily_churned_within_90d", "percentage_points", 100.0),
-)
-EXPECTED_COLUMNS = {
-    "csat_top2": "expected_csat_top2_effect_pp",
-    "nps": "expected_nps_effect_points",
-    "voluntary_churn_90d": "expected_churn_90d_effect_pp",
-}
 CONTROLS = ("channel", "tough_moment_category", "resolution_status")
-#: Columns of mart_interaction_outcomes that :func:`prepare` reads.
-INPUT_COLUMNS = (
-    "customer_key", "channel", "tough_moment_category", "is_resolved", "is_acknowledged_within_30s",
-    *(f"has_{behavior}" for behavior in BEHAVIORS), "is_csat_top2", "next_nps_category",
-    "is_voluntarily_churned_within_90d",
+#: Columns of mart_interaction_outcomes that :func:`prepare` reads besides one has_<code> per behaviour.
+BASE_INPUT_COLUMNS = (
+    "interaction_key", "customer_key", "channel", "tough_moment_category", "is_resolved",
+    "is_acknowledged_within_30s", "is_csat_top2", "next_nps_category",
 )
 RESULT_COLUMNS = [
-    "behavior_code", "outcome", "unit", "expected_effect", "n", "n_with_behavior", "mean_with_behavior",
-    "mean_without_behavior", "raw_difference", "raw_ci_lower", "raw_ci_upper", "adjusted_effect",
-    "adjusted_ci_lower", "adjusted_ci_upper", "adjusted_p_value", "adjusted_for", "customers",
-    "is_consistent_with_expectation", "is_expected_within_ci", "status",
+    "behavior_code", "outcome", "outcome_window_days", "unit", "expected_effect", "n_interactions",
+    "n_interactions_with_behavior", "n_customers", "mean_with_behavior", "mean_without_behavior", "raw_difference",
+    "raw_ci_lower", "raw_ci_upper", "estimate", "std_error", "ci_lower", "ci_upper", "p_value", "p_value_adjusted",
+    "adjusted_for", "is_consistent_with_expectation", "is_expected_within_ci", "status",
 ]
 
 
-def prepare(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per-interaction analysis frame from mart_interaction_outcomes columns.
+def input_columns(behavior_codes: list[str]) -> list[str]:
+    """Columns of mart_interaction_outcomes the analysis reads, for the rubric's behaviour codes."""
+    return [*BASE_INPUT_COLUMNS, *(f"has_{code}" for code in behavior_codes)]
 
-    Adds `next_nps_indicator` (100 for a promoter, 0 passive, -100 detractor: its mean is the NPS) and
-    `resolution_status` (resolved / unresolved / unknown), and the timed-acknowledgment flag as a behaviour.
+
+def outcomes_for(churn_windows_days: list[int]) -> list[Outcome]:
+    """CSAT top-2, next NPS and voluntary churn within every declared churn window."""
+    return [
+        Outcome("csat_top2", "is_csat_top2", "percentage_points", 100.0, None, "expected_csat_top2_effect_pp"),
+        Outcome("nps", "next_nps_indicator", "nps_points", 1.0, None, "expected_nps_effect_points"),
+        *(Outcome("voluntary_churn", f"is_voluntarily_churned_within_{days}d", "percentage_points", 100.0, days,
+                  "expected_churn_90d_effect_pp" if days == EXPECTED_CHURN_WINDOW_DAYS else None)
+          for days in sorted(churn_windows_days)),
+    ]
+
+
+def prepare(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behavior_codes: list[str]) -> pd.DataFrame:
+    """Per-interaction analysis frame.
+
+    `outcomes`: mart_interaction_outcomes columns (:func:`input_columns`); `churn_windows`: the long
+    mart_interaction_churn_windows (interaction_key, churn_window_days, is_voluntarily_churned), pivoted here to
+    one column per window. Adds `next_nps_indicator` (100 promoter, 0 passive, -100 detractor: its mean is the
+    NPS), `resolution_status` (resolved / unresolved / unknown) and the timed acknowledgment as a behaviour.
     """
     frame = outcomes.copy()
+    if not churn_windows.empty:
+        wide = churn_windows.pivot(index="interaction_key", columns="churn_window_days",
+                                   values="is_voluntarily_churned")
+        wide.columns = [f"is_voluntarily_churned_within_{int(days)}d" for days in wide.columns]
+        frame = frame.merge(wide, left_on="interaction_key", right_index=True, how="left")
     frame["next_nps_indicator"] = frame["next_nps_category"].map({"promoter": 100.0, "passive": 0.0, "detractor": -100.0})
     resolved = frame["is_resolved"].astype("boolean")
     frame["resolution_status"] = np.select(
@@ -74,12 +92,9 @@ def prepare(outcomes: pd.DataFrame) -> pd.DataFrame:
         ["resolved", "unresolved"],
         "unknown",
     )
-    frame["tough_moment_category"] = frame["tough_moment_category"].fillna("routine")
-    for behavior in BEHAVIORS:
-        frame[behavior] = frame[f"has_{behavior}"].astype("boolean")
+    for code in behavior_codes:
+        frame[code] = frame[f"has_{code}"].astype("boolean")
     frame[TIMED_ACKNOWLEDGMENT] = frame["is_acknowledged_within_30s"].astype("boolean")
-    for outcome in OUTCOMES:
-        frame[outcome.column] = pd.to_numeric(frame[outcome.column].astype("Float64"), errors="coerce")
     return frame
 
 
@@ -96,11 +111,11 @@ def raw_difference(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float, f
 
 
 def adjusted_effect(frame: pd.DataFrame, outcome: str, exposure: str, covariates: list[str],
-                    cluster: str) -> tuple[float, float, float, float]:
+                    cluster: str) -> tuple[float, float, float, float, float]:
     """OLS coefficient of `exposure` on `outcome` adjusted for covariates, with cluster-robust SE.
 
     Boolean covariates enter as 0/1, text covariates as indicator columns (first level dropped); covariates with
-    no variation in the sample are dropped. Returns (effect, ci_lower, ci_upper, p_value).
+    no variation in the sample are dropped. Returns (effect, std_error, ci_lower, ci_upper, p_value).
     """
     numeric = [c for c in covariates if frame[c].dtype == bool or pd.api.types.is_numeric_dtype(frame[c])]
     categorical = [c for c in covariates if c not in numeric]
@@ -117,43 +132,62 @@ def adjusted_effect(frame: pd.DataFrame, outcome: str, exposure: str, covariates
     )
     index = list(design.columns).index(exposure)
     effect, se = float(fitted.params[index]), float(fitted.bse[index])
-    return effect, effect - Z95 * se, effect + Z95 * se, float(fitted.pvalues[index])
+    return effect, se, effect - Z95 * se, effect + Z95 * se, float(fitted.pvalues[index])
 
 
-def behavior_effects(outcomes: pd.DataFrame, behaviors_seed: pd.DataFrame, min_group_size: int = 30) -> pd.DataFrame:
-    """One row per behaviour (and the timed acknowledgment) and outcome: expected, raw and adjusted effects.
+def holm_adjusted(p_values: pd.Series) -> pd.Series:
+    """Holm's step-down adjustment of a family of p-values (Holm 1979), nulls left out of the family;
+    equal to statsmodels' multipletests(method="holm")."""
+    present = p_values.dropna().sort_values(kind="stable")
+    m = len(present)
+    adjusted = np.maximum.accumulate([(m - i) * p for i, p in enumerate(present.to_numpy())]) if m else []
+    return pd.Series(np.minimum(adjusted, 1.0), index=present.index).reindex(p_values.index)
+
+
+def behavior_effects(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behaviors_seed: pd.DataFrame,
+                     churn_windows_days: list[int], min_group_size: int = 30) -> pd.DataFrame:
+    """One row per behaviour of the seed (and the timed acknowledgment) and outcome: expected, raw and adjusted
+    effects; p-values adjusted by Holm within each outcome (the family of behaviours tested on it).
 
     Rows whose sample is too small or has no variation carry a `status` and null estimates instead of failing.
     """
-    frame = prepare(outcomes)
-    expected = behaviors_seed.set_index("behavior_code")
+    seed = behaviors_seed.sort_values(["display_order", "behavior_code"], kind="stable")
+    codes = list(seed["behavior_code"])
+    frame = prepare(outcomes, churn_windows, codes)
+    expected = seed.set_index("behavior_code")
+    analysed = [*codes, TIMED_ACKNOWLEDGMENT] if TIMED_BEHAVIOR in codes else codes
     rows = []
-    for behavior in (*BEHAVIORS, TIMED_ACKNOWLEDGMENT):
-        others = [b for b in BEHAVIORS if b not in (behavior, "acknowledge" if behavior == TIMED_ACKNOWLEDGMENT else None)]
-        seed_code = "acknowledge" if behavior == TIMED_ACKNOWLEDGMENT else behavior
-        for outcome in OUTCOMES:
+    for behavior in analysed:
+        seed_code = TIMED_BEHAVIOR if behavior == TIMED_ACKNOWLEDGMENT else behavior
+        others = [c for c in codes if c != seed_code]
+        for outcome in outcomes_for(churn_windows_days):
+            if outcome.column not in frame.columns:
+                frame[outcome.column] = np.nan
+            frame[outcome.column] = pd.to_numeric(frame[outcome.column].astype("Float64"), errors="coerce")
             needed = [outcome.column, behavior, *others, *CONTROLS, "customer_key"]
             sample = frame.dropna(subset=[outcome.column, behavior, *others])[needed]
             y = sample[outcome.column].astype(float).to_numpy() * outcome.scale
             x = sample[behavior].astype(bool).to_numpy()
             expected_effect = (
-                float(expected.loc[seed_code, EXPECTED_COLUMNS[outcome.name]])
-                if seed_code in expected.index else np.nan
+                float(expected.loc[seed_code, outcome.expected_column])
+                if outcome.expected_column and outcome.expected_column in expected.columns
+                and pd.notna(expected.loc[seed_code, outcome.expected_column]) else np.nan
             )
             row = {
-                "behavior_code": behavior, "outcome": outcome.name, "unit": outcome.unit,
-                "expected_effect": expected_effect, "n": int(len(sample)), "n_with_behavior": int(x.sum()),
-                "customers": int(sample["customer_key"].nunique()), "adjusted_for": ", ".join([*others, *CONTROLS]),
+                "behavior_code": behavior, "outcome": outcome.name, "outcome_window_days": outcome.window_days,
+                "unit": outcome.unit, "expected_effect": expected_effect, "n_interactions": int(len(sample)),
+                "n_interactions_with_behavior": int(x.sum()), "n_customers": int(sample["customer_key"].nunique()),
+                "adjusted_for": ", ".join([*others, *CONTROLS]),
             }
             if min(x.sum(), (~x).sum()) < min_group_size:
-                rows.append({**row, "status": f"too_few_interactions: fewer than {min_group_size} with or without"})
+                rows.append({**row, "status": "too_few_interactions"})
                 continue
             if np.var(y) == 0:
                 rows.append({**row, "status": "no_variance_in_outcome"})
                 continue
             mean_with, mean_without, diff, lower, upper = raw_difference(y, x.astype(int))
             scaled = sample.assign(**{outcome.column: y, behavior: x})
-            effect, a_lower, a_upper, p_value = adjusted_effect(
+            effect, se, a_lower, a_upper, p_value = adjusted_effect(
                 scaled, outcome.column, behavior, [*others, *CONTROLS], "customer_key"
             )
             known = np.isfinite(expected_effect)
@@ -161,8 +195,14 @@ def behavior_effects(outcomes: pd.DataFrame, behaviors_seed: pd.DataFrame, min_g
             within = bool(a_lower <= expected_effect <= a_upper) if known else None
             rows.append({
                 **row, "mean_with_behavior": mean_with, "mean_without_behavior": mean_without,
-                "raw_difference": diff, "raw_ci_lower": lower, "raw_ci_upper": upper, "adjusted_effect": effect,
-                "adjusted_ci_lower": a_lower, "adjusted_ci_upper": a_upper, "adjusted_p_value": p_value,
+                "raw_difference": diff, "raw_ci_lower": lower, "raw_ci_upper": upper, "estimate": effect,
+                "std_error": se, "ci_lower": a_lower, "ci_upper": a_upper, "p_value": p_value,
                 "is_consistent_with_expectation": consistent, "is_expected_within_ci": within, "status": "ok",
             })
-    return pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
+    table = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
+    family = table["outcome"] + "|" + table["outcome_window_days"].astype("string").fillna("")
+    table["p_value_adjusted"] = table.groupby(family, sort=False)["p_value"].transform(holm_adjusted)
+    table["outcome_window_days"] = table["outcome_window_days"].astype("Int64")
+    for column in ("n_interactions", "n_interactions_with_behavior", "n_customers"):
+        table[column] = table[column].astype("Int64")
+    return table

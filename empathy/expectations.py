@@ -45,6 +45,17 @@ PII_COLUMN_REGEX = (
 
 
 @dataclass(frozen=True)
+class ValuesOf:
+    """An expectation argument read from the warehouse when the validation runs: the distinct values of
+    ``schema.table.column`` (e.g. the behaviour codes of the rubric seed), so a suite follows reference data."""
+
+    schema: str
+    table: str
+    column: str
+    extra: tuple[Any, ...] = ()  # values allowed besides the table's (e.g. a default category)
+
+
+@dataclass(frozen=True)
 class ExpectationSpec:
     """One expectation: GX type (snake case), its kwargs, and the severity of a failure."""
 
@@ -86,7 +97,7 @@ def unique(column: str, **kw: Any) -> ExpectationSpec:
     return expect("expect_column_values_to_be_unique", column=column, **kw)
 
 
-def in_set(column: str, values: list[Any], **kw: Any) -> ExpectationSpec:
+def in_set(column: str, values: list[Any] | ValuesOf, **kw: Any) -> ExpectationSpec:
     """Non-null values are in ``values`` (nulls pass; add :func:`not_null` to forbid them)."""
     return expect("expect_column_values_to_be_in_set", column=column, value_set=values, **kw)
 
@@ -161,10 +172,9 @@ SUITES: tuple[SuiteSpec, ...] = (
             matches("customer_key", SHA256_HEX),
             not_null("agent_id"),
             in_set("channel", ["voice", "chat", "email", "in_product"]),
-            in_set(
-                "tough_moment_category",
-                ["escalation", "delayed_shipment", "billing_correction", "policy_exception"],
-            ),
+            in_set("tough_moment_category",
+                   ValuesOf("reference", "tough_moment_categories", "tough_moment_category", extra=("routine",))),
+            not_null("tough_moment_category"),
             not_null("is_tough_moment"),
             not_null("started_at"),
             between("seconds_to_first_response", min_value=0),
@@ -228,7 +238,7 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["interaction_key", "behavior_code"]),
-            in_set("behavior_code", ["acknowledge", "name_emotion", "clarify_need", "offer_options", "close_loop"]),
+            in_set("behavior_code", ValuesOf("reference", "empathy_behaviors", "behavior_code")),
             in_set("evidence_source", ["transcript_and_qa", "transcript", "qa_review", "absent", "not_observed"]),
             between("qa_mean_score", min_value=1, max_value=5),
             between("first_offset_ms", min_value=0),
@@ -257,7 +267,7 @@ SUITES: tuple[SuiteSpec, ...] = (
             *privacy(),
             *key("interaction_key"),
             in_set("empathy_score", [1, 2, 3, 4, 5]),
-            between("behaviors_count", min_value=0, max_value=5),
+            between("behaviors_count", min_value=0),
             between("seconds_to_first_acknowledgment", min_value=0),
             between("csat", min_value=1, max_value=5),
             between("next_nps", min_value=0, max_value=10),
@@ -269,11 +279,16 @@ SUITES: tuple[SuiteSpec, ...] = (
         table="mart_behavior_effects",
         expectations=(
             *privacy(),
-            expect("expect_compound_columns_to_be_unique", column_list=["behavior_code", "outcome"]),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["behavior_code", "outcome", "outcome_window_days"]),
             not_null("status"),
+            between("p_value", min_value=0, max_value=1),
+            between("p_value_adjusted", min_value=0, max_value=1),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="p_value_adjusted",
+                   column_B="p_value", or_equal=True, notes="An adjusted p-value is never below the raw one."),
             expect(
                 "expect_column_pair_values_a_to_be_greater_than_b",
-                column_A="adjusted_ci_upper", column_B="adjusted_ci_lower", or_equal=True,
+                column_A="ci_upper", column_B="ci_lower", or_equal=True,
                 notes="Confidence intervals bracket a width of zero or more.",
             ),
             expect(
@@ -290,12 +305,12 @@ SUITES: tuple[SuiteSpec, ...] = (
             in_set("grain", ["behavior", "reviewer_pair", "reviewer", "transcript_vs_qa"]),
             not_null("status"),
             expect(
-                "expect_column_values_to_be_between", column="value", min_value=-1, max_value=1,
+                "expect_column_values_to_be_between", column="estimate", min_value=-1, max_value=1,
                 row_condition=Column("metric") != "leniency",
                 notes="Agreement statistics (percent agreement, kappa, alpha) lie in [-1, 1].",
             ),
             expect(
-                "expect_column_values_to_be_between", column="value", min_value=-4, max_value=4,
+                "expect_column_values_to_be_between", column="estimate", min_value=-4, max_value=4,
                 row_condition=Column("metric") == "leniency",
                 notes="Leniency is a difference of scores on the 1-5 scale.",
             ),
@@ -307,7 +322,7 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["item_code", "item_position"]),
-            between("answers_count", min_value=1),
+            between("n_answers", min_value=1),
         ),
     ),
     SuiteSpec(
@@ -352,19 +367,19 @@ SUITES: tuple[SuiteSpec, ...] = (
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["metric", "group_by", "group_value"]),
             not_null("status"),
-            expect("expect_column_values_to_not_be_null", column="weighted_estimate",
+            expect("expect_column_values_to_not_be_null", column="estimate",
                    row_condition=Column("status") == "ok"),
-            between("weighted_se", min_value=0),
+            between("std_error", min_value=0),
             expect(
                 "expect_column_pair_values_a_to_be_greater_than_b",
-                column_A="weighted_ci_upper", column_B="weighted_ci_lower", or_equal=True,
+                column_A="ci_upper", column_B="ci_lower", or_equal=True,
             ),
             expect(
-                "expect_column_values_to_be_between", column="weighted_estimate", min_value=0, max_value=1,
+                "expect_column_values_to_be_between", column="estimate", min_value=0, max_value=1,
                 row_condition=Column("metric") == "csat_top2_share",
             ),
             expect(
-                "expect_column_values_to_be_between", column="weighted_estimate", min_value=1, max_value=5,
+                "expect_column_values_to_be_between", column="estimate", min_value=1, max_value=5,
                 row_condition=Column("metric") == "csat_mean",
             ),
         ),
@@ -375,9 +390,9 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["metric", "group_by", "group_value"]),
-            between("weighted_se", min_value=0),
+            between("std_error", min_value=0),
             expect(
-                "expect_column_values_to_be_between", column="weighted_estimate", min_value=-100, max_value=100,
+                "expect_column_values_to_be_between", column="estimate", min_value=-100, max_value=100,
                 row_condition=Column("metric") == "nps",
             ),
         ),
@@ -387,13 +402,13 @@ SUITES: tuple[SuiteSpec, ...] = (
         table="mart_survival_curves",
         expectations=(
             *privacy(),
-            between("survival", min_value=0, max_value=1),
-            between("survival_change", max_value=1e-12, notes="Survival never increases with time within a curve."),
+            between("estimate", min_value=0, max_value=1),
+            between("estimate_change", max_value=1e-12, notes="Survival never increases with time within a curve."),
             between("ci_lower", min_value=0, max_value=1),
             between("ci_upper", min_value=0, max_value=1),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="survival", column_B="ci_lower",
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="estimate", column_B="ci_lower",
                    or_equal=True, notes="The CI brackets the estimate."),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="ci_upper", column_B="survival",
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="ci_upper", column_B="estimate",
                    or_equal=True),
         ),
     ),
@@ -403,10 +418,10 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             not_null("status"),
-            between("hazard_ratio", min_value=0, strict_min=True),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="hazard_ratio", column_B="hr_ci_lower",
+            between("estimate", min_value=0, strict_min=True),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="estimate", column_B="ci_lower",
                    or_equal=True),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="hr_ci_upper", column_B="hazard_ratio",
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="ci_upper", column_B="estimate",
                    or_equal=True),
         ),
     ),
@@ -416,8 +431,8 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             between("retention_rate", min_value=0, max_value=1),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="observable_customers",
-                   column_B="retained_customers", or_equal=True),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="n_customers_observable",
+                   column_B="n_customers_retained", or_equal=True),
         ),
     ),
     SuiteSpec(
@@ -443,18 +458,18 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["cohort_definition", "cohort", "exposure_group"]),
-            not_null("rmst_status"),
-            between("customers", min_value=0),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="customers", column_B="events",
+            not_null("status"),
+            between("n_customers", min_value=0),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="n_customers", column_B="n_events",
                    or_equal=True, notes="No more events than customers."),
             expect("expect_column_values_to_be_between", column="rmst_days", min_value=0,
-                   row_condition=Column("rmst_status") == "ok",
+                   row_condition=Column("status") == "ok",
                    notes="A restricted mean survival time lies between 0 and the horizon."),
             expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="rmst_horizon_days",
-                   column_B="rmst_days", or_equal=True, row_condition=Column("rmst_status") == "ok"),
+                   column_B="rmst_days", or_equal=True, row_condition=Column("status") == "ok"),
             expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="rmst_ci_upper",
-                   column_B="rmst_ci_lower", or_equal=True, row_condition=Column("rmst_status") == "ok"),
-            between("logrank_p", min_value=0, max_value=1),
+                   column_B="rmst_ci_lower", or_equal=True, row_condition=Column("status") == "ok"),
+            between("logrank_p_value", min_value=0, max_value=1),
         ),
     ),
     SuiteSpec(
@@ -463,15 +478,15 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             not_null("status"),
-            expect("expect_column_values_to_not_be_null", column="hazard_ratio", row_condition=Column("status") == "ok"),
-            between("hazard_ratio", min_value=0, strict_min=True),
-            between("p", min_value=0, max_value=1),
-            between("se", min_value=0),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="hazard_ratio", column_B="hr_ci_lower",
+            expect("expect_column_values_to_not_be_null", column="estimate", row_condition=Column("status") == "ok"),
+            between("estimate", min_value=0, strict_min=True),
+            between("p_value", min_value=0, max_value=1),
+            between("std_error", min_value=0),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="estimate", column_B="ci_lower",
                    or_equal=True),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="hr_ci_upper", column_B="hazard_ratio",
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="ci_upper", column_B="estimate",
                    or_equal=True),
-            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="episodes", column_B="customers",
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="n_episodes", column_B="n_customers",
                    or_equal=True, notes="Every customer contributes at least one start/stop episode."),
         ),
     ),
@@ -482,8 +497,9 @@ SUITES: tuple[SuiteSpec, ...] = (
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["outcome", "exposure_group"]),
             in_set("outcome", ["next_month_nps", "next_quarter_renewal_rate"]),
-            between("interactions_count", min_value=0),
-            between("standard_error", min_value=0),
+            between("n_interactions", min_value=0),
+            not_null("status"),
+            between("std_error", min_value=0),
             expect("expect_column_values_to_be_between", column="estimate", min_value=-100, max_value=100,
                    row_condition=Column("outcome") == "next_month_nps"),
             expect("expect_column_values_to_be_between", column="estimate", min_value=0, max_value=1,

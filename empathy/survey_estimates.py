@@ -278,3 +278,43 @@ def nps_diagnostics(respondents: pd.DataFrame, design_effect_ceiling: float | No
     out["design_effect_ceiling"] = design_effect_ceiling
     out["survey_type"] = "relationship_nps"
     return out.reindex(columns=DIAGNOSTIC_COLUMNS)
+
+
+LAGGED_COLUMNS = ["outcome", "lag_window_days", "exposure_group", "n_interactions", "n_customers", "estimate",
+                  "std_error", "ci_lower", "ci_upper", "status"]
+#: outcome -> (value column, statistic of :func:`empathy.weights.survey_estimate`)
+LAGGED_OUTCOMES = {"next_month_nps": ("nps_category", "nps"), "next_quarter_renewal_rate": ("is_renewed", "proportion")}
+
+
+def lagged_outcome_estimates(rows: pd.DataFrame, exposure_groups: Sequence[str]) -> pd.DataFrame:
+    """Per lagged outcome and exposure group: the unweighted NPS (points) or renewal share (0-1) of interactions,
+    with a standard error clustered by customer (one customer may contribute several interactions).
+
+    The estimator is :func:`empathy.weights.survey_estimate` with unit weights and customers as PSUs, the same
+    owner of the NPS formula as the weighted marts (with one interaction per customer it reduces to Rocks' 2016
+    multinomial SE times sqrt(n/(n-1))). An outcome or group without two customers gets a row with a status
+    (`no_interactions`, `too_few_customers`) and no estimate.
+    """
+    parts = []
+    for outcome, (column, statistic) in LAGGED_OUTCOMES.items():
+        of_outcome = rows[(rows["outcome"] == outcome) & rows[column].notna()]
+        window = of_outcome["lag_window_days"].iloc[0] if not of_outcome.empty else None
+        for group in exposure_groups:
+            data = of_outcome[of_outcome["exposure_group"] == group]
+            row = {"outcome": outcome, "lag_window_days": window, "exposure_group": group,
+                   "n_interactions": len(data), "n_customers": data["customer_key"].nunique()}
+            if data.empty:
+                parts.append({**row, "status": "no_interactions"})
+                continue
+            if row["n_customers"] < 2:
+                parts.append({**row, "status": "too_few_customers"})
+                continue
+            values = data[column].astype(bool) if statistic == "proportion" else data[column]
+            estimate = survey_estimate(data.assign(value=values, unit_weight=1.0), "value", "unit_weight",
+                                       statistic=statistic, cluster_column="customer_key").iloc[0]
+            parts.append({**row, "estimate": estimate["estimate"], "std_error": estimate["se"],
+                          "ci_lower": estimate["ci_lower"], "ci_upper": estimate["ci_upper"], "status": "ok"})
+    table = pd.DataFrame(parts).reindex(columns=LAGGED_COLUMNS)
+    for column in ("n_interactions", "n_customers", "lag_window_days"):
+        table[column] = table[column].astype("Int64")
+    return table

@@ -59,7 +59,6 @@ __all__ = [
     "logrank_by_cohort",
     "rmst_difference",
     "fit_cox",
-    "cohort_retention_table",
 ]
 
 KM_COLUMNS = ["time", "survival", "ci_lower", "ci_upper", "at_risk", "events", "censored", "status"]
@@ -799,66 +798,6 @@ def fit_cox(
 # ---------------------------------------------------------------------------------------------------------------
 # 5. Cohort retention table
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def cohort_retention_table(
-    rows: pd.DataFrame,
-    cohort_col: str | Sequence[str],
-    period_col: str,
-    event_col: str = "event",
-    group_col: str | Sequence[str] | None = None,
-    count_col: str | None = None,
-    max_period: int | None = None,
-) -> pd.DataFrame:
-    """Classic cohort × months-since-origin retention triangle, by exposure group (descriptive, not KM).
-
-    ``period_col`` is the whole number of periods (months) from the origin to voluntary churn (``event = 1``) or to
-    censoring (``event = 0``: still a customer at the build date, or involuntary churn). For each cohort, group and
-    period ``k = 0..max``:
-
-    * ``observable``: customers whose status at the end of period ``k`` is known — churned at or before ``k``, or
-      followed at least ``k`` periods (``period >= k``). Customers censored before ``k`` leave the denominator.
-    * ``churned``: voluntary churn at or before ``k``; ``retained = observable - churned``;
-      ``retention_rate = retained / observable`` (missing when nobody is observable, e.g. a young cohort).
-
-    For the censoring-adjusted curve use :func:`kaplan_meier`. Rows with missing period or negative period are
-    dropped; ``count_col`` weights cell rows.
-
-    Returns
-    -------
-    Cohort and group columns, then :data:`RETENTION_COLUMNS`; one row per cohort × group × period from 0 to the
-    cohort's largest period (or ``max_period``). Empty input gives an empty frame with those columns.
-    """
-    cohorts, groups = _as_list(cohort_col), _as_list(group_col)
-    keys = [*cohorts, *groups]
-    columns = [*keys, *RETENTION_COLUMNS]
-    if _missing(rows, [*keys, period_col, event_col, *_as_list(count_col)]) or rows.empty:
-        return pd.DataFrame(columns=columns)
-    clean, _ = _clean_cells(rows, period_col, event_col, count_col)
-    clean["_t"] = np.floor(clean["_t"]).astype(int)
-    out = []
-    for key, sub in _groupby(clean, keys):
-        last = int(sub["_t"].max()) if max_period is None else int(max_period)
-        periods = np.arange(last + 1)
-        t, e, w = sub["_t"].to_numpy(), sub["_e"].to_numpy(), sub["_w"].to_numpy()
-        churned_by = (e[None, :] == 1) & (t[None, :] <= periods[:, None])
-        observable = churned_by | (t[None, :] >= periods[:, None])
-        frame = pd.DataFrame(
-            {
-                "period": periods,
-                "cohort_size": w.sum(),
-                "observable": (observable * w).sum(1),
-                "churned": (churned_by * w).sum(1),
-            }
-        )
-        frame["retained"] = frame["observable"] - frame["churned"]
-        frame["retention_rate"] = frame["retained"] / frame["observable"].where(frame["observable"] > 0)
-        for column, value in key.items():
-            frame[column] = value
-        out.append(frame)
-    if not out:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(out, ignore_index=True).reindex(columns=columns)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -38,7 +38,9 @@ from great_expectations.expectations.registry import get_expectation_impl  # noq
 from great_expectations.render import LegacyRendererType, RenderedStringTemplateContent  # noqa: E402
 from great_expectations.render.renderer.renderer import renderer  # noqa: E402
 
-from empathy.expectations import SUITES, ExpectationSpec, SuiteSpec  # noqa: E402
+import dataclasses  # noqa: E402
+
+from empathy.expectations import SUITES, ExpectationSpec, SuiteSpec, ValuesOf  # noqa: E402
 
 DB_ENV_VAR = "EMPATHY_DUCKDB_PATH"
 DEFAULT_DB = Path("target/empathy.duckdb")
@@ -133,6 +135,32 @@ def read_tables(db_path: Path, specs: tuple[SuiteSpec, ...]) -> dict[str, pd.Dat
         }
     finally:
         con.close()
+
+
+def resolve_values(db_path: Path, specs: tuple[SuiteSpec, ...], present_suites: set[str]
+                   ) -> tuple[SuiteSpec, ...]:
+    """The specs of the present tables with every :class:`ValuesOf` argument replaced by the distinct values it
+    names, read from the warehouse (read-only); specs of missing tables are kept as they are."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        def resolve(value: Any) -> Any:
+            if not isinstance(value, ValuesOf):
+                return value
+            present = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                                  "and table_name = ?", [value.schema, value.table]).fetchone()[0]
+            if not present:
+                raise DatabaseError(f"reference table {value.schema}.{value.table} is missing: an expectation "
+                                    f"reads its {value.column} values")
+            rows = con.execute(f'select distinct "{value.column}" from "{value.schema}"."{value.table}" '
+                               f'order by 1').fetchall()
+            return sorted({row[0] for row in rows} | set(value.extra))
+
+        return tuple(
+            dataclasses.replace(spec, expectations=tuple(
+                dataclasses.replace(e, kwargs={k: resolve(v) for k, v in e.kwargs.items()})
+                for e in spec.expectations))
+            if spec.name in present_suites else spec
+            for spec in specs
+        )
 
 
 def build_context(data_docs_dir: Path) -> AbstractDataContext:
@@ -296,6 +324,7 @@ def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> 
     """Validate every spec'd table of ``db_path``; write results and Data Docs; return the exit code."""
     try:
         frames = read_tables(db_path, specs)
+        specs = resolve_values(db_path, specs, set(frames))
     except DatabaseError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2

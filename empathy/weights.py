@@ -42,8 +42,9 @@ cluster-robust one (``cov_type="cluster"``, correction G/(G−1)·(N−1)/(N−K
 With equal weights and one PSU per response the formula reduces to v = s² / n with s² the sample variance with
 divisor n − 1, i.e. SE = sqrt(Σ(y − ȳ)² / n) / sqrt(n) · sqrt(n / (n − 1)) = s / sqrt(n).
 
-NPS = 100 · (share of promoters (9–10) − share of detractors (0–6)) on 0–10 answers (Reichheld 2003); it is the
-ratio mean of the recoded score y = 100·(1{promoter} − 1{detractor}), so its influence variable is
+NPS = 100 · (share of promoters − share of detractors) (Reichheld 2003: promoters answer 9–10, detractors 0–6 on
+the 0–10 scale; the warehouse reads the cut-offs from the ``survey_items`` seed and hands this module the category
+of each answer, so the cut-offs have one home); it is the ratio mean of the recoded score y = 100·(1{promoter} − 1{detractor}), so its influence variable is
 w·(100·(1{P} − 1{D}) − NPS)/Σw and its SE the same linearised formula. With equal weights this is
 100 · sqrt((p_P + p_D − (p_P − p_D)²) / n) · sqrt(n / (n − 1)), the multinomial formula of Rocks (2016,
 "Interval estimation for the Net Promoter Score", arXiv:1601.07235) times the n/(n−1) degrees-of-freedom factor.
@@ -89,6 +90,8 @@ __all__ = [
 ]
 
 MAX_NAMED = 10  # offending rows/cells named in an error message (the count is always given)
+#: The NPS categories the warehouse assigns (int_survey_responses_pivoted, cut-offs from the survey_items seed).
+NPS_CATEGORIES = ("promoter", "passive", "detractor")
 
 
 class WeightingError(ValueError):
@@ -996,7 +999,8 @@ def survey_estimate(
     statistic:
         ``"mean"``: ȳ = Σwy/Σw of a numeric column. ``"proportion"``: the mean of the indicator
         1{value == category} (or of a boolean / 0-1 column when ``category`` is None), a share in [0, 1].
-        ``"nps"``: 100·(share of 9–10 − share of 0–6) of 0–10 answers, in points (−100…100).
+        ``"nps"``: 100·(share of ``"promoter"`` − share of ``"detractor"``) of a column of NPS categories
+        (``promoter``, ``passive``, ``detractor``), in points (−100…100).
     by:
         Column(s) defining domains; one row per group plus an ``overall`` row. Domains are estimated as
         subpopulations of the full design (``svyby`` style: PSUs without a domain member contribute z = 0 and
@@ -1045,12 +1049,11 @@ def survey_estimate(
                     f"survey_estimate: {value_column!r} must be boolean or 0/1 for a proportion without "
                     f"category; bad value(s) at row(s) {_name_some(list(data.index[bad]))}")
     elif statistic == "nps":
-        score = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        bad = present & (~np.isfinite(score) | (score < 0) | (score > 10) | (np.round(score) != score))
+        bad = present & ~raw.isin(NPS_CATEGORIES).to_numpy()
         if bad.any():
-            raise WeightingError(f"survey_estimate: NPS needs integer answers 0–10; {value_column!r} bad at "
-                                 f"row(s) {_name_some(list(data.index[bad]))}")
-        y = 100.0 * ((score >= 9).astype(float) - (score <= 6).astype(float))
+            raise WeightingError(f"survey_estimate: NPS needs categories {', '.join(NPS_CATEGORIES)}; "
+                                 f"{value_column!r} bad at row(s) {_name_some(list(data.index[bad]))}")
+        y = 100.0 * ((raw == "promoter").to_numpy(dtype=float) - (raw == "detractor").to_numpy(dtype=float))
     else:
         raise WeightingError(f"survey_estimate: unknown statistic {statistic!r} (mean, proportion or nps)")
     if not present.any():
@@ -1162,5 +1165,6 @@ def weighted_proportion(
 
 
 def net_promoter_score(data: pd.DataFrame, value_column: str, weight_column: str, **kwargs: Any) -> pd.DataFrame:
-    """Weighted NPS in points (−100…100) with linearised SE; see :func:`survey_estimate`."""
+    """Weighted NPS in points (−100…100) of a column of NPS categories, with linearised SE; see
+    :func:`survey_estimate`."""
     return survey_estimate(data, value_column, weight_column, statistic="nps", **kwargs)

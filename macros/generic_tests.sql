@@ -37,17 +37,18 @@
     where consent.is_analytics_revoked
 {% endtest %}
 
-{#- Integrity across layers: the model has exactly as many rows as another model (optionally filtered). -#}
-{% test row_count_equals(model, compare_model, compare_where=none) %}
+{#- Integrity across layers: the model has exactly as many rows as another model (optionally filtered), or
+    `multiplier` times as many (one row per window, say). -#}
+{% test row_count_equals(model, compare_model, compare_where=none, multiplier=1) %}
     with
     tested as (select count(*) as row_count from {{ model }}),
     compared as (
         select count(*) as row_count from {{ compare_model }}
         {% if compare_where %}where {{ compare_where }}{% endif %}
     )
-    select tested.row_count as model_rows, compared.row_count as compare_rows
+    select tested.row_count as model_rows, compared.row_count * {{ multiplier }} as compare_rows
     from tested cross join compared
-    where tested.row_count != compared.row_count
+    where tested.row_count != compared.row_count * {{ multiplier }}
 {% endtest %}
 
 {% test has_row_count(model, expected) %}

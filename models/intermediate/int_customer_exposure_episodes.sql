@@ -37,7 +37,7 @@ contact_days as (
         lifelines.customer_key,
         date_diff('day', lifelines.origin_at, interactions.started_at) as day_index,
         count(*) as contacts,
-        count(*) filter (where empathy.empathy_score >= 4) as empathetic_contacts,
+        count(*) filter (where empathy.is_empathetic_contact) as empathetic_contacts,
         count(*) filter (where empathy.has_name_emotion) as named_emotion_contacts,
         0 as offers,
         0.0 as money_conceded

@@ -68,8 +68,8 @@ first_contacts as (
         interactions.interaction_key as first_contact_key,
         interactions.started_at as origin_at,
         interactions.product as first_contact_product,
-        interactions.tough_moment_category is not null as first_contact_is_tough,
-        coalesce(interactions.tough_moment_category, 'routine') as first_contact_issue_type,
+        interactions.is_tough_moment as first_contact_is_tough,
+        interactions.tough_moment_category as first_contact_issue_type,
         coalesce(interactions.is_resolved, false) as first_contact_is_resolved,
         interactions.handle_time_seconds / 60.0 as first_contact_handle_minutes
     from customers
@@ -161,7 +161,7 @@ lifetime_contacts as (
     select
         lifelines.customer_key,
         count(*) as contacts_count,
-        count(*) filter (where empathy.behaviors_count >= 3) as empathetic_contacts_count,
+        count(*) filter (where empathy.is_empathetic_contact) as empathetic_contacts_count,
         avg(case when empathy.has_name_emotion then 1.0 when empathy.has_name_emotion = false then 0.0 end)
             as named_emotion_share
     from lifelines
@@ -201,11 +201,7 @@ final as (
         lifelines.is_voluntary_churn,
         lifelines.voluntary_churn_at,
         lifelines.involuntary_churn_at,
-        case
-            when empathy.is_acknowledged_within_30s then 'acknowledged_within_30s'
-            when empathy.is_acknowledged_within_30s = false then 'not_acknowledged_within_30s'
-            else 'transcript_not_usable'
-        end as exposure_group,
+        coalesce(empathy.acknowledgment_group, 'transcript_not_usable') as exposure_group,
         empathy.is_acknowledged_within_30s as is_first_contact_acknowledged_within_30s,
         lifelines.plan,
         lifelines.segment,

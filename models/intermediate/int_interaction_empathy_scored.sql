@@ -1,13 +1,24 @@
-{#- One row per consenting interaction: the five behaviours side by side, the timing of the first
-    acknowledgment, and the empathy score on the anchored 1-5 scale.
+{#- One row per consenting interaction: the rubric's behaviours side by side (one has_<code> column per row of the
+    seed empathy_behaviors), the timing of the first acknowledgment, the empathy score on the anchored 1-5 scale,
+    and the two classifications every later model uses (defined here and nowhere else):
 
-    The score rule (seed empathy_scale_anchors): the highest anchor whose required behaviours all occurred and
-    whose minimum count of behaviours is reached. The score is null when no source observed the interaction. -#}
+    - the score rule (seed empathy_scale_anchors): the highest anchor whose required behaviours all occurred and
+      whose minimum count of behaviours is reached; null when no source observed the interaction;
+    - an empathetic contact: a score of at least var('empathetic_contact_min_score');
+    - the acknowledgment group: acknowledged within the timed window, not acknowledged within it, or
+      transcript not usable (timing unknown). -#}
+{%- set behavior_codes = rubric_behavior_codes() %}
 with
 
 behaviors as (
 
     select * from {{ ref('int_interaction_behaviors_observed') }}
+
+),
+
+rubric as (
+
+    select * from {{ ref('empathy_behaviors') }}
 
 ),
 
@@ -28,11 +39,9 @@ pivoted as (
         behaviors.interaction_key,
         bool_or(behaviors.is_transcript_usable) as is_transcript_usable,
         bool_or(behaviors.qa_reviews_count > 0) as is_qa_reviewed,
-        bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'acknowledge') as has_acknowledge,
-        bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'name_emotion') as has_name_emotion,
-        bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'clarify_need') as has_clarify_need,
-        bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'offer_options') as has_offer_options,
-        bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = 'close_loop') as has_close_loop,
+        {%- for code in behavior_codes %}
+            bool_or(behaviors.has_occurred) filter (where behaviors.behavior_code = '{{ code }}') as has_{{ code }},
+        {%- endfor %}
         min(behaviors.first_offset_ms) filter (
             where behaviors.behavior_code = 'acknowledge'
         ) / 1000.0 as seconds_to_first_acknowledgment,
@@ -44,6 +53,8 @@ pivoted as (
         avg(behaviors.qa_mean_score order by behaviors.qa_mean_score) as qa_mean_score,
         bool_or(behaviors.has_occurred is not null) as is_observed
     from behaviors
+    inner join rubric
+        on behaviors.behavior_code = rubric.behavior_code
     group by behaviors.interaction_key
 
 ),
@@ -72,16 +83,20 @@ final as (
             when pivoted.is_qa_reviewed then 'qa_only'
             else 'none'
         end as observation_basis,
-        pivoted.has_acknowledge,
-        pivoted.has_name_emotion,
-        pivoted.has_clarify_need,
-        pivoted.has_offer_options,
-        pivoted.has_close_loop,
+        {%- for code in behavior_codes %}
+            pivoted.has_{{ code }},
+        {%- endfor %}
         case when pivoted.is_observed then pivoted.behaviors_count end as behaviors_count,
         pivoted.seconds_to_first_acknowledgment,
         pivoted.is_acknowledged_within_30s,
         scored.empathy_score,
         anchors.label as empathy_score_label,
+        scored.empathy_score >= {{ var('empathetic_contact_min_score') }} as is_empathetic_contact,
+        case
+            when pivoted.is_acknowledged_within_30s then 'acknowledged_within_30s'
+            when pivoted.is_acknowledged_within_30s = false then 'not_acknowledged_within_30s'
+            else 'transcript_not_usable'
+        end as acknowledgment_group,
         pivoted.qa_mean_score
     from pivoted
     left join scored

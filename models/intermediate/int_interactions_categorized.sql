@@ -29,8 +29,11 @@ final as (
         interactions.contact_reason,
         coalesce(
             tough_moments.tough_moment_category,
-            case when interactions.is_escalated then 'escalation' end
+            case when interactions.is_escalated then 'escalation' end,
+            '{{ var("tough_moment_default_category") }}'
         ) as tough_moment_category,
+        tough_moments.tough_moment_category is not null or coalesce(interactions.is_escalated, false)
+            as is_tough_moment,
         interactions.is_escalated,
         interactions.started_at,
         interactions.first_agent_response_at,

@@ -22,7 +22,7 @@ eligible as (
 
     select
         interactions.channel,
-        coalesce(interactions.tough_moment_category, 'routine') as tough_moment_category,
+        interactions.tough_moment_category,
         strftime(interactions.started_at, '%Y-%m') as period
     from interactions
     where strftime(interactions.started_at, '%Y-%m') in (select pulse_periods.period from pulse_periods)

@@ -77,16 +77,14 @@ final as (
         invitations.sent_at,
         invitations.is_sent_without_consent,
         interactions.channel,
-        coalesce(interactions.tough_moment_category, 'routine') as tough_moment_category,
+        interactions.tough_moment_category,
         case
             when invitations.survey_type = 'csat_pulse' then strftime(interactions.started_at, '%Y-%m')
             else strftime(invitations.sent_at, '%Y') || '-Q' || quarter(invitations.sent_at)::varchar
         end as period,
         case
-            when invitations.survey_type = 'relationship_nps' then null
-            when empathy.is_acknowledged_within_30s then 'acknowledged_within_30s'
-            when empathy.is_acknowledged_within_30s = false then 'not_acknowledged_within_30s'
-            else 'transcript_not_usable'
+            when invitations.survey_type = 'csat_pulse'
+                then coalesce(empathy.acknowledgment_group, 'transcript_not_usable')
         end as acknowledgment_group,
         coalesce(customers.segment, 'unknown') as segment,
         case

@@ -46,7 +46,8 @@ thresholds as (
 
     select
         max(items.top_box_min) filter (where items.item_code = 'csat') as csat_top_box_min,
-        max(items.top_box_min) filter (where items.item_code = 'nps') as nps_promoter_min
+        max(items.top_box_min) filter (where items.item_code = 'nps') as nps_promoter_min,
+        max(items.bottom_box_max) filter (where items.item_code = 'nps') as nps_detractor_max
     from items
 
 ),
@@ -71,8 +72,8 @@ final as (
         answers.nps,
         case
             when answers.nps >= thresholds.nps_promoter_min then 'promoter'
-            when answers.nps >= 7 then 'passive'
-            when answers.nps >= 0 then 'detractor'
+            when answers.nps > thresholds.nps_detractor_max then 'passive'
+            when answers.nps is not null then 'detractor'
         end as nps_category,
         coalesce(answers.has_open_text, false) as has_open_text
     from invitations

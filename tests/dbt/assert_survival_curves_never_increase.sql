@@ -5,8 +5,8 @@ curves as (
 
     select
         curves.*,
-        lag(curves.survival) over (
-            partition by curves.cohort_definition, curves.cohort, curves.exposure_group order by curves.time
+        lag(curves.estimate) over (
+            partition by curves.cohort_definition, curves.cohort, curves.exposure_group order by curves.time_days
         ) as previous_survival
     from {{ ref('mart_survival_curves') }} as curves
 
@@ -15,6 +15,6 @@ curves as (
 select *
 from curves
 where
-    survival > previous_survival + 1e-12
-    or survival < ci_lower - 1e-12
-    or survival > ci_upper + 1e-12
+    estimate > previous_survival + 1e-12
+    or estimate < ci_lower - 1e-12
+    or estimate > ci_upper + 1e-12

@@ -11,7 +11,6 @@ import pytest
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from empathy.agreement import (
-    BEHAVIORS,
     GRAINS,
     METRICS,
     STATUSES,
@@ -63,6 +62,9 @@ TABLES = {
     ]),
     "3x3_fleiss": np.array([[106, 10, 4], [22, 28, 10], [2, 12, 6]]),
 }
+
+
+BEHAVIORS = ("acknowledge", "name_emotion", "clarify_need", "offer_options", "close_loop")
 
 
 def _pairs_from_table(table: np.ndarray, categories=(1, 2, 3, 4, 5)) -> tuple[list[int], list[int]]:
@@ -272,7 +274,7 @@ def _transcript(seed: int = 5, n: int = 30) -> pd.DataFrame:
 
 def test_agreement_table_matches_the_functions_and_statsmodels() -> None:
     ratings, pairs = _calibration(), _transcript()
-    table = agreement_table(ratings, pairs)
+    table = agreement_table(ratings, pairs, behaviors=BEHAVIORS)
     _check_table(table)
     assert (table["status"] == "ok").mean() > 0.9
 
@@ -326,8 +328,8 @@ def test_agreement_table_matches_the_functions_and_statsmodels() -> None:
 
 def test_agreement_table_is_deterministic() -> None:
     ratings, pairs = _calibration(), _transcript()
-    first = agreement_table(ratings, pairs)
-    second = agreement_table(ratings.sample(frac=1.0, random_state=1), pairs.sample(frac=1.0, random_state=2))
+    first = agreement_table(ratings, pairs, behaviors=BEHAVIORS)
+    second = agreement_table(ratings.sample(frac=1.0, random_state=1), pairs.sample(frac=1.0, random_state=2), behaviors=BEHAVIORS)
     pd.testing.assert_frame_equal(first, second)
     assert list(dict.fromkeys(first["grain"])) == list(GRAINS)
     assert list(dict.fromkeys(first.loc[first["grain"] == "behavior", "behavior_code"])) == list(BEHAVIORS)
@@ -338,8 +340,8 @@ def test_agreement_table_min_items() -> None:
     for k in range(5):
         rows += [(f"i{k}", "acknowledge", "A", 1 + k % 5), (f"i{k}", "acknowledge", "B", 1 + (k + 1) % 5)]
     ratings = _long(rows)
-    at5 = agreement_table(ratings, None, min_items=5)
-    at6 = agreement_table(ratings, None, min_items=6)
+    at5 = agreement_table(ratings, None, min_items=5, behaviors=BEHAVIORS)
+    at6 = agreement_table(ratings, None, min_items=6, behaviors=BEHAVIORS)
     sel = (at5["behavior_code"] == "acknowledge") & (at5["metric"] == "percent_agreement") & (at5["grain"] == "behavior")
     assert at5.loc[sel, "status"].item() == "ok" and at5.loc[sel, "n_items"].item() == 5
     assert at6.loc[sel, "status"].item() == "too_few_items" and pd.isna(at6.loc[sel, "value"].item())
@@ -353,7 +355,7 @@ def test_agreement_table_min_items() -> None:
     pd.DataFrame(columns=["interaction_key", "behavior_code", "reviewer_id", "score"]),
 ])
 def test_agreement_table_on_empty_input(ratings: pd.DataFrame | None) -> None:
-    table = agreement_table(ratings, pd.DataFrame())
+    table = agreement_table(ratings, pd.DataFrame(), behaviors=BEHAVIORS)
     _check_table(table)
     assert (table["status"] != "ok").all()
     assert len(table[table["grain"] == "behavior"]) == 3 * len(BEHAVIORS)
@@ -363,7 +365,7 @@ def test_agreement_table_on_empty_input(ratings: pd.DataFrame | None) -> None:
 
 def test_agreement_table_one_reviewer() -> None:
     ratings = _long([(f"i{k}", b, "solo", 1 + k % 5) for k in range(10) for b in BEHAVIORS])
-    table = agreement_table(ratings)
+    table = agreement_table(ratings, behaviors=BEHAVIORS)
     _check_table(table)
     assert (table["status"] != "ok").all()
     assert "reviewer_pair" not in set(table["grain"])
@@ -376,7 +378,7 @@ def test_agreement_table_constant_scores() -> None:
     ratings = _long([(f"i{k}", b, r, 3) for k in range(10) for b in BEHAVIORS for r in ("A", "B", "C")])
     pairs = pd.DataFrame([(f"i{k}", "acknowledge", True, True) for k in range(10)], columns=[
         "interaction_key", "behavior_code", "is_detected_in_transcript", "is_present_in_qa"])
-    table = agreement_table(ratings, pairs)
+    table = agreement_table(ratings, pairs, behaviors=BEHAVIORS)
     _check_table(table)
     status = table.set_index(["grain", "behavior_code", "reviewer_id", "other_reviewer_id", "metric"])["status"]
     behavior = table[table["grain"] == "behavior"].set_index(["behavior_code", "metric"])
@@ -396,4 +398,4 @@ def test_agreement_table_constant_scores() -> None:
 
 def test_agreement_table_rejects_a_broken_contract() -> None:
     with pytest.raises(ValueError, match="lack the columns"):
-        agreement_table(pd.DataFrame({"interaction_key": ["i1"], "score": [3]}))
+        agreement_table(pd.DataFrame({"interaction_key": ["i1"], "score": [3]}), behaviors=BEHAVIORS)

@@ -34,7 +34,7 @@ def test_acknowledgment_within_30s_lifts_csat_top2_as_planted(planted: tuple[Pat
     planted_pp = manifest["effects"]["csat_ack30"]["planted_lift"] * 100
     (effect, lower, upper, n), = query(
         db,
-        "select adjusted_effect, adjusted_ci_lower, adjusted_ci_upper, n from marts.mart_behavior_effects "
+        "select estimate, ci_lower, ci_upper, n_interactions from marts.mart_behavior_effects "
         "where behavior_code = 'acknowledge_within_30s' and outcome = 'csat_top2'",
     )
     assert lower <= planted_pp <= upper, (effect, lower, upper)
@@ -63,7 +63,7 @@ def test_churn_hazard_ratio_of_timely_acknowledgment_covers_the_planted_value(pl
     planted_hr = manifest["effects"]["churn_ack30"]["true_hazard_ratio"]
     (hr, lower, upper, status), = query(
         db,
-        "select hazard_ratio, hr_ci_lower, hr_ci_upper, status from marts.mart_churn_hazard "
+        "select estimate, ci_lower, ci_upper, status from marts.mart_churn_hazard "
         "where covariate = 'is_first_contact_acknowledged_within_30s'",
     )
     assert status == "ok"
@@ -76,7 +76,7 @@ def test_weighted_csat_covers_the_population_value_and_naive_misses(planted: tup
     truth = manifest["effects"]["csat_ack30"]["population_top2_share_excluding_analytics_revoked"]
     (naive_lower, naive_upper, lower, upper), = query(
         db,
-        "select naive_ci_lower, naive_ci_upper, weighted_ci_lower, weighted_ci_upper from marts.mart_csat_weighted "
+        "select naive_ci_lower, naive_ci_upper, ci_lower, ci_upper from marts.mart_csat_weighted "
         "where metric = 'csat_top2_share' and group_by = 'overall'",
     )
     assert lower <= truth <= upper

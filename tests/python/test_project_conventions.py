@@ -81,3 +81,58 @@ def test_every_model_has_a_primary_key_test(dbt_manifest: dict) -> None:
         if n["unique_id"] not in tested and "primary_key" not in (n.get("meta") or {})
     ]
     assert missing == []
+
+
+# ----------------------------------------------------------------------------- the statistics vocabulary
+def _statistics_marts(manifest: dict) -> list[dict]:
+    return [n for n in _models(manifest) if "statistics" in n["config"].get("tags", [])]
+
+
+def test_statistics_marts_speak_one_vocabulary(dbt_manifest: dict, demo_db: Path) -> None:
+    """docs/statistics_vocabulary.md: no second word for an idea, counts are integers named n_*, every statistics
+    mart has a documented, never-null status, and every column is described."""
+    from conftest import query
+    from empathy.vocabulary import FORBIDDEN_NAME
+
+    marts = _statistics_marts(dbt_manifest)
+    assert len(marts) >= 12
+    for node in marts:
+        built = query(demo_db, "select column_name, data_type from duckdb_columns() "
+                               f"where schema_name = '{node['schema']}' and table_name = '{node['alias']}'")
+        assert built, node["name"]
+        names = [c for c, _ in built]
+        assert [c for c in names if FORBIDDEN_NAME.match(c)] == [], node["name"]
+        counts = {c: t for c, t in built if c.startswith("n_") or "_n_" in c}
+        assert all(t in ("BIGINT", "INTEGER", "HUGEINT") for t in counts.values()), (node["name"], counts)
+        assert "status" in names, node["name"]
+        assert "`" in node["columns"]["status"]["description"], f"{node['name']}: status values are not documented"
+        undocumented = [c for c in names if not node["columns"].get(c, {}).get("description", "").strip()]
+        assert undocumented == [], (node["name"], undocumented)
+        nulls = query(demo_db, f"select count(*) from {node['schema']}.{node['alias']} where status is null")
+        assert nulls == [(0,)], node["name"]
+
+
+def test_shares_are_fractions(dbt_manifest: dict, demo_db: Path) -> None:
+    from conftest import query
+
+    for node in _statistics_marts(dbt_manifest):
+        columns = [c for (c,) in query(demo_db, "select column_name from duckdb_columns() where schema_name = "
+                                               f"'{node['schema']}' and table_name = '{node['alias']}'")]
+        for column in columns:
+            if column.endswith(("_share", "_rate")) and column != "share_difference":
+                bad = query(demo_db, f"select count(*) from {node['schema']}.{node['alias']} "
+                                     f"where {column} < 0 or {column} > 1")
+                assert bad == [(0,)], (node["name"], column)
+
+
+def test_every_mart_column_is_described(dbt_manifest: dict, demo_db: Path) -> None:
+    """Every column of every mart and audit table, as built, has a description (doc blocks for shared ones)."""
+    from conftest import query
+
+    for node in _models(dbt_manifest):
+        if _layer(node) != "marts":
+            continue
+        built = [c for (c,) in query(demo_db, "select column_name from duckdb_columns() where schema_name = "
+                                             f"'{node['schema']}' and table_name = '{node['alias']}'")]
+        undocumented = [c for c in built if not node["columns"].get(c, {}).get("description", "").strip()]
+        assert undocumented == [], (node["name"], undocumented)

@@ -347,35 +347,6 @@ def test_rmst_degenerate_statuses(rossi_cells: pd.DataFrame) -> None:
 # ------------------------------------------------------------------------------------------------- retention
 
 
-def test_cohort_retention_table_by_hand() -> None:
-    rows = pd.DataFrame(
-        {
-            "cohort": ["2024-01"] * 4 + ["2024-02"],
-            "exposed": [1, 1, 0, 0, 1],
-            "months": [0, 2, 1, 3, 1],
-            "event": [1, 0, 1, 0, 0],
-        }
-    )
-    out = survival.cohort_retention_table(rows, "cohort", "months", "event", group_col="exposed")
-    jan1 = out[(out.cohort == "2024-01") & (out.exposed == 1)].set_index("period")
-    # customer A churns in month 0; customer B is censored after month 2
-    assert jan1["observable"].tolist() == [2, 2, 2]
-    assert jan1["retained"].tolist() == [1, 1, 1]
-    assert jan1["retention_rate"].tolist() == [0.5, 0.5, 0.5]
-    jan0 = out[(out.cohort == "2024-01") & (out.exposed == 0)].set_index("period")
-    # C churns in month 1, D censored after month 3
-    assert jan0["retained"].tolist() == [2, 1, 1, 1] and jan0["churned"].tolist() == [0, 1, 1, 1]
-    feb = out[out.cohort == "2024-02"].set_index("period")
-    assert feb["observable"].tolist() == [1, 1] and feb["retention_rate"].tolist() == [1.0, 1.0]
-    capped = survival.cohort_retention_table(rows, "cohort", "months", "event", max_period=3)
-    feb_capped = capped[capped.cohort == "2024-02"].set_index("period")
-    assert feb_capped.loc[3, "observable"] == 0 and np.isnan(feb_capped.loc[3, "retention_rate"])
-    assert survival.cohort_retention_table(rows.iloc[:0], "cohort", "months").empty
-
-
-# --- time-varying covariates -----------------------------------------------------------------------------------
-
-
 def test_time_varying_cox_reproduces_r_coxph_on_stanford_heart() -> None:
     """R survival::coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, data = heart) gives
     age 0.0272, year -0.1463, surgery -0.6372, transplant -0.0103 (se 0.0137, 0.0705, 0.3672, 0.3138)."""

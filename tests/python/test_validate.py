@@ -27,13 +27,20 @@ def _key(n: int) -> str:
 GOOD_SQL = f"""
 create schema marts;
 create schema audit;
+create schema reference;
+create table reference.empathy_behaviors as
+select * from (values ('acknowledge'), ('name_emotion'), ('clarify_need'), ('offer_options'), ('close_loop'))
+    as t(behavior_code);
+create table reference.tough_moment_categories as
+select * from (values ('escalation'), ('delayed_shipment'), ('billing_correction'), ('policy_exception'))
+    as t(tough_moment_category);
 
 create table marts.fct_interactions as
 select * from (values
     ('helpdesk:1', 'helpdesk', '1', '{_key(1)}', 'a1', 'voice', 'billing', 'core', 'refund', 'escalation', true, true,
      timestamp '2024-01-01 10:00:00', timestamp '2024-01-01 10:00:30', timestamp '2024-01-01 10:10:00',
      30, 600, true, true),
-    ('helpdesk:2', 'helpdesk', '2', '{_key(2)}', 'a2', 'chat', 'tech', 'core', 'bug', null, false, false,
+    ('helpdesk:2', 'helpdesk', '2', '{_key(2)}', 'a2', 'chat', 'tech', 'core', 'bug', 'routine', false, false,
      timestamp '2024-01-02 10:00:00', null, null, null, null, null, false),
     ('chat:2', 'chat', '2', '{_key(1)}', 'a1', 'in_product', null, null, null, 'policy_exception', true, false,
      timestamp '2024-01-03 10:00:00', timestamp '2024-01-03 10:00:05', timestamp '2024-01-03 10:05:00',
@@ -99,16 +106,16 @@ select * from (values
 
 create table marts.mart_behavior_effects as
 select * from (values
-    ('acknowledge', 'csat_top2', 1.0, 5.0, 'ok'),
-    ('acknowledge', 'nps', null, null, 'too_few_interactions')
-) as t(behavior_code, outcome, adjusted_ci_lower, adjusted_ci_upper, status);
+    ('acknowledge', 'csat_top2', null, 1.0, 5.0, 0.01, 0.05, 'ok'),
+    ('acknowledge', 'nps', null, null, null, null, null, 'too_few_interactions')
+) as t(behavior_code, outcome, outcome_window_days, ci_lower, ci_upper, p_value, p_value_adjusted, status);
 
 create table marts.mart_rater_agreement as
 select * from (values
     ('behavior', 'percent_agreement', 0.8, 'ok'),
     ('reviewer', 'leniency', -0.4, 'ok'),
     ('reviewer_pair', 'cohen_kappa_linear', null, 'too_few_items')
-) as t(grain, metric, value, status);
+) as t(grain, metric, estimate, status);
 
 create table marts.fct_csat_pulse_weights as
 select * from (values
@@ -128,24 +135,53 @@ select * from (values
     ('csat_top2_share', 'overall', 'all', 0.57, 0.01, 0.55, 0.59, 'ok'),
     ('csat_mean', 'overall', 'all', 3.6, 0.04, 3.5, 3.7, 'ok'),
     ('csat_mean', 'period', 'all', null, null, null, null, 'not_estimable: a single respondent')
-) as t(metric, group_by, group_value, weighted_estimate, weighted_se, weighted_ci_lower, weighted_ci_upper, status);
+) as t(metric, group_by, group_value, estimate, std_error, ci_lower, ci_upper, status);
 
 create table marts.mart_nps_weighted as
-select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, weighted_estimate, weighted_se);
+select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, estimate, std_error);
 
 create table marts.mart_survival_curves as
 select * from (values (0.0, 1.0, 1.0, 1.0, 0.0), (10.0, 0.9, 0.85, 0.94, -0.1))
-    as t(time, survival, ci_lower, ci_upper, survival_change);
+    as t(time_days, estimate, ci_lower, ci_upper, estimate_change);
 
 create table marts.mart_churn_hazard as
-select * from (values ('x', 0.7, 0.6, 0.82, 'ok')) as t(covariate, hazard_ratio, hr_ci_lower, hr_ci_upper, status);
+select * from (values ('x', 0.7, 0.6, 0.82, 'ok')) as t(covariate, estimate, ci_lower, ci_upper, status);
 
 create table marts.mart_cohort_retention as
 select * from (values ('2025-01', 0, 10, 10, 1.0), ('2025-01', 1, 9, 8, 0.889))
-    as t(cohort, months_since, observable_customers, retained_customers, retention_rate);
+    as t(cohort, months_since_cohort_start, n_customers_observable, n_customers_retained, retention_rate);
 
 create table marts.mart_survey_item_order_effects as
-select * from (values ('csat', 1, 40), ('csat', 2, 38)) as t(item_code, item_position, answers_count);
+select * from (values ('csat', 1, 40), ('csat', 2, 38)) as t(item_code, item_position, n_answers);
+
+create table marts.fct_relationship_nps_weights as
+select * from (values
+    ('inv-1', '{_key(1)}', 9, 'promoter', 0.5, 2.0, 2.4, 2.4),
+    ('inv-2', '{_key(2)}', 3, 'detractor', 0.25, 4.0, 4.8, 4.8)
+) as t(invitation_id, customer_key, nps, nps_category, selection_probability, design_weight, nonresponse_weight,
+       final_weight);
+
+create table marts.mart_survival_tests as
+select * from (values
+    ('all', 'all', 'acknowledged_within_30s', 365.0, 300, 40, 330.0, 310.0, 350.0, 0.04, 'ok'),
+    ('all', 'all', 'not_acknowledged_within_30s', 365.0, 900, 200, 305.0, 298.0, 312.0, 0.04, 'ok')
+) as t(cohort_definition, cohort, exposure_group, rmst_horizon_days, n_customers, n_events, rmst_days,
+       rmst_ci_lower, rmst_ci_upper, logrank_p_value, status);
+
+create table marts.mart_churn_hazard_time_varying as
+select * from (values ('empathetic_contacts_so_far', 0.9, 0.8, 1.01, 0.05, 0.08, 1800, 17000, 'ok'))
+    as t(covariate, estimate, ci_lower, ci_upper, std_error, p_value, n_customers, n_episodes, status);
+
+create table marts.mart_lagged_outcomes as
+select * from (values
+    ('next_month_nps', 'acknowledged_within_30s', 150, -30.0, 6.0, -41.8, -18.2, 'ok'),
+    ('next_quarter_renewal_rate', 'acknowledged_within_30s', 2900, 0.94, 0.005, 0.93, 0.95, 'ok')
+) as t(outcome, exposure_group, n_interactions, estimate, std_error, ci_lower, ci_upper, status);
+
+create schema restricted;
+create table restricted.restricted_open_text_answers as
+select * from (values ('resp-1', '{_key(1)}', 'The agent was kind, thanks [EMAIL]'))
+    as t(response_id, customer_key, answer_text_redacted);
 """
 
 

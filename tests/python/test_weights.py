@@ -391,18 +391,24 @@ def test_weighted_proportion_matches_mean_of_indicator() -> None:
     assert p2["estimate"] == pytest.approx(s.w[s.channel == "phone"].sum() / s.w.sum())
 
 
+def _nps_categories(answers) -> np.ndarray:
+    """Reichheld's categories of 0-10 answers (the warehouse takes the cut-offs from the survey_items seed)."""
+    answers = np.asarray(answers)
+    return np.where(answers >= 9, "promoter", np.where(answers <= 6, "detractor", "passive"))
+
+
 def test_nps_equal_weights_matches_multinomial_formula() -> None:
     """NPS = 100(p_P − p_D); with equal weights SE = 100·sqrt((p_P + p_D − (p_P − p_D)²)/n)·sqrt(n/(n−1))."""
     answers = np.array([10, 9, 9, 8, 7, 6, 5, 0, 10, 3, 9, 7, 8, 10, 2, 9, 9, 1, 10, 6, 8, 9, 10])
     n = answers.size
-    d = pd.DataFrame({"ltr": answers, "w": 1.0})
+    d = pd.DataFrame({"ltr": _nps_categories(answers), "w": 1.0})
     r = W.net_promoter_score(d, "ltr", "w").iloc[0]
     pp, pd_ = np.mean(answers >= 9), np.mean(answers <= 6)
     assert r["estimate"] == 100 * (pp - pd_)  # exact
     multinomial = 100 * np.sqrt((pp + pd_ - (pp - pd_) ** 2) / n)
     assert r["se"] == pytest.approx(multinomial * np.sqrt(n / (n - 1)), rel=1e-12)
-    with pytest.raises(WeightingError, match=r"0–10.*row\(s\) 1"):
-        W.net_promoter_score(pd.DataFrame({"ltr": [9, 11], "w": 1.0}), "ltr", "w")
+    with pytest.raises(WeightingError, match=r"categories.*row\(s\) 1"):
+        W.net_promoter_score(pd.DataFrame({"ltr": ["promoter", "fan"], "w": 1.0}), "ltr", "w")
 
 
 def test_by_gives_overall_plus_one_row_per_group_as_domains() -> None:
@@ -467,7 +473,7 @@ def test_simulation_weighted_ci_covers_truth_naive_misses() -> None:
     # ... the naive mean misses it by far more than its own 95% margin of error
     assert abs(est["naive_estimate"] - truth) > 4 * 1.96 * est["naive_se"]
     assert est["naive_estimate"] < est["naive_ci_upper"] < truth
-    nps = W.net_promoter_score(resp, "ltr", "final_weight").iloc[0]
+    nps = W.net_promoter_score(resp.assign(ltr=_nps_categories(resp["ltr"])), "ltr", "final_weight").iloc[0]
     assert nps["ci_lower"] <= truth_nps <= nps["ci_upper"]
     assert abs(nps["naive_estimate"] - truth_nps) > 4 * 1.96 * nps["naive_se"]
     # design weights only, without the raking and nonresponse stages, are already unbiased for this design but

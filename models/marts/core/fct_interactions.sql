@@ -19,7 +19,7 @@ final as (
         interactions.product,
         interactions.contact_reason,
         interactions.tough_moment_category,
-        interactions.tough_moment_category is not null as is_tough_moment,
+        interactions.is_tough_moment,
         interactions.is_escalated,
         interactions.started_at,
         interactions.first_agent_response_at,

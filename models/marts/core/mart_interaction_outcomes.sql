@@ -1,7 +1,9 @@
 {#- One row per consenting interaction: the behaviours and empathy score beside what followed — that
-    interaction's pulse survey, the customer's next relationship NPS, churn within the declared windows,
+    interaction's pulse survey, the customer's next relationship NPS, the next cancellation (churn per declared
+    window: mart_interaction_churn_windows),
     the next renewal and a repeat contact. Every column traces back through keys, never personal data.
     Windows not yet elapsed at the as-of date give null (unknown), not false. -#}
+{%- set behavior_codes = rubric_behavior_codes() %}
 with
 
 interactions as (
@@ -121,15 +123,15 @@ final as (
         sequenced.started_at,
         sequenced.is_resolved,
         empathy.observation_basis,
-        empathy.has_acknowledge,
-        empathy.has_name_emotion,
-        empathy.has_clarify_need,
-        empathy.has_offer_options,
-        empathy.has_close_loop,
+        {%- for code in behavior_codes %}
+            empathy.has_{{ code }},
+        {%- endfor %}
         empathy.behaviors_count,
         empathy.seconds_to_first_acknowledgment,
         empathy.is_acknowledged_within_30s,
+        coalesce(empathy.acknowledgment_group, 'transcript_not_usable') as acknowledgment_group,
         empathy.empathy_score,
+        empathy.is_empathetic_contact,
         empathy.empathy_score_label,
         empathy.qa_mean_score,
         pulses.invitation_id is not null as has_pulse_response,
@@ -145,19 +147,9 @@ final as (
         with_next_nps.next_nps,
         with_next_nps.next_nps_category,
         with_next_nps.days_to_next_nps,
-        {%- for days in var('churn_windows_days') %}
-            case
-                when
-                    with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day
-                    then true
-                when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
-            end as is_churned_within_{{ days }}d,
-            case
-                when with_next_cancellation.next_cancelled_at <= sequenced.started_at + interval {{ days }} day
-                    then with_next_cancellation.is_next_cancellation_voluntary
-                when as_of.as_of >= sequenced.started_at + interval {{ days }} day then false
-            end as is_voluntarily_churned_within_{{ days }}d,
-        {%- endfor %}
+        date_diff('second', sequenced.started_at, with_next_cancellation.next_cancelled_at) / 86400.0
+            as days_to_next_cancellation,
+        with_next_cancellation.is_next_cancellation_voluntary,
         case
             when with_next_renewal.next_renewal_event = 'renewed' then true
             when with_next_renewal.next_renewal_event = 'cancelled' then false
@@ -166,7 +158,7 @@ final as (
             when sequenced.next_contact_at
                 <= sequenced.started_at + interval {{ var('repeat_contact_window_days') }} day then true
             when as_of.as_of >= sequenced.started_at + interval {{ var('repeat_contact_window_days') }} day then false
-        end as has_repeat_contact_within_{{ var('repeat_contact_window_days') }}d
+        end as has_repeat_contact
     from sequenced
     cross join as_of
     left join empathy

@@ -48,12 +48,15 @@ final as (
         items.scale_min,
         items.scale_max,
         by_position.item_position,
-        by_position.answers_count,
-        by_position.mean_answer,
-        by_position.sd_answer,
-        by_position.sd_answer / sqrt(by_position.answers_count) as se_mean_answer,
+        by_position.answers_count as n_answers,
+        by_position.mean_answer as estimate,
+        by_position.sd_answer as answer_std_dev,
+        by_position.sd_answer / sqrt(by_position.answers_count) as std_error,
+        by_position.mean_answer - 1.959964 * by_position.sd_answer / sqrt(by_position.answers_count) as ci_lower,
+        by_position.mean_answer + 1.959964 * by_position.sd_answer / sqrt(by_position.answers_count) as ci_upper,
         by_item.item_mean_answer,
-        by_position.mean_answer - by_item.item_mean_answer as deviation_from_item_mean
+        by_position.mean_answer - by_item.item_mean_answer as deviation_from_item_mean,
+        case when by_position.answers_count < 2 then 'too_few_answers' else 'ok' end as status
     from by_position
     inner join by_item
         on by_position.item_code = by_item.item_code

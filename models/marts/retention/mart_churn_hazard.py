@@ -4,6 +4,7 @@ customer, and the proportional-hazards test with a flag where it fails (empathy/
 algorithm). Customers whose first contact's transcript may not be used have unknown exposure and are left out."""
 from empathy.frames import sorted_frame
 from empathy.survival import fit_cox
+from empathy.vocabulary import COX, to_vocabulary
 
 COVARIATES = [
     "is_first_contact_acknowledged_within_30s", "plan", "segment", "tenure_at_first_contact_years",
@@ -22,4 +23,4 @@ def model(dbt, session):
     rows["duration_days"] = rows["duration_days"].clip(lower=0.5)
     result = fit_cox(rows, "duration_days", "is_voluntary_churn", COVARIATES, cluster_col="customer_key",
                      reference_levels={"first_contact_issue_type": "routine"})
-    return result.table
+    return to_vocabulary(result.table, COX)

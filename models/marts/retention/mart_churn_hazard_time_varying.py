@@ -8,6 +8,7 @@ are made in the cancellation conversation itself, so they are part of the churn 
 where every unaccepted offer is followed by churn they separate the outcome perfectly), not a prior exposure."""
 from empathy.frames import sorted_frame
 from empathy.survival import fit_cox_time_varying
+from empathy.vocabulary import COX, to_vocabulary
 
 COVARIATES = [
     "empathetic_contacts_so_far", "contacts_so_far", "plan", "segment", "tenure_at_first_contact_years",
@@ -18,4 +19,5 @@ def model(dbt, session):
     episodes = sorted_frame(dbt.ref("int_customer_exposure_episodes"))
     episodes["tenure_at_first_contact_years"] = episodes["tenure_at_first_contact_days"] / 365.25
     episodes["is_voluntary_churn"] = episodes["is_voluntary_churn"].astype(bool)
-    return fit_cox_time_varying(episodes, "customer_key", "start_day", "stop_day", "is_voluntary_churn", COVARIATES)
+    table = fit_cox_time_varying(episodes, "customer_key", "start_day", "stop_day", "is_voluntary_churn", COVARIATES)
+    return to_vocabulary(table, COX)

@@ -45,20 +45,26 @@ final as (
         cohorted.cohort_type,
         cohorted.cohort,
         cohorted.exposure_group,
-        months.months_since,
-        count(*) as cohort_size,
+        months.months_since as months_since_cohort_start,
+        count(*) as n_customers_in_cohort,
         count(*) filter (
             where cohorted.duration_days >= months.months_since * 30.4375 or cohorted.is_voluntary_churn
-        ) as observable_customers,
+        ) as n_customers_observable,
         count(*) filter (
             where cohorted.duration_days >= months.months_since * 30.4375
             and not (cohorted.is_voluntary_churn and cohorted.duration_days < months.months_since * 30.4375)
-        ) as retained_customers,
+        ) as n_customers_retained,
         count(*) filter (
             where cohorted.duration_days >= months.months_since * 30.4375
         )::double / nullif(count(*) filter (
             where cohorted.duration_days >= months.months_since * 30.4375 or cohorted.is_voluntary_churn
-        ), 0) as retention_rate
+        ), 0) as retention_rate,
+        case
+            when count(*) filter (
+                    where cohorted.duration_days >= months.months_since * 30.4375 or cohorted.is_voluntary_churn
+                ) < 10 then 'few_customers'
+            else 'ok'
+        end as status
     from cohorted
     cross join months
     group by all

@@ -3,12 +3,14 @@ tough-moment category, acknowledgment group and period; naive beside weighted, T
 respondents and effective n (empathy/survey_estimates.py)."""
 from empathy.frames import sorted_frame
 from empathy.survey_estimates import estimate_table
+from empathy.vocabulary import SURVEY_ESTIMATES, to_vocabulary
 
 
 def model(dbt, session):
     weighted = sorted_frame(dbt.ref("fct_csat_pulse_weights"))
-    return estimate_table(
+    table = estimate_table(
         weighted,
         metrics=[("csat_mean", "csat", "mean"), ("csat_top2_share", "is_csat_top2", "proportion")],
         groupings=["channel", "tough_moment_category", "acknowledgment_group", "period"],
     )
+    return to_vocabulary(table, SURVEY_ESTIMATES)

@@ -3,15 +3,17 @@ and promoter and detractor shares, overall and by period, segment and prior expo
 beside weighted, Taylor-linearised SE and 95% CI (empathy/survey_estimates.py)."""
 from empathy.frames import sorted_frame
 from empathy.survey_estimates import estimate_table
+from empathy.vocabulary import SURVEY_ESTIMATES, to_vocabulary
 
 
 def model(dbt, session):
     respondents = sorted_frame(dbt.ref("fct_relationship_nps_weights"))
     respondents["is_promoter"] = respondents["nps_category"].map({"promoter": True, "passive": False, "detractor": False})
     respondents["is_detractor"] = respondents["nps_category"].map({"promoter": False, "passive": False, "detractor": True})
-    return estimate_table(
+    table = estimate_table(
         respondents,
-        metrics=[("nps", "nps", "nps"), ("promoter_share", "is_promoter", "proportion"),
+        metrics=[("nps", "nps_category", "nps"), ("promoter_share", "is_promoter", "proportion"),
                  ("detractor_share", "is_detractor", "proportion")],
         groupings=["period", "segment", "exposure_group"],
     )
+    return to_vocabulary(table, SURVEY_ESTIMATES)

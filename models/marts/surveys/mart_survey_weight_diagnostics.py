@@ -6,6 +6,7 @@ from empathy.frames import sorted_frame
 import pandas as pd
 
 from empathy.survey_estimates import DIAGNOSTIC_COLUMNS, empty_frame, nps_diagnostics, pulse_diagnostics
+from empathy.vocabulary import WEIGHT_DIAGNOSTICS, to_vocabulary
 
 TEXT = ["survey_type", "diagnostic", "scope", "weight_stage", "margin", "category"]
 
@@ -26,4 +27,6 @@ def model(dbt, session):
         diagnostics = diagnostics.reindex(columns=DIAGNOSTIC_COLUMNS)
     else:
         diagnostics = empty_frame(DIAGNOSTIC_COLUMNS, text=TEXT)
-    return diagnostics
+    exceeds = (diagnostics["diagnostic"] == "weights") & (diagnostics["kish_design_effect"] > ceiling)
+    diagnostics["status"] = exceeds.map({True: "design_effect_above_ceiling", False: "ok"})
+    return to_vocabulary(diagnostics, WEIGHT_DIAGNOSTICS)
