@@ -10,8 +10,9 @@
          (a zero-byte, truncated or foreign file is named);
       3. every file has every declared column (a column missing from one file of several is named with the file:
          union_by_name would otherwise fill it with nulls and quarantine the rows under a wrong reason).
-    Only when all of this holds is each external source mirrored as a view raw.<table> (so tools that introspect a
-    relation see the raw columns): a failed check leaves the existing warehouse untouched.
+    Only when all of this holds is each external source mirrored as a view raw.<table> (dev target:
+    <prefix>_raw.<table>), so tools that introspect a relation see the raw columns: a failed check leaves the
+    existing warehouse untouched.
     Raw-schema mode (var raw_schema): every declared column of <raw_schema>.<table> is there.
 -#}
 {% macro check_raw_contract() %}
@@ -72,9 +73,10 @@
         {%- endfor -%}
         {{ raise_raw_contract_problems(problems) }}
         {%- if not raw_schema -%}
+            {%- set view_schema = generate_schema_name('raw', none) -%}
             {%- for node in contract_sources -%}
-                {%- do run_query("create schema if not exists raw; create or replace view raw." ~ node.name
-                    ~ " as select * from " ~ source(node.source_name, node.name)) -%}
+                {%- do run_query("create schema if not exists " ~ view_schema ~ "; create or replace view "
+                    ~ view_schema ~ "." ~ node.name ~ " as select * from " ~ source(node.source_name, node.name)) -%}
             {%- endfor -%}
         {%- endif -%}
     {%- endif -%}

@@ -63,10 +63,10 @@
     ) as checked
 {%- endmacro %}
 
-{#- The rows of `relation` with whether their parent record (in a parent base model, matched on key_columns)
-    was kept: `<flag>` is null for an unknown parent (`unknown_<parent>`) and false for a parent that was itself
+{#- The rows of `relation` with whether their parent record (in `parent`, the calling model's import CTE of a
+    parent base model, matched on key_columns) was kept: `<flag>` is null for an unknown parent (`unknown_<parent>`) and false for a parent that was itself
     quarantined or only superseded (`<parent>_quarantined`). One parent lookup for every child table. -#}
-{% macro with_parent_status(relation, parent_model, key_columns, flag) -%}
+{% macro with_parent_status(relation, parent, key_columns, flag) -%}
     select
         {{ relation }}.*,
         parents.is_kept as {{ flag }}
@@ -76,7 +76,7 @@
             {% for key in key_columns %}parent.{{ key }},
             {% endfor -%}
             bool_or(parent.row_fate = 'kept') as is_kept
-        from {{ ref(parent_model) }} as parent
+        from {{ parent }} as parent
         where {% for key in key_columns %}parent.{{ key }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
         group by all
     ) as parents

@@ -1,10 +1,11 @@
 {#- Status (`granted` / `revoked`) of a customer's consent for a purpose at an instant, from the consent
-    periods, or the project default (vars consent_default_<purpose>) when no event precedes the instant. -#}
-{% macro consent_status_at(customer_id, purpose, at) -%}
+    periods (`periods`: the calling model's import CTE of stg_identity__consent_periods), or the project default
+    (vars consent_default_<purpose>) when no event precedes the instant. -#}
+{% macro consent_status_at(customer_id, purpose, at, periods='consent_periods') -%}
     coalesce(
         (
             select periods.status
-            from {{ ref('stg_identity__consent_periods') }} as periods
+            from {{ periods }} as periods
             where periods.customer_id = {{ customer_id }}
                 and periods.purpose = '{{ purpose }}'
                 and periods.valid_from <= {{ at }}

@@ -6,11 +6,12 @@
 {%- endmacro %}
 
 {#- Canonical value of a free-text label: raw labels differ in case, whitespace and separators (label_key) and use
-    synonyms; the mapping is reference data (seed label_synonyms), not code. Null when unmapped. -#}
-{% macro canonical_label(domain, column) -%}
+    synonyms; the mapping is reference data (seed label_synonyms, passed as the calling model's import CTE), not
+    code. Null when unmapped. -#}
+{% macro canonical_label(domain, column, synonyms='label_synonyms') -%}
     (
         select min(synonyms.canonical_label)
-        from {{ ref('label_synonyms') }} as synonyms
+        from {{ synonyms }} as synonyms
         where synonyms.domain = '{{ domain }}'
             and {{ label_key('synonyms.raw_label') }} = {{ label_key(column) }}
     )

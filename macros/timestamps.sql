@@ -6,7 +6,8 @@
     (try_cast(cast({{ column }} as varchar) as timestamptz) at time zone 'UTC')
 {%- endmacro %}
 
-{#- The build's as-of instant (one row, one column `as_of`), for consent "as of the build", censoring and tenure. -#}
-{% macro as_of() -%}
-    (select as_of.as_of from {{ ref('stg_build__as_of') }} as as_of)
+{#- The build's as-of instant as a scalar, for consent "as of the build", censoring and tenure; `relation`: the calling
+    model's import CTE of stg_build__as_of (one row, one column `as_of`). -#}
+{% macro as_of(relation='build_as_of') -%}
+    (select build.as_of from {{ relation }} as build)
 {%- endmacro %}

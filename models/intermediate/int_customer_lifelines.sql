@@ -12,6 +12,12 @@
     Descriptive lifetime columns (dosage, named-emotion share, offers) count contacts between origin and end. -#}
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 interactions as (
 
     select * from {{ ref('int_interactions_categorized') }}
@@ -54,7 +60,7 @@ major_incidents as (
 
 as_of as (
 
-    select {{ as_of() }} as as_of
+    select {{ as_of('build_as_of') }} as as_of
 
 ),
 

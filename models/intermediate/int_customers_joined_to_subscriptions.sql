@@ -4,6 +4,12 @@
     account attributes. -#}
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 accounts as (
 
     select * from {{ ref('stg_crm__customers') }}
@@ -15,7 +21,7 @@ subscription_events as (
 
     select * from {{ ref('stg_billing__subscription_events') }}
     where consent_exclusion_reason is null
-        and event_at <= {{ as_of() }}
+        and event_at <= {{ as_of('build_as_of') }}
 
 ),
 

@@ -136,3 +136,47 @@ def test_every_mart_column_is_described(dbt_manifest: dict, demo_db: Path) -> No
                                              f"'{node['schema']}' and table_name = '{node['alias']}'")]
         undocumented = [c for c in built if not node["columns"].get(c, {}).get("description", "").strip()]
         assert undocumented == [], (node["name"], undocumented)
+
+
+def test_dev_target_prefixes_every_schema_and_prod_uses_the_layer_names(tmp_path: Path) -> None:
+    """generate_schema_name: production (the default target) writes the layer schemas by name; a developer's
+    target writes <EMPATHY_DEV_SCHEMA>_<layer>, so the two never collide."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_DIR
+
+    def schemas(target: str) -> set[str]:
+        env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "EMPATHY_DEV_SCHEMA": "dev_ann",
+               "DBT_TARGET_PATH": str(tmp_path / target), "DBT_LOG_PATH": str(tmp_path / "logs"),
+               "EMPATHY_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+        result = subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--target", target],
+                                cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-2000:]
+        manifest = json.loads((tmp_path / target / "manifest.json").read_text())
+        return {n["schema"] for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
+
+    assert schemas("prod") == {"staging", "intermediate", "marts", "audit", "restricted", "reference"}
+    assert schemas("dev") == {f"dev_ann_{s}" for s in ("staging", "intermediate", "marts", "audit", "restricted",
+                                                         "reference")}
+
+
+def test_macros_do_not_hide_dependencies() -> None:
+    """A macro takes a relation as an argument; only a model's import CTEs call ref() or source(), so a model's top
+    lists everything it reads. Generic tests ({% test %} blocks) may read the model they test against another."""
+    import re
+
+    from conftest import PROJECT_DIR
+
+    hooks = {"check_raw_contract": "the on-run-start hook that checks every source before any model runs"}
+    offenders = []
+    for path in sorted((PROJECT_DIR / "macros").glob("*.sql")):
+        text = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.DOTALL)
+        for block in re.findall(r"\{%-?\s*macro\b.*?\{%-?\s*endmacro", text, flags=re.DOTALL):
+            if re.search(r"\b(ref|source)\(", block):
+                name = block.split("(")[0].split()[-1]
+                if name not in hooks:
+                    offenders.append((path.name, name))
+    assert offenders == []

@@ -1,6 +1,12 @@
 {#- Consent audit, counts only (raw contract, "Consent rules"): who left the warehouse and what was not used. -#}
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 customer_consent as (
 
     select * from {{ ref('stg_identity__customer_consent') }}
@@ -94,7 +100,7 @@ final as (
         metrics.metric,
         metrics.metric_value,
         metrics.metric_description,
-        {{ as_of() }} as as_of
+        {{ as_of('build_as_of') }} as as_of
     from metrics
 
 )

@@ -1,5 +1,11 @@
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 agents as (
 
     select * from {{ ref('stg_hr__agents') }}
@@ -14,8 +20,8 @@ final as (
         agents.site,
         agents.supervisor_id,
         agents.hired_at,
-        date_diff('day', agents.hired_at, {{ as_of() }}) as tenure_days,
-        date_diff('day', agents.hired_at, {{ as_of() }}) < {{ var('new_agent_days') }} as is_new_agent
+        date_diff('day', agents.hired_at, {{ as_of('build_as_of') }}) as tenure_days,
+        date_diff('day', agents.hired_at, {{ as_of('build_as_of') }}) < {{ var('new_agent_days') }} as is_new_agent
     from agents
 
 )

@@ -1,5 +1,11 @@
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 customers as (
 
     select * from {{ ref('int_customers_joined_to_subscriptions') }}
@@ -15,7 +21,9 @@ final as (
         customers.segment,
         customers.region,
         customers.accounts_count,
-        date_diff('day', customers.signup_at, coalesce(customers.churned_at, {{ as_of() }})) as tenure_days,
+        date_diff(
+            'day', customers.signup_at, coalesce(customers.churned_at, {{ as_of('build_as_of') }})
+        ) as tenure_days,
         customers.subscription_status,
         customers.current_mrr,
         customers.churned_at,

@@ -6,6 +6,12 @@
 {%- set behavior_codes = rubric_behavior_codes() %}
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 interactions as (
 
     select * from {{ ref('fct_interactions') }}
@@ -50,7 +56,7 @@ cancellations as (
 
 as_of as (
 
-    select {{ as_of() }} as as_of
+    select {{ as_of('build_as_of') }} as as_of
 
 ),
 

@@ -2,6 +2,12 @@
 
 with
 
+consent_periods as (
+
+    select * from {{ ref('stg_identity__consent_periods') }}
+
+),
+
 interactions as (
 
     select * from {{ ref('base_helpdesk__interactions') }}

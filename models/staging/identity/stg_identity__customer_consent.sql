@@ -3,6 +3,12 @@
     staging; this model is how the staging models know who. -#}
 with
 
+build_as_of as (
+
+    select * from {{ ref('stg_build__as_of') }}
+
+),
+
 customers as (
 
     select distinct
@@ -17,8 +23,8 @@ analytics_periods as (
     select periods.*
     from {{ ref('stg_identity__consent_periods') }} as periods
     where periods.purpose = 'analytics'
-        and periods.valid_from <= {{ as_of() }}
-        and (periods.valid_to is null or periods.valid_to > {{ as_of() }})
+        and periods.valid_from <= {{ as_of('build_as_of') }}
+        and (periods.valid_to is null or periods.valid_to > {{ as_of('build_as_of') }})
 
 ),
 

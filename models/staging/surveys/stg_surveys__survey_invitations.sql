@@ -2,6 +2,12 @@
 
 with
 
+consent_periods as (
+
+    select * from {{ ref('stg_identity__consent_periods') }}
+
+),
+
 invitations as (
 
     select * from {{ ref('base_surveys__survey_invitations') }}

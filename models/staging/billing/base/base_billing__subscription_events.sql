@@ -1,5 +1,17 @@
 with
 
+base_crm__customers as (
+
+    select * from {{ ref('base_crm__customers') }}
+
+),
+
+label_synonyms as (
+
+    select * from {{ ref('label_synonyms') }}
+
+),
+
 source as (
 
     select * from {{ source('billing', 'subscription_events') }}

@@ -1,5 +1,11 @@
 with
 
+label_synonyms as (
+
+    select * from {{ ref('label_synonyms') }}
+
+),
+
 source as (
 
     select * from {{ source('consent', 'consent_events') }}

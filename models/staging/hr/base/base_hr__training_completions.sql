@@ -1,5 +1,11 @@
 with
 
+base_hr__agents as (
+
+    select * from {{ ref('base_hr__agents') }}
+
+),
+
 source as (
 
     select * from {{ source('hr', 'training_completions') }}

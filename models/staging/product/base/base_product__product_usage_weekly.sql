@@ -1,5 +1,11 @@
 with
 
+base_crm__customers as (
+
+    select * from {{ ref('base_crm__customers') }}
+
+),
+
 source as (
 
     select * from {{ source('product', 'product_usage_weekly') }}

@@ -1,5 +1,11 @@
 with
 
+base_helpdesk__interactions as (
+
+    select * from {{ ref('base_helpdesk__interactions') }}
+
+),
+
 source as (
 
     select * from {{ source('qa', 'qa_reviews') }}

@@ -1,5 +1,17 @@
 with
 
+base_helpdesk__interactions as (
+
+    select * from {{ ref('base_helpdesk__interactions') }}
+
+),
+
+label_synonyms as (
+
+    select * from {{ ref('label_synonyms') }}
+
+),
+
 source as (
 
     select * from {{ source('surveys', 'survey_invitations') }}

@@ -1,5 +1,11 @@
 with
 
+base_surveys__survey_invitations as (
+
+    select * from {{ ref('base_surveys__survey_invitations') }}
+
+),
+
 source as (
 
     select * from {{ source('surveys', 'survey_responses') }}
