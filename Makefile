@@ -39,16 +39,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 
 ## data: deterministic demo raw data (CUSTOMERS=2000 SEED=42) into data/demo (never into EMPATHY_RAW_DIR)
 data: setup
-	$(BIN)/python -m empathy.generate --customers $(CUSTOMERS) --seed $(SEED) --out "$(DEMO_RAW_DIR)"
+	$(BIN)/python -m empathy.demo.generate --customers $(CUSTOMERS) --seed $(SEED) --out "$(DEMO_RAW_DIR)"
 
 ## build: build EMPATHY_RAW_DIR into a new file, validate it, publish it atomically at EMPATHY_DUCKDB_PATH
 build: setup
-	$(USER_ENV) $(BIN)/python -m empathy.publish $(DBT_ARGS)
+	$(USER_ENV) $(BIN)/python -m empathy.ops.publish $(DBT_ARGS)
 
 ## validate: Great Expectations and the privacy scan on the published warehouse (read-only)
 validate: setup
-	$(USER_ENV) $(BIN)/python -m empathy.validate
-	$(USER_ENV) $(BIN)/python -m empathy.privacy
+	$(USER_ENV) $(BIN)/python -m empathy.checks.validate
+	$(USER_ENV) $(BIN)/python -m empathy.checks.privacy
 
 ## freshness: dbt source freshness of EMPATHY_RAW_DIR (latest _loaded_at per raw table against now)
 freshness: setup
@@ -58,7 +58,7 @@ freshness: setup
 demo: data demo-build
 
 demo-build: setup
-	$(DEMO_ENV) $(BIN)/python -m empathy.publish
+	$(DEMO_ENV) $(BIN)/python -m empathy.ops.publish
 
 ## lint: SQL style (sqlfluff, dbt templater, duckdb dialect)
 lint: setup

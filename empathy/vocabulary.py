@@ -24,19 +24,19 @@ FORBIDDEN_NAME = re.compile(
     r"|effective_n|sample_n|deff_kish|.+_se|.+_p|.+_count|.+_customers|.+_respondents)$"
 )
 
-#: Cox models (empathy.survival.fit_cox and fit_cox_time_varying): the hazard ratio is the estimate.
+#: Cox models (empathy.stats.survival.fit_cox and fit_cox_time_varying): the hazard ratio is the estimate.
 COX = {
     "coef": "log_hazard_ratio", "se": "std_error", "hazard_ratio": "estimate", "hr_ci_lower": "ci_lower",
     "hr_ci_upper": "ci_upper", "z": "z_statistic", "p": "p_value", "ph_statistic": "ph_test_statistic",
     "ph_p": "ph_test_p_value", "ph_violated": "is_ph_violated", "n": "n_customers", "customers": "n_customers",
     "episodes": "n_episodes", "events": "n_events",
 }
-#: Kaplan-Meier curves (empathy.survival.kaplan_meier).
+#: Kaplan-Meier curves (empathy.stats.survival.kaplan_meier).
 KAPLAN_MEIER = {
     "time": "time_days", "survival": "estimate", "at_risk": "n_at_risk", "events": "n_events",
     "censored": "n_censored", "survival_change": "estimate_change",
 }
-#: RMST and log-rank per cohort (empathy.survival.rmst_difference, logrank_by_cohort): the row's estimate is the
+#: RMST and log-rank per cohort (empathy.stats.survival.rmst_difference, logrank_by_cohort): the row's estimate is the
 #: RMST difference from the reference group; the group's own RMST keeps its rmst_ prefix.
 SURVIVAL_TESTS = {
     "tau": "rmst_horizon_days", "n": "n_customers", "events": "n_events", "max_time": "max_follow_up_days",
@@ -45,18 +45,18 @@ SURVIVAL_TESTS = {
     "logrank_p": "logrank_p_value", "logrank_n": "logrank_n_customers", "logrank_events": "logrank_n_events",
     "logrank_groups": "logrank_n_groups",
 }
-#: Survey estimates (empathy.survey_estimates.estimate_table): the weighted estimate is the estimate.
+#: Survey estimates (empathy.stats.survey_estimates.estimate_table): the weighted estimate is the estimate.
 SURVEY_ESTIMATES = {
     "weighted_estimate": "estimate", "weighted_se": "std_error", "weighted_ci_lower": "ci_lower",
     "weighted_ci_upper": "ci_upper", "naive_se": "naive_std_error", "respondents": "n_respondents",
     "effective_n": "effective_sample_size", "deff_kish": "kish_design_effect",
 }
-#: Weight diagnostics (empathy.survey_estimates.*_diagnostics).
+#: Weight diagnostics (empathy.stats.survey_estimates.*_diagnostics).
 WEIGHT_DIAGNOSTICS = {
     "n": "n_respondents", "effective_n": "effective_sample_size", "sample_n": "n_sample", "sd": "std_dev",
     "trim_rounds": "n_trim_rounds",
 }
-#: Rater agreement (empathy.agreement.agreement_table).
+#: Rater agreement (empathy.stats.agreement.agreement_table).
 AGREEMENT = {"value": "estimate"}
 
 

@@ -74,7 +74,7 @@ def table_rows(db: Path, tables: list[str]) -> dict[str, int]:
 
 def reader_during_rebuild(db: Path, env: dict[str, str], interval_seconds: float = 0.05) -> dict:
     """Hold a read-only connection to the served warehouse and query it every `interval_seconds` while
-    `python -m empathy.publish` rebuilds and publishes it: how long the reader was blocked (goal: never)."""
+    `python -m empathy.ops.publish` rebuilds and publishes it: how long the reader was blocked (goal: never)."""
     import threading
 
     import duckdb
@@ -97,7 +97,7 @@ def reader_during_rebuild(db: Path, env: dict[str, str], interval_seconds: float
     thread = threading.Thread(target=read)
     thread.start()
     try:
-        rebuild = run_measured([sys.executable, "-m", "empathy.publish", "--no-validate"], env)
+        rebuild = run_measured([sys.executable, "-m", "empathy.ops.publish", "--no-validate"], env)
     finally:
         done.set()
         thread.join()
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(), "python": platform.python_version(),
     }
     report["generate"] = run_measured(
-        [str(bin_dir / "python"), "-m", "empathy.generate", "--customers", str(args.customers),
+        [str(bin_dir / "python"), "-m", "empathy.demo.generate", "--customers", str(args.customers),
          "--seed", str(args.seed), "--out", str(raw_dir)], env)
     report["dbt_build"] = run_measured([str(bin_dir / "dbt"), "build"], env)
     report["slowest_nodes"] = slowest_nodes(out / "dbt_target" / "run_results.json")
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             "intermediate.int_customer_exposure_episodes",
         ])
         report["validate"] = run_measured(
-            [str(bin_dir / "python"), "-m", "empathy.validate", "--db", str(db), "--out", str(out / "gx")], env)
+            [str(bin_dir / "python"), "-m", "empathy.checks.validate", "--db", str(db), "--out", str(out / "gx")], env)
         report["reader_during_rebuild"] = reader_during_rebuild(db, env)
 
     (out / "report.json").write_text(json.dumps(report, indent=2))
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if "reader_during_rebuild" in report:
         r = report["reader_during_rebuild"]
         lines += ["", "A BI reader during a rebuild (a read-only connection querying every 50 ms while "
-                  "`python -m empathy.publish --no-validate` rebuilds and publishes the served file):", "",
+                  "`python -m empathy.ops.publish --no-validate` rebuilds and publishes the served file):", "",
                   f"- rebuild and publish: {r['rebuild']['seconds']} s (exit {r['rebuild']['exit_code']})",
                   f"- reader queries: {r['reader_queries']}, failed: {r['reader_failures']}, "
                   f"longest: {r['reader_max_ms']} ms, 99th percentile: {r['reader_p99_ms']} ms"]

@@ -1,4 +1,4 @@
-"""Rater-calibration statistics (empathy.agreement) against statsmodels, the krippendorff package, Krippendorff's
+"""Rater-calibration statistics (empathy.stats.agreement) against statsmodels, the krippendorff package, Krippendorff's
 published worked example and hand-computed cases; agreement_table on degenerate input."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from empathy.agreement import (
+from empathy.stats.agreement import (
     GRAINS,
     METRICS,
     STATUSES,

@@ -1,4 +1,4 @@
-"""Tests for the deterministic demo-data generator (empathy.generate)."""
+"""Tests for the deterministic demo-data generator (empathy.demo.generate)."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from empathy._gen_spec import CONTRACT, KEYS
-from empathy.generate import generate
+from empathy.demo.spec import CONTRACT, KEYS
+from empathy.demo.generate import generate
 
 SMALL = 300
 LARGE = 2000

@@ -149,7 +149,7 @@ def test_validation_and_privacy_pass_on_hand_written_data(handwritten_build: Pat
     """Great Expectations and the privacy scan hold on data the generator did not write."""
     import json
 
-    from empathy import privacy, validate
+    from empathy.checks import privacy, validate
 
     manifest = handwritten_build.parent / "target" / "manifest.json"
     assert validate.run(handwritten_build, tmp_path / "gx") == 0, (tmp_path / "gx" / "results" / "summary.json").read_text()

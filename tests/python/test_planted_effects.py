@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import query, run_dbt
-from empathy.generate import generate
+from empathy.demo.generate import generate
 
 CUSTOMERS = 20_000
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from empathy.privacy import check_warehouse, pii_column_names
+from empathy.checks.privacy import check_warehouse, pii_column_names
 
 REVOKED = "b" * 64
 KEPT = "a" * 64

@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import PROJECT_DIR, query, run_dbt
-from empathy import publish
-from empathy.fingerprint import table_fingerprints
-from empathy.generate import MARKER, FolderNotOwned, generate
+from empathy.ops import publish
+from empathy.ops.fingerprint import table_fingerprints
+from empathy.demo.generate import MARKER, FolderNotOwned, generate
 from tests.fixtures.handwritten_raw import write_handwritten_raw
 
 MAKE_ENV_KEYS = ("EMPATHY_RAW_DIR", "EMPATHY_DUCKDB_PATH")
@@ -61,7 +61,7 @@ def test_generator_refuses_a_folder_it_did_not_create(tmp_path: Path) -> None:
     with pytest.raises(FolderNotOwned, match="--force"):
         generate(30, 1, precious.parent.parent)
     assert precious.read_bytes() == b"the user's own delivery"
-    cli = subprocess.run([sys.executable, "-m", "empathy.generate", "--customers", "30", "--out",
+    cli = subprocess.run([sys.executable, "-m", "empathy.demo.generate", "--customers", "30", "--out",
                           str(precious.parent.parent)], capture_output=True, text=True)
     assert cli.returncode != 0 and "refusing to write demo data" in cli.stderr
     assert precious.read_bytes() == b"the user's own delivery"
@@ -130,7 +130,7 @@ def _publish(raw: Path, served: Path, work: Path, dbt_args: list[str], validate:
         "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    args = [sys.executable, "-m", "empathy.publish", *([] if validate else ["--no-validate"]), *dbt_args]
+    args = [sys.executable, "-m", "empathy.ops.publish", *([] if validate else ["--no-validate"]), *dbt_args]
     return subprocess.run(args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=900)
 
 

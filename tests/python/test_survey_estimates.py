@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from conftest import query
-from empathy.survey_estimates import (
+from empathy.stats.survey_estimates import (
     NoRespondents,
     estimate_table,
     margins_from_long,
     pulse_diagnostics,
     weight_csat_pulses,
 )
-from empathy.weights import WeightingError
+from empathy.stats.weights import WeightingError
 
 
 def _pulses(seed: int = 3, n: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,8 +110,8 @@ def test_demo_weighted_csat_recovers_the_population_value(demo_db: Path, demo_ma
     truth = demo_manifest["effects"]["csat_ack30"]["population_top2_share_excluding_analytics_revoked"]
     (naive, naive_lower, naive_upper, weighted, lower, upper), = query(
         demo_db,
-        "select naive_estimate, naive_ci_lower, naive_ci_upper, weighted_estimate, weighted_ci_lower, "
-        "weighted_ci_upper from marts.mart_csat_weighted where metric = 'csat_top2_share' and group_by = 'overall'",
+        "select naive_estimate, naive_ci_lower, naive_ci_upper, estimate, ci_lower, ci_upper "
+        "from marts.mart_csat_weighted where metric = 'csat_top2_share' and group_by = 'overall'",
     )
     assert lower <= truth <= upper, (weighted, lower, upper, truth)
     assert not naive_lower <= truth <= naive_upper, (naive, naive_lower, naive_upper, truth)

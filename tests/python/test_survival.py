@@ -1,4 +1,4 @@
-"""Validation of ``empathy.survival`` against lifelines on its bundled Rossi data, degenerate inputs and a simulation.
+"""Validation of ``empathy.stats.survival`` against lifelines on its bundled Rossi data, degenerate inputs and a simulation.
 
 No network: ``lifelines.datasets.load_rossi`` reads a CSV shipped inside the lifelines package.
 """
@@ -17,7 +17,7 @@ from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test, proportional_hazard_test
 from lifelines.utils import restricted_mean_survival_time
 
-from empathy import survival
+from empathy.stats import survival
 
 ROSSI_COVARIATES = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
 # Fox & Weisberg, "Cox Proportional-Hazards Regression for Survival Data in R" (Rossi recidivism, Efron ties).
@@ -352,7 +352,7 @@ def test_time_varying_cox_reproduces_r_coxph_on_stanford_heart() -> None:
     age 0.0272, year -0.1463, surgery -0.6372, transplant -0.0103 (se 0.0137, 0.0705, 0.3672, 0.3138)."""
     from lifelines.datasets import load_stanford_heart_transplants
 
-    from empathy.survival import fit_cox_time_varying
+    from empathy.stats.survival import fit_cox_time_varying
 
     heart = load_stanford_heart_transplants()
     table = fit_cox_time_varying(heart, "id", "start", "stop", "event", ["age", "year", "surgery", "transplant"])
@@ -369,7 +369,7 @@ def test_time_varying_cox_reproduces_r_coxph_on_stanford_heart() -> None:
 def test_time_varying_cox_degenerate_inputs_return_statuses() -> None:
     from lifelines.datasets import load_stanford_heart_transplants
 
-    from empathy.survival import fit_cox_time_varying
+    from empathy.stats.survival import fit_cox_time_varying
 
     heart = load_stanford_heart_transplants()
     no_events = fit_cox_time_varying(heart.assign(event=0), "id", "start", "stop", "event", ["age", "year"])
@@ -382,7 +382,7 @@ def test_time_varying_cox_degenerate_inputs_return_statuses() -> None:
 def test_time_varying_cox_flags_separation() -> None:
     from lifelines.datasets import load_stanford_heart_transplants
 
-    from empathy.survival import fit_cox_time_varying
+    from empathy.stats.survival import fit_cox_time_varying
 
     heart = load_stanford_heart_transplants()
     # a covariate equal to the event indicator of the episode separates the outcome perfectly
@@ -396,7 +396,7 @@ def test_vectorised_efron_fit_equals_lifelines_on_tied_start_stop_data() -> None
     equals lifelines' CoxTimeVaryingFitter."""
     from lifelines import CoxTimeVaryingFitter
 
-    from empathy.survival import efron_counting_process_fit
+    from empathy.stats.survival import efron_counting_process_fit
 
     rng = np.random.default_rng(11)
     subjects, pieces = 400, 4

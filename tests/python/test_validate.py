@@ -1,4 +1,4 @@
-"""Tests of the GX validation step (``python -m empathy.validate``) on small hand-written DuckDB files."""
+"""Tests of the GX validation step (``python -m empathy.checks.validate``) on small hand-written DuckDB files."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from empathy import validate
-from empathy.expectations import SUITES, RAW_TABLE_COUNT, SuiteSpec, expect
+from empathy.checks import validate
+from empathy.checks.expectations import SUITES, RAW_TABLE_COUNT, SuiteSpec, expect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -337,7 +337,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "gx"
     env = {**os.environ, "EMPATHY_DUCKDB_PATH": str(db)}
     proc = subprocess.run(
-        [sys.executable, "-m", "empathy.validate", "--out", str(out)],
+        [sys.executable, "-m", "empathy.checks.validate", "--out", str(out)],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,4 +1,4 @@
-"""Tests of empathy.weights: survey weights (design, nonresponse, raking, trimming), diagnostics and linearised SEs.
+"""Tests of empathy.stats.weights: survey weights (design, nonresponse, raking, trimming), diagnostics and linearised SEs.
 
 Reference checks: raking against the ``ipfn`` package, linearised SEs against statsmodels' sandwich (HC1 and
 cluster-robust) variances and against hand-computed values of the with-replacement ratio-mean variance (Lohr,
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from empathy import weights as W
-from empathy.weights import WeightingError
+from empathy.stats import weights as W
+from empathy.stats.weights import WeightingError
 
 TOUGH = ["tough_moment:escalation", "tough_moment:delayed_shipment", "tough_moment:billing_correction",
          "tough_moment:policy_exception"]

@@ -1,6 +1,6 @@
 """Per rubric behaviour (rows of the empathy_behaviors seed) and outcome: the effect the rubric expects beside the
-raw and adjusted association observed, churn for every declared window (logic and method: empathy/effects.py)."""
-from empathy.effects import behavior_effects, input_columns
+raw and adjusted association observed, churn for every declared window (logic and method: empathy/stats/effects.py)."""
+from empathy.stats.effects import behavior_effects, input_columns
 from empathy.frames import sorted_frame
 
 

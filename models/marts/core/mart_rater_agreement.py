@@ -1,8 +1,8 @@
 """Rater calibration: agreement between QA reviewers on the calibration sample (percent agreement, linear-weighted
 Cohen's kappa per reviewer pair, Krippendorff's ordinal alpha), reviewer leniency against the others, and
 agreement between the transcript lexicon and QA, per behaviour of the empathy_behaviors seed. Statistics and
-references: empathy/agreement.py."""
-from empathy.agreement import agreement_table
+references: empathy/stats/agreement.py."""
+from empathy.stats.agreement import agreement_table
 from empathy.frames import sorted_frame
 from empathy.vocabulary import AGREEMENT, to_vocabulary
 

@@ -1,9 +1,9 @@
 """Cox proportional-hazards model of voluntary churn from the first contact after onboarding: per covariate the
 coefficient, hazard ratio with 95% CI, p, n, events and concordance, robust (sandwich) errors clustered by
-customer, and the proportional-hazards test with a flag where it fails (empathy/survival.py, lifelines batch
+customer, and the proportional-hazards test with a flag where it fails (empathy/stats/survival.py, lifelines batch
 algorithm). Customers whose first contact's transcript may not be used have unknown exposure and are left out."""
 from empathy.frames import sorted_frame
-from empathy.survival import fit_cox
+from empathy.stats.survival import fit_cox
 from empathy.vocabulary import COX, to_vocabulary
 
 COVARIATES = [

@@ -1,13 +1,13 @@
 """Cox model of voluntary churn with time-varying exposure (Andersen-Gill start/stop episodes): the hazard ratio
 per empathetic contact received so far (dosage), adjusted for contacts so far, plan, segment and tenure. Covariates
-only count the past, so exposure after churn never leaks in (empathy/survival.py: a vectorised Efron fit equal to
+only count the past, so exposure after churn never leaks in (empathy/stats/survival.py: a vectorised Efron fit equal to
 lifelines' CoxTimeVaryingFitter and R coxph; model-based standard errors).
 
 Offers and money conceded so far are carried by the episodes but left out of this model on purpose: save offers
 are made in the cancellation conversation itself, so they are part of the churn process (a mediator, and on data
 where every unaccepted offer is followed by churn they separate the outcome perfectly), not a prior exposure."""
 from empathy.frames import sorted_frame
-from empathy.survival import fit_cox_time_varying
+from empathy.stats.survival import fit_cox_time_varying
 from empathy.vocabulary import COX, to_vocabulary
 
 COVARIATES = [

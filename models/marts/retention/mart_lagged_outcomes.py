@@ -1,8 +1,8 @@
 """Lagged outcomes by exposure (acknowledged within 30 s or not), lag windows declared once (var
 lag_windows_days): next relationship NPS within `next_month_nps` days and the renewal decision within
-`next_quarter_renewal` days; unweighted, standard errors clustered by customer (empathy/survey_estimates.py)."""
+`next_quarter_renewal` days; unweighted, standard errors clustered by customer (empathy/stats/survey_estimates.py)."""
 from empathy.frames import sorted_frame
-from empathy.survey_estimates import lagged_outcome_estimates
+from empathy.stats.survey_estimates import lagged_outcome_estimates
 
 EXPOSURE_GROUPS = ["acknowledged_within_30s", "not_acknowledged_within_30s"]
 

@@ -1,8 +1,8 @@
 """Kaplan-Meier survival (no voluntary churn) by cohort definition x cohort x exposure group: time in days,
-survival (the estimate), 95% CI (exponential Greenwood), at risk, events, censored (empathy/survival.py, lifelines),
+survival (the estimate), 95% CI (exponential Greenwood), at risk, events, censored (empathy/stats/survival.py, lifelines),
 and the change of survival since the curve's previous time (never positive: validated)."""
 from empathy.frames import sorted_frame
-from empathy.survival import kaplan_meier
+from empathy.stats.survival import kaplan_meier
 from empathy.vocabulary import KAPLAN_MEIER, to_vocabulary
 
 CURVE = ["cohort_definition", "cohort", "exposure_group"]

@@ -1,9 +1,9 @@
 """Per cohort definition and cohort: the restricted mean survival time of customers whose first contact after
 onboarding was acknowledged within 30 seconds and of those whose was not, up to var rmst_horizon_days, the
 difference from the not-acknowledged group (the row's estimate), and the log-rank test between the two groups
-(empathy/survival.py; names: empathy/vocabulary.py)."""
+(empathy/stats/survival.py; names: empathy/vocabulary.py)."""
 from empathy.frames import sorted_frame
-from empathy.survival import logrank_by_cohort, rmst_difference
+from empathy.stats.survival import logrank_by_cohort, rmst_difference
 from empathy.vocabulary import SURVIVAL_TESTS, to_vocabulary
 
 COMPARED = ["acknowledged_within_30s", "not_acknowledged_within_30s"]

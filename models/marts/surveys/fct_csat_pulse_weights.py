@@ -2,9 +2,9 @@
 nonresponse-adjusted within response cells, raked to the population of eligible interactions, and trimmed and
 re-raked (final). Margin categories without respondents are pooled into their nearest neighbour (reported in
 mart_survey_weight_diagnostics); with no usable response at all the table is empty. Method and references:
-empathy/weights.py, empathy/survey_estimates.py."""
+empathy/stats/weights.py, empathy/stats/survey_estimates.py."""
 from empathy.frames import sorted_frame
-from empathy.survey_estimates import NoRespondents, empty_frame, weight_csat_pulses
+from empathy.stats.survey_estimates import NoRespondents, empty_frame, weight_csat_pulses
 
 COLUMNS = [
     "invitation_id", "interaction_key", "customer_key", "channel", "tough_moment_category", "period",

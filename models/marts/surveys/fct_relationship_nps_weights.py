@@ -1,8 +1,8 @@
 """One row per answered relationship-NPS invitation with its design weight (1/selection probability) and its
 nonresponse-adjusted weight within the sampling stratum (final). No raking: the contract defines no population of
-accounts to rake to. Empty when no invitation has been answered (empathy/survey_estimates.py)."""
+accounts to rake to. Empty when no invitation has been answered (empathy/stats/survey_estimates.py)."""
 from empathy.frames import sorted_frame
-from empathy.survey_estimates import NoRespondents, empty_frame, weight_relationship_nps
+from empathy.stats.survey_estimates import NoRespondents, empty_frame, weight_relationship_nps
 
 COLUMNS = [
     "invitation_id", "customer_key", "period", "segment", "exposure_group", "sampling_stratum",

@@ -1,8 +1,8 @@
 """CSAT weighted back to the interaction mix: mean CSAT and top-2-box share, overall and by channel,
 tough-moment category, acknowledgment group and period; naive beside weighted, Taylor-linearised SE and 95% CI,
-respondents and effective n (empathy/survey_estimates.py)."""
+respondents and effective n (empathy/stats/survey_estimates.py)."""
 from empathy.frames import sorted_frame
-from empathy.survey_estimates import estimate_table
+from empathy.stats.survey_estimates import estimate_table
 from empathy.vocabulary import SURVEY_ESTIMATES, to_vocabulary
 
 

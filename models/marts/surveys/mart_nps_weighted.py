@@ -1,8 +1,8 @@
 """Relationship NPS weighted by design and nonresponse within sampling strata: NPS (% promoters − % detractors)
 and promoter and detractor shares, overall and by period, segment and prior exposure to acknowledgment; naive
-beside weighted, Taylor-linearised SE and 95% CI (empathy/survey_estimates.py)."""
+beside weighted, Taylor-linearised SE and 95% CI (empathy/stats/survey_estimates.py)."""
 from empathy.frames import sorted_frame
-from empathy.survey_estimates import estimate_table
+from empathy.stats.survey_estimates import estimate_table
 from empathy.vocabulary import SURVEY_ESTIMATES, to_vocabulary
 
 

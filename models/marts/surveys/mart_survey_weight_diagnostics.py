@@ -1,11 +1,11 @@
 """Diagnostics of the survey weights, per survey type: per period and overall the Kish design effect, effective
 sample size, minimum and maximum weight and share trimmed for every stage; for CSAT pulses, per raked margin the
 weighted sample share beside the population share and the standardized differences before and after weighting
-(empathy/survey_estimates.py)."""
+(empathy/stats/survey_estimates.py)."""
 from empathy.frames import sorted_frame
 import pandas as pd
 
-from empathy.survey_estimates import DIAGNOSTIC_COLUMNS, empty_frame, nps_diagnostics, pulse_diagnostics
+from empathy.stats.survey_estimates import DIAGNOSTIC_COLUMNS, empty_frame, nps_diagnostics, pulse_diagnostics
 from empathy.vocabulary import WEIGHT_DIAGNOSTICS, to_vocabulary
 
 TEXT = ["survey_type", "diagnostic", "scope", "weight_stage", "margin", "category"]

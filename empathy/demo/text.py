@@ -6,7 +6,7 @@ is written to avoid them.
 """
 from __future__ import annotations
 
-from ._gen_spec import REASONS
+from .spec import REASONS
 
 CUSTOMER_PROBLEM = {
     "shipping_delay": ["My order still hasn't arrived and it was due last week.",

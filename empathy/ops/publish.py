@@ -1,6 +1,6 @@
 """Build the warehouse into a new DuckDB file, validate it, then publish it atomically over the served path.
 
-``python -m empathy.publish [--no-validate] [DBT_BUILD_ARGS ...]``
+``python -m empathy.ops.publish [--no-validate] [DBT_BUILD_ARGS ...]``
 
 DuckDB allows one writer per file, and a writer cannot open a file that a reader (a BI tool, a notebook) holds,
 so building in place makes every rebuild fail while anyone reads, and makes every reader fail while the build
@@ -9,7 +9,7 @@ writing:
 
 1. ``dbt build`` writes a new file next to it (``.<name>.building-<pid>.duckdb``, same folder, so the rename
    below is atomic);
-2. Great Expectations (:mod:`empathy.validate`) and the privacy scan (:mod:`empathy.privacy`) read the new file;
+2. Great Expectations (:mod:`empathy.checks.validate`) and the privacy scan (:mod:`empathy.checks.privacy`) read the new file;
 3. only when both succeed is the new file checkpointed and renamed over the served path (``os.replace``).
 
 A reader that holds a connection keeps reading the warehouse it opened (the old file stays alive until it
@@ -59,7 +59,7 @@ def record_path(served: Path) -> Path:
 
 def default_checks() -> list[list[str]]:
     """The checks a new build must pass before it is published: Great Expectations, then the privacy scan."""
-    return [[sys.executable, "-m", "empathy.validate"], [sys.executable, "-m", "empathy.privacy"]]
+    return [[sys.executable, "-m", "empathy.checks.validate"], [sys.executable, "-m", "empathy.checks.privacy"]]
 
 
 def dbt_build_command(dbt_args: Sequence[str]) -> list[str]:

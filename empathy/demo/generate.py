@@ -1,6 +1,6 @@
 """Deterministic demo-data generator for the empathy warehouse.
 
-    python -m empathy.generate --customers 2000 --seed 42 --out data/demo [--force]
+    python -m empathy.demo.generate --customers 2000 --seed 42 --out data/demo [--force]
 
 Writes <out>/<table>/part-*.parquet for every raw-contract table, <out>/manifest.json and
 <out>/_truth/ (ground truth for tests; never read by the warehouse).
@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import _gen_spec as S
-from . import _gen_text as TX
-from ._gen_util import (DAY, HOUR, MINUTE, T, cat, group_starts, ids, labels, pick, sub_rng,
+from . import spec as S
+from . import text as TX
+from .util import (DAY, HOUR, MINUTE, T, cat, group_starts, ids, labels, pick, sub_rng,
                         ts_array, with_nulls, zpad)
-from ._gen_world import (INF, World, candidate_contacts, churn_process, concat, contact_attributes,
+from .world import (INF, World, candidate_contacts, churn_process, concat, contact_attributes,
                          make_agents, make_consent, make_customers, make_incidents, recording_ok,
                          take)
 
@@ -160,7 +160,7 @@ def claim_folder(out: Path, force: bool = False) -> None:
             f"(no {MARKER} marker). Its table folders would be replaced. Choose another --out, empty the folder, "
             f"or pass --force.")
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("Created by python -m empathy.generate: demo data, safe to delete or regenerate.\n")
+    (out / MARKER).write_text("Created by python -m empathy.demo.generate: demo data, safe to delete or regenerate.\n")
 
 
 # ------------------------------------------------------------------ main
@@ -957,7 +957,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     cohort = life["has_fc"] & has_obs_fc
     n_acc = int(cancel["accepted"].sum())
     manifest = {
-        "generator": "empathy.generate", "version": S.GENERATOR_VERSION,
+        "generator": "empathy.demo.generate", "version": S.GENERATOR_VERSION,
         "seed": seed, "customers": n, "agents": int(na), "teams": int(nt),
         "as_of": iso(as_of),
         "calendar": {"signups": ["2024-07-01", "2026-03-31"], "interactions": ["2025-01-01", "2026-06-30"],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._gen_util import DAY, T
+from .util import DAY, T
 
 GENERATOR_VERSION = "1.0.0"
 

@@ -1,4 +1,4 @@
-"""Weighted CSAT and NPS for the warehouse: glue between the dbt models and :mod:`empathy.weights`.
+"""Weighted CSAT and NPS for the warehouse: glue between the dbt models and :mod:`empathy.stats.weights`.
 
 CSAT pulses are weighted in four stages (design → nonresponse within response cells → raking to the population of
 eligible interactions → trimming and re-raking) so that oversampled tough moments count as often as they happen.
@@ -6,7 +6,7 @@ Relationship NPS surveys are weighted by design and nonresponse only: the contra
 accounts to rake to, so the estimate is design-unbiased under the sampler's probabilities and missing-at-random
 nonresponse within sampling strata.
 
-Estimates are ratio means with Taylor-linearised standard errors (:func:`empathy.weights.survey_estimate`,
+Estimates are ratio means with Taylor-linearised standard errors (:func:`empathy.stats.weights.survey_estimate`,
 Wolter 2007 ch. 6), one response per PSU, 95% normal intervals; the naive (unweighted) estimate sits beside the
 weighted one.
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from empathy.weights import (
+from empathy.stats.weights import (
     WeightingError,
     design_weights,
     kish_design_effect,
@@ -282,7 +282,7 @@ def nps_diagnostics(respondents: pd.DataFrame, design_effect_ceiling: float | No
 
 LAGGED_COLUMNS = ["outcome", "lag_window_days", "exposure_group", "n_interactions", "n_customers", "estimate",
                   "std_error", "ci_lower", "ci_upper", "status"]
-#: outcome -> (value column, statistic of :func:`empathy.weights.survey_estimate`)
+#: outcome -> (value column, statistic of :func:`empathy.stats.weights.survey_estimate`)
 LAGGED_OUTCOMES = {"next_month_nps": ("nps_category", "nps"), "next_quarter_renewal_rate": ("is_renewed", "proportion")}
 
 
@@ -290,7 +290,7 @@ def lagged_outcome_estimates(rows: pd.DataFrame, exposure_groups: Sequence[str])
     """Per lagged outcome and exposure group: the unweighted NPS (points) or renewal share (0-1) of interactions,
     with a standard error clustered by customer (one customer may contribute several interactions).
 
-    The estimator is :func:`empathy.weights.survey_estimate` with unit weights and customers as PSUs, the same
+    The estimator is :func:`empathy.stats.weights.survey_estimate` with unit weights and customers as PSUs, the same
     owner of the NPS formula as the weighted marts (with one interaction per customer it reduces to Rocks' 2016
     multinomial SE times sqrt(n/(n-1))). An outcome or group without two customers gets a row with a status
     (`no_interactions`, `too_few_customers`) and no estimate.

@@ -1,7 +1,7 @@
 """Content fingerprints of warehouse tables: the same content gives the same fingerprint whatever the row order.
 
 Used to prove that the same raw data builds the same warehouse (tests) and to compare two builds by hand:
-``python -m empathy.fingerprint A.duckdb B.duckdb`` lists the tables whose content differs.
+``python -m empathy.ops.fingerprint A.duckdb B.duckdb`` lists the tables whose content differs.
 """
 from __future__ import annotations
 

@@ -725,7 +725,7 @@ def fit_cox(
         variance = "model-based (inverse information)"
         if use_robust:
             variance = "robust sandwich" + (f" clustered by {cluster_col}" if cluster_col else "")
-            variance += " (lifelines)" if lifelines_robust else " (empathy.survival._robust_se, lifelines formula)"
+            variance += " (lifelines)" if lifelines_robust else " (empathy.stats.survival._robust_se, lifelines formula)"
         audit = {"CoxPHFitter": init_kwargs, "fit": fit_kwargs, "variance": variance}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _gen_spec as S
-from ._gen_text import GROUP_N, GROUP_START
-from ._gen_util import DAY, HOUR, MINUTE, T, cond_pick, pick
+from . import spec as S
+from .text import GROUP_N, GROUP_START
+from .util import DAY, HOUR, MINUTE, T, cond_pick, pick
 
 INF = np.iinfo(np.int64).max // 4
 

@@ -1,4 +1,4 @@
-"""Declarative expectation specs of the marts, validated by ``python -m empathy.validate``.
+"""Declarative expectation specs of the marts, validated by ``python -m empathy.checks.validate``.
 
 One :class:`SuiteSpec` per table: the table (``schema.table`` in the DuckDB warehouse) and a list of
 :class:`ExpectationSpec`. An ``ExpectationSpec`` is a Great Expectations (GX 1.x) expectation type in
@@ -21,7 +21,7 @@ To cover a new mart, append a ``SuiteSpec`` to :data:`SUITES`, e.g.::
     )
 
 Every GX expectation type is accepted through :func:`expect`; the other helpers are shorthands for the
-common ones. ``empathy.validate`` also registers ``expect_table_columns_to_not_match_regex`` (used by
+common ones. ``empathy.checks.validate`` also registers ``expect_table_columns_to_not_match_regex`` (used by
 :func:`privacy`): no column name may match a regex.
 """
 

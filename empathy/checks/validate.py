@@ -1,8 +1,8 @@
 """Great Expectations validation of the marts, a separate step after ``dbt build``.
 
-``python -m empathy.validate [--db PATH] [--out DIR]``
+``python -m empathy.checks.validate [--db PATH] [--out DIR]``
 
-The DuckDB file is opened read-only and every table that has a suite in :mod:`empathy.expectations` is
+The DuckDB file is opened read-only and every table that has a suite in :mod:`empathy.checks.expectations` is
 read into a pandas DataFrame (GX's SQL data source fails on DuckDB through duckdb-engine, so the
 validation runs on pandas). Each suite runs through a GX validation definition in an ephemeral Data
 Context; the results land in ``<out>/results/`` (one JSON per suite and ``summary.json``) and the GX
@@ -40,7 +40,7 @@ from great_expectations.render.renderer.renderer import renderer  # noqa: E402
 
 import dataclasses  # noqa: E402
 
-from empathy.expectations import SUITES, ExpectationSpec, SuiteSpec, ValuesOf  # noqa: E402
+from empathy.checks.expectations import SUITES, ExpectationSpec, SuiteSpec, ValuesOf  # noqa: E402
 
 DB_ENV_VAR = "EMPATHY_DUCKDB_PATH"
 DEFAULT_DB = Path("target/empathy.duckdb")
@@ -358,7 +358,7 @@ def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
-    parser = argparse.ArgumentParser(prog="python -m empathy.validate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m empathy.checks.validate", description=__doc__.split("\n")[0])
     parser.add_argument("--db", help=f"DuckDB file (default: ${DB_ENV_VAR} or {DEFAULT_DB})")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default: {DEFAULT_OUT})")
     args = parser.parse_args(argv)

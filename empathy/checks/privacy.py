@@ -10,7 +10,7 @@ later without their tests:
 * no customer whose analytics consent is revoked appears in any table after staging (raw contract, "Consent
   rules": a revoked customer leaves every model after staging, history included).
 
-Usage: ``python -m empathy.privacy [--db PATH] [--manifest PATH]``; exit 0 when clean, 1 on a violation.
+Usage: ``python -m empathy.checks.privacy [--db PATH] [--manifest PATH]``; exit 0 when clean, 1 on a violation.
 """
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Operating the warehouse: build-validate-publish beside readers, and content fingerprints of builds."""
