@@ -163,6 +163,28 @@ def claim_folder(out: Path, force: bool = False) -> None:
     (out / MARKER).write_text("Created by python -m empathy.demo.generate: demo data, safe to delete or regenerate.\n")
 
 
+# ------------------------------------------------------------------ writing
+class TableSink:
+    """Writes each table as soon as it is complete, then forgets it (bounded memory), and keeps what the manifest
+    reports of it: its files, delivered rows, part formats and the latest load time over all tables."""
+
+    def __init__(self, out: Path, seed: int) -> None:
+        self.out, self.seed = out, seed
+        self.files: dict[str, list[str]] = {}
+        self.delivered: dict[str, int] = {}
+        self.part_formats: dict[str, list[str]] = {}
+        self.as_of = 0
+
+    def write(self, name: str, table) -> None:
+        """Write one complete table (its own random stream, so tables do not depend on the order of writing)."""
+        self.files[name] = table.write(self.out, sub_rng(self.seed, 100 + list(S.CONTRACT).index(name)))
+        self.delivered[name] = int(sum(len(p[0]) for p in table.parts))
+        self.part_formats[name] = [p[1] for p in table.parts]
+        for idx, _ in table.parts:
+            assert len(idx) > 0, f"empty part file for {name}"
+        self.as_of = max(self.as_of, int(table.cols["_loaded_at"][1].max()))
+
+
 # ------------------------------------------------------------------ main
 def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/demo", force: bool = False) -> dict:
     t_start = time.time()
@@ -179,20 +201,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     for name in S.CONTRACT:  # remove old part files of contract tables
         if (out / name).exists():
             shutil.rmtree(out / name)
-    files, delivered, part_formats = {}, {}, {}
-    as_of = 0
-
-    class _Sink(dict):
-        """Writes each table as soon as it is complete, then forgets it (bounded memory)."""
-
-        def __setitem__(self, name, tb):
-            nonlocal as_of
-            files[name] = tb.write(out, sub_rng(seed, 100 + list(S.CONTRACT).index(name)))
-            delivered[name] = int(sum(len(p[0]) for p in tb.parts))
-            part_formats[name] = [p[1] for p in tb.parts]
-            for idx, _ in tb.parts:
-                assert len(idx) > 0, f"empty part file for {name}"
-            as_of = max(as_of, int(tb.cols["_loaded_at"][1].max()))
+    sink = TableSink(out, seed)
 
     dups: dict[str, int] = {t: 0 for t in S.CONTRACT}
 
@@ -331,8 +340,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     inter.parts[0] = (np.setdiff1d(inter.parts[0][0], ri), "utc")
     inter.parts[1] = (np.setdiff1d(inter.parts[1][0], ri), "iso")
 
-    tables = _Sink()
-    tables["interactions"] = inter
+    sink.write("interactions", inter)
     del inter
     consent_excl: dict[str, dict[str, int]] = {t: {} for t in S.CONTRACT}
     consent_excl["interactions"]["analytics_revoked"] = int(ana_rev_row[rows].sum())
@@ -400,7 +408,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     consent_excl["transcript_segments"]["analytics_revoked"] = int(ana_rev_row[si].sum())
     consent_excl["transcript_segments"]["call_recording_not_granted"] = int(
         (~ana_rev_row[si] & ~rec_ok[si]).sum())
-    tables["transcript_segments"] = seg
+    sink.write("transcript_segments", seg)
     del seg_iid, phrase_table, sent, spk_lab, txt, off, spk
     seg_rows_per_inter = np.bincount(si, minlength=ni)
     for k in ("pres", "spk", "txt", "off"):
@@ -481,7 +489,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
                              "score_out_of_range": int(bad_score.sum())}
     dups["qa_reviews"] = int(len(qdup))
     consent_excl["qa_reviews"]["analytics_revoked"] = int(ana_rev_row[q_i[qrows[:nq + len(unk)]]].sum())
-    tables["qa_reviews"] = qa
+    sink.write("qa_reviews", qa)
 
     # ---------------- surveys
     rng = sub_rng(seed, 11)
@@ -557,7 +565,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     defects["survey_invitations"]["consent_violation_sent_after_survey_contact_revoked"] = int(inv_viol.sum())
     dups["survey_invitations"] = int(len(idup))
     consent_excl["survey_invitations"]["analytics_revoked"] = int(inv_ana.sum())
-    tables["survey_invitations"] = inv
+    sink.write("survey_invitations", inv)
 
     # responses
     resp_p = np.concatenate([S.RESP_P_CH[ch[pi]] * np.where(cat_[pi] > 0, S.RESP_TOUGH_MULT, 1.0),
@@ -650,7 +658,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     consent_excl["survey_responses"]["analytics_revoked"] = int(inv_ana[r_inv][rr].sum())
     consent_excl["survey_responses"]["survey_contact_violation"] = int(
         (inv_viol[r_inv][rr] & ~inv_ana[r_inv][rr]).sum())
-    tables["survey_responses"] = resp
+    sink.write("survey_responses", resp)
     # per-interaction survey truth
     invited_i = np.zeros(ni, bool); invited_i[pi] = True
     responded_i = np.zeros(ni, bool); responded_i[pi[responded[:n_p]]] = True
@@ -679,7 +687,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     cust_tbl.parts = [(np.arange(n), "naive"), (np.arange(n, len(crows)), "utc")]
     dups["customers"] = int(len(changed) + len(cdup))
     consent_excl["customers"]["analytics_revoked"] = int(w.ana_revoked_final[crows].sum())
-    tables["customers"] = cust_tbl
+    sink.write("customers", cust_tbl)
 
     # ---------------- consent events
     ce = w.consent_events
@@ -709,7 +717,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     })
     cons.parts = [(np.arange(ne), "utc"), (np.arange(ne, len(erows)), "naive")]
     dups["consent_events"] = int(len(edup))
-    tables["consent_events"] = cons
+    sink.write("consent_events", cons)
 
     # ---------------- subscription events
     end_obs = np.minimum(life["churn_at"], S.CAP)
@@ -747,7 +755,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     sub.parts = [(np.arange(nse), "naive"), (np.arange(nse, len(serows)), "utc")]
     dups["subscription_events"] = int(len(sedup))
     consent_excl["subscription_events"]["analytics_revoked"] = int(w.ana_revoked_final[ec_[serows]].sum())
-    tables["subscription_events"] = sub
+    sink.write("subscription_events", sub)
 
     # ---------------- product usage weekly
     rng = sub_rng(seed, 13)
@@ -781,7 +789,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     usage.parts = [(np.arange(nu), "utc"), (np.arange(nu, len(urows)), "naive")]
     dups["product_usage_weekly"] = int(len(udup))
     consent_excl["product_usage_weekly"]["analytics_revoked"] = int(w.ana_revoked_final[uc[urows]].sum())
-    tables["product_usage_weekly"] = usage
+    sink.write("product_usage_weekly", usage)
     del uc, wk, active_days, key_actions, dip, weeks_before
 
     # ---------------- retention offers
@@ -810,7 +818,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     offers.parts = [(np.arange(no), "utc"), (np.arange(no, len(orows)), "naive")]
     dups["retention_offers"] = int(len(odup))
     consent_excl["retention_offers"]["analytics_revoked"] = int(ana_rev_row[oi[orows]].sum())
-    tables["retention_offers"] = offers
+    sink.write("retention_offers", offers)
 
     # ---------------- agents, training, experiment, incidents
     na, nt = w.n_agents, w.n_teams
@@ -829,7 +837,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     })
     ag.parts = [(np.arange(na), "utc"), (np.arange(na, len(arows)), "naive")]
     dups["agents"] = int(len(chg))
-    tables["agents"] = ag
+    sink.write("agents", ag)
 
     tr_a = np.nonzero(w.train_at < INF)[0]
     fr_a = np.nonzero(rng.random(na) < 0.25)[0]
@@ -850,7 +858,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     })
     trn.parts = [(np.arange(len(tc_a)), "naive"), (np.arange(len(tc_a), len(tcrows)), "utc")]
     dups["training_completions"] = int(len(tdup))
-    tables["training_completions"] = trn
+    sink.write("training_completions", trn)
 
     exp_at = S.EXP_START
     qrows_ = np.concatenate([np.arange(12), [0, 5]])
@@ -865,7 +873,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     })
     exp.parts = [(np.arange(12), "utc"), (np.arange(12, len(qrows_)), "naive")]
     dups["experiment_assignments"] = 2
-    tables["experiment_assignments"] = exp
+    sink.write("experiment_assignments", exp)
 
     inc = w.incidents
     nic = len(inc["start"])
@@ -884,7 +892,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     })
     incid.parts = [(np.arange(nic), "naive"), (np.arange(nic, len(icrows)), "utc")]
     dups["incidents"] = int(len(ui))
-    tables["incidents"] = incid
+    sink.write("incidents", incid)
 
 
     # ---------------- truth
@@ -959,14 +967,14 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     manifest = {
         "generator": "empathy.demo.generate", "version": S.GENERATOR_VERSION,
         "seed": seed, "customers": n, "agents": int(na), "teams": int(nt),
-        "as_of": iso(as_of),
+        "as_of": iso(sink.as_of),
         "calendar": {"signups": ["2024-07-01", "2026-03-31"], "interactions": ["2025-01-01", "2026-06-30"],
-                     "max_loaded_at": iso(as_of)},
+                     "max_loaded_at": iso(sink.as_of)},
         "timestamp_formats": "Parquet timestamp[us, tz=UTC], timestamp[us] (naive = UTC), or ISO-8601 string "
                              "with offset; see tables.<t>.part_formats",
-        "tables": {name: {"files": files[name], "part_formats": part_formats[name],
-                          "rows_delivered": delivered[name], "duplicate_rows": dups[name],
-                          "distinct_keys": delivered[name] - dups[name], "key": S.KEYS[name],
+        "tables": {name: {"files": sink.files[name], "part_formats": sink.part_formats[name],
+                          "rows_delivered": sink.delivered[name], "duplicate_rows": dups[name],
+                          "distinct_keys": sink.delivered[name] - dups[name], "key": S.KEYS[name],
                           "dedup_rule": ("latest updated_at, then latest _loaded_at"
                                          if any(c == "updated_at" for c, _ in S.CONTRACT[name])
                                          else "latest _loaded_at")}
