@@ -148,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         report["rows"] = table_rows(db, [
             "staging.base_helpdesk__interactions", "staging.base_helpdesk__transcript_segments",
             "marts.fct_interactions", "marts.fct_interaction_behaviors", "marts.dim_customers",
-            "marts.fct_csat_pulse_weights", "intermediate.int_customer_lifelines",
-            "intermediate.int_customer_exposure_episodes",
+            "marts.fct_csat_pulse_weights", "intermediate.int_lifelines_assembled",
+            "intermediate.int_exposure_episodes_accumulated",
         ])
         report["validate"] = run_measured(
             [str(bin_dir / "python"), "-m", "empathy.checks.validate", "--db", str(db), "--out", str(out / "gx")], env)

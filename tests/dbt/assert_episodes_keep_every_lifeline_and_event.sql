@@ -4,7 +4,7 @@ with
 
 lifelines as (
 
-    select * from {{ ref('int_customer_lifelines') }}
+    select * from {{ ref('int_lifelines_assembled') }}
 
 ),
 
@@ -15,7 +15,7 @@ episodes as (
         max(episodes.stop_day) as last_stop_day,
         bool_or(episodes.is_voluntary_churn) as has_event,
         count(*) filter (where episodes.is_voluntary_churn) as events
-    from {{ ref('int_customer_exposure_episodes') }} as episodes
+    from {{ ref('int_exposure_episodes_accumulated') }} as episodes
     group by episodes.customer_key
 
 )

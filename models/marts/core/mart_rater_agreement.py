@@ -9,7 +9,7 @@ from empathy.vocabulary import AGREEMENT, to_vocabulary
 
 def model(dbt, session):
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
-    calibration = sorted_frame(dbt.ref("int_qa_calibration_ratings"))
-    transcript_vs_qa = sorted_frame(dbt.ref("int_transcript_qa_behavior_pairs"))
+    calibration = sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration"))
+    transcript_vs_qa = sorted_frame(dbt.ref("int_behaviors_paired_with_qa"))
     table = agreement_table(calibration, transcript_vs_qa, behaviors=list(behaviors["behavior_code"]))
     return to_vocabulary(table, AGREEMENT)

@@ -13,7 +13,7 @@ COVARIATES = [
 
 
 def model(dbt, session):
-    rows = sorted_frame(dbt.ref("int_customer_lifelines"))
+    rows = sorted_frame(dbt.ref("int_lifelines_assembled"))
     rows = rows[rows["is_first_contact_acknowledged_within_30s"].notna()].copy()
     rows["is_first_contact_acknowledged_within_30s"] = rows["is_first_contact_acknowledged_within_30s"].astype(bool)
     rows["first_contact_is_resolved"] = rows["first_contact_is_resolved"].astype(bool)

@@ -6,7 +6,7 @@ with
 
 lifelines as (
 
-    select * from {{ ref('int_customer_lifelines') }}
+    select * from {{ ref('int_lifelines_assembled') }}
 
 ),
 

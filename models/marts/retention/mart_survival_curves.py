@@ -9,7 +9,7 @@ CURVE = ["cohort_definition", "cohort", "exposure_group"]
 
 
 def model(dbt, session):
-    cells = sorted_frame(dbt.ref("int_survival_cells"))
+    cells = sorted_frame(dbt.ref("int_lifelines_grouped_into_cells"))
     curves = kaplan_meier(cells, CURVE, time_col="duration_days", event_col="is_voluntary_churn", count_col="n")
     curves = curves.sort_values([*CURVE, "time"], kind="stable").reset_index(drop=True)
     curves["survival_change"] = curves.groupby(CURVE, dropna=False)["survival"].diff().fillna(0.0)

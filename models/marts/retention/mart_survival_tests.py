@@ -11,7 +11,7 @@ COHORTS = ["cohort_definition", "cohort"]
 
 
 def model(dbt, session):
-    cells = sorted_frame(dbt.ref("int_survival_cells"))
+    cells = sorted_frame(dbt.ref("int_lifelines_grouped_into_cells"))
     cells = cells[cells["exposure_group"].isin(COMPARED)]
     logrank = logrank_by_cohort(cells, COHORTS, "exposure_group", time_col="duration_days",
                                 event_col="is_voluntary_churn", count_col="n")

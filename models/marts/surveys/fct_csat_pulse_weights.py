@@ -21,7 +21,7 @@ TEXT = [
 
 def model(dbt, session):
     invitations = sorted_frame(dbt.ref("int_survey_invitations_joined_to_cells"))
-    margins = sorted_frame(dbt.ref("int_pulse_population_margins"))
+    margins = sorted_frame(dbt.ref("int_pulse_margins_counted"))
     pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
     try:
         weighted, _ = weight_csat_pulses(

@@ -12,7 +12,7 @@ TEXT = ["survey_type", "diagnostic", "scope", "weight_stage", "margin", "categor
 
 
 def model(dbt, session):
-    margins = sorted_frame(dbt.ref("int_pulse_population_margins"))
+    margins = sorted_frame(dbt.ref("int_pulse_margins_counted"))
     pulses = sorted_frame(dbt.ref("fct_csat_pulse_weights"))
     nps = sorted_frame(dbt.ref("fct_relationship_nps_weights"))
     ceiling = float(dbt.config.get("design_effect_ceiling"))

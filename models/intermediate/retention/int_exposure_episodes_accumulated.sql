@@ -8,7 +8,7 @@ with
 
 lifelines as (
 
-    select * from {{ ref('int_customer_lifelines') }}
+    select * from {{ ref('int_lifelines_assembled') }}
 
 ),
 
@@ -20,7 +20,7 @@ interactions as (
 
 empathy as (
 
-    select * from {{ ref('int_interaction_empathy_scored') }}
+    select * from {{ ref('int_interactions_scored') }}
 
 ),
 

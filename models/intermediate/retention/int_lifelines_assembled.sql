@@ -26,7 +26,7 @@ interactions as (
 
 empathy as (
 
-    select * from {{ ref('int_interaction_empathy_scored') }}
+    select * from {{ ref('int_interactions_scored') }}
 
 ),
 
