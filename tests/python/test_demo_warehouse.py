@@ -97,5 +97,5 @@ def test_tough_moments_follow_the_seed_mapping(demo_db: Path, demo_manifest: dic
     )
     reasons = mapping["by_contact_reason"]
     for reason, escalated, category in rows:
-        expected = reasons.get(reason) or ("escalation" if escalated else None)
+        expected = reasons.get(reason) or ("escalation" if escalated else "routine")  # var tough_moment_default
         assert category == expected, (reason, escalated, category)
