@@ -156,14 +156,15 @@ def behavior_effects(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behavi
     frame = prepare(outcomes, churn_windows, codes)
     expected = seed.set_index("behavior_code")
     analysed = [*codes, TIMED_ACKNOWLEDGMENT] if TIMED_BEHAVIOR in codes else codes
+    outcomes = outcomes_for(churn_windows_days)
+    for outcome in outcomes:  # once, not once per behaviour: these columns hold a row per interaction
+        values = frame[outcome.column] if outcome.column in frame.columns else pd.Series(np.nan, index=frame.index)
+        frame[outcome.column] = pd.to_numeric(values.astype("Float64"), errors="coerce")
     rows = []
     for behavior in analysed:
         seed_code = TIMED_BEHAVIOR if behavior == TIMED_ACKNOWLEDGMENT else behavior
         others = [c for c in codes if c != seed_code]
-        for outcome in outcomes_for(churn_windows_days):
-            if outcome.column not in frame.columns:
-                frame[outcome.column] = np.nan
-            frame[outcome.column] = pd.to_numeric(frame[outcome.column].astype("Float64"), errors="coerce")
+        for outcome in outcomes:
             needed = [outcome.column, behavior, *others, *CONTROLS, "customer_key"]
             sample = frame.dropna(subset=[outcome.column, behavior, *others])[needed]
             y = sample[outcome.column].astype(float).to_numpy() * outcome.scale

@@ -12,7 +12,7 @@
     Descriptive lifetime columns (dosage, named-emotion share, offers) count contacts between origin and end. -#}
 with
 
-build_as_of as (
+as_of as (
 
     select * from {{ ref('stg_build__as_of') }}
 
@@ -55,12 +55,6 @@ major_incidents as (
 
     select * from {{ ref('stg_product__incidents') }}
     where severity = 'sev1'
-
-),
-
-as_of as (
-
-    select {{ as_of('build_as_of') }} as as_of
 
 ),
 

@@ -6,7 +6,7 @@
 {%- set behavior_codes = rubric_behavior_codes() %}
 with
 
-build_as_of as (
+as_of as (
 
     select * from {{ ref('stg_build__as_of') }}
 
@@ -51,12 +51,6 @@ cancellations as (
 
     select * from subscription_events
     where event_type = 'cancelled'
-
-),
-
-as_of as (
-
-    select {{ as_of('build_as_of') }} as as_of
 
 ),
 
