@@ -22,10 +22,9 @@ words as (
         segments.offset_ms,
         segments.speaker,
         segments.text_redacted
-    from {{ ref('stg_helpdesk__transcript_segments') }} as segments
+    from {{ ref('consented_transcript_segments') }} as segments
     inner join interaction
         on segments.interaction_key = interaction.interaction_key
-    where segments.consent_exclusion_reason is null
 
 ),
 

@@ -43,6 +43,7 @@
     from (
         select
             typed.*,
+            {% if checks -%}
             case
                 {%- for check in checks %}
                 when {{ check[0] }} then '{{ check[1] }}'
@@ -55,6 +56,10 @@
                 {%- endfor %}
                 else cast(null as varchar)
             end as _invalid_value,
+            {%- else -%}
+            cast(null as varchar) as _invalid_reason,
+            cast(null as varchar) as _invalid_value,
+            {%- endif %}
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
                 order by {{ version_order }}, md5(cast(typed as varchar))
@@ -63,9 +68,11 @@
     ) as checked
 {%- endmacro %}
 
-{#- The rows of `relation` with whether their parent record (in `parent`, the calling model's import CTE of a
-    parent base model, matched on key_columns) was kept: `<flag>` is null for an unknown parent (`unknown_<parent>`) and false for a parent that was itself
-    quarantined or only superseded (`<parent>_quarantined`). One parent lookup for every child table. -#}
+{#- The rows of `relation` with whether their parent record was kept by its source-conformed model (`parent`: the
+    calling screened_ model's import CTE of the parent's stg_ model, every delivered row with its fate, matched on
+    key_columns): `<flag>` is null for an unknown parent (reason `unknown_<parent>`) and false for a parent that
+    was delivered but quarantined or only superseded (`<parent>_quarantined`). One parent lookup for every child
+    table. -#}
 {% macro with_parent_status(relation, parent, key_columns, flag) -%}
     select
         {{ relation }}.*,

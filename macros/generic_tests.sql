@@ -32,7 +32,7 @@
 {% test not_consent_revoked(model, column_name) %}
     select tested.{{ column_name }}
     from {{ model }} as tested
-    inner join {{ ref('stg_identity__customer_consent') }} as consent
+    inner join {{ ref('identity_customer_consent') }} as consent
         on tested.{{ column_name }} = consent.customer_key
     where consent.is_analytics_revoked
 {% endtest %}

@@ -59,7 +59,7 @@
 
 {#- Resolve a row's customer from whichever identifiers it carries (they resolve to one customer, having been
     linked by that very row), preferring the account id, then the e-mail, then the phone. `identifiers` maps an
-    identifier type to the row's column; `identifiers_cte` is stg_identity__customer_identifiers.
+    identifier type to the row's column; `identifiers_cte` is the import CTE of identity_customer_identifiers.
     customer_id_from(...) gives the expression, join_identifiers(...) the joins it needs. -#}
 {% macro join_identifiers(relation, identifiers, identifiers_cte='identifiers') -%}
     {%- for identifier_type, column in identifiers.items() %}

@@ -1,4 +1,4 @@
-{#- Quarantine shares of one base model (every delivered row of one raw table, with its fate): per quarantine reason
+{#- Quarantine shares of one source-conformed stg_ model (every delivered row of one raw table, with its fate): per quarantine reason
     that holds more than `max_share` of the delivered rows, the count, the share and the most frequent offending
     raw values (`quarantine_value`, e.g. the label that did not map). The one query behind the warn-severity test
     quarantine_share_within_limit and the end-of-build report. -#}
@@ -56,7 +56,7 @@
 {%- endmacro %}
 
 {#- Warn when one quarantine reason holds more than var('quarantine_share_warn_above') of a table's delivered rows:
-    a mapping or a contract problem, not a few bad rows. Applied to every base model. -#}
+    a mapping or a contract problem, not a few bad rows. Applied to every stg_ model. -#}
 {% test quarantine_share_within_limit(model, table_name, max_share=none) %}
     {{ config(severity='warn') }}
     {{ quarantine_shares(model, table_name, max_share if max_share is not none else var('quarantine_share_warn_above')) }}
@@ -66,7 +66,7 @@
 {% macro report_quarantine_shares() %}
     {%- if execute and flags.WHICH in ['build', 'run'] -%}
         {%- for raw in raw_tables() -%}
-            {%- set node = graph.nodes.get('model.' ~ project_name ~ '.base_' ~ raw.source ~ '__' ~ raw.table) -%}
+            {%- set node = graph.nodes.get('model.' ~ project_name ~ '.stg_' ~ raw.source ~ '__' ~ raw.table) -%}
             {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)
                 if node else none -%}
             {%- if relation -%}

@@ -1,7 +1,7 @@
 {#- Raw timestamps arrive as Parquet timestamps (with or without time zone; without means UTC) or as ISO-8601
     strings with an offset. Going through varchar treats all three alike: the session time zone is UTC
     (profiles.yml), so naive values are read as UTC. The result is a naive timestamp in UTC; an unparseable
-    value becomes null, which the base models quarantine where the column is required. -#}
+    value becomes null, which the stg_ models quarantine where the column is required. -#}
 {% macro to_utc(column) -%}
     (try_cast(cast({{ column }} as varchar) as timestamptz) at time zone 'UTC')
 {%- endmacro %}

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     report["python_models"] = python_model_timings(out / "dbt_target")
     if report["dbt_build"]["exit_code"] == 0:
         report["rows"] = table_rows(db, [
-            "staging.base_helpdesk__interactions", "staging.base_helpdesk__transcript_segments",
+            "staging.stg_helpdesk__interactions", "staging.stg_helpdesk__transcript_segments",
             "marts.fct_interactions", "marts.fct_interaction_behaviors", "marts.dim_customers",
             "marts.fct_csat_pulse_weights", "intermediate.int_lifelines_assembled",
             "intermediate.int_exposure_episodes_accumulated",

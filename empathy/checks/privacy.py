@@ -29,7 +29,7 @@ VALUE_SCAN_SCHEMAS = ("marts", "audit", "restricted")
 AFTER_STAGING_SCHEMAS = ("intermediate", "marts", "audit", "restricted")
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"(\+\d{10,15}\b)|(\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b)"
-REVOKED_SQL = "select customer_key from staging.stg_identity__customer_consent where is_analytics_revoked"
+REVOKED_SQL = "select customer_key from staging.identity_customer_consent where is_analytics_revoked"
 
 
 @dataclass
@@ -96,11 +96,11 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, pii_columns: set[str]) -> Pr
     revoked_known = bool(
         con.execute(
             "select count(*) from information_schema.tables "
-            "where table_schema = 'staging' and table_name = 'stg_identity__customer_consent'"
+            "where table_schema = 'staging' and table_name = 'identity_customer_consent'"
         ).fetchone()[0]
     )
     if not revoked_known:
-        report.violations.append("staging.stg_identity__customer_consent is missing: cannot check consent")
+        report.violations.append("staging.identity_customer_consent is missing: cannot check consent")
         return report
     for schema, table in _tables(con, AFTER_STAGING_SCHEMAS):
         if "customer_key" not in {name for name, _ in _columns(con, schema, table)}:

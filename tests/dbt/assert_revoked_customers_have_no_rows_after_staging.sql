@@ -5,7 +5,7 @@ with
 revoked as (
 
     select consent.customer_key
-    from {{ ref('stg_identity__customer_consent') }} as consent
+    from {{ ref('identity_customer_consent') }} as consent
     where consent.is_analytics_revoked
 
 ),

@@ -17,7 +17,7 @@ DEFECT_REASONS = {
     ("survey_responses", "out_of_scale_felt_understood"): "answer_out_of_scale",
     ("survey_responses", "out_of_scale_nps"): "answer_out_of_scale",
 }
-# generator consent reasons -> warehouse consent_exclusion_reason
+# generator consent reasons -> the set_aside_reason of the identity-and-consent step
 CONSENT_REASONS = {
     "analytics_revoked": "analytics_revoked",
     "call_recording_not_granted": "no_call_recording_consent",
@@ -26,7 +26,9 @@ CONSENT_REASONS = {
 
 
 def _accounting(db: Path) -> dict[tuple[str, str, str | None], int]:
-    rows = query(db, "select table_name, row_fate, reason, row_count from audit.audit_row_accounting")
+    """Rows per (table, fate, reason), over both staging steps."""
+    rows = query(db, "select table_name, row_fate, reason, sum(row_count)::bigint from audit.audit_row_accounting "
+                     "group by all")
     return {(table, fate, reason): count for table, fate, reason, count in rows}
 
 

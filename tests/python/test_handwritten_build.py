@@ -42,7 +42,7 @@ def test_identifiers_in_other_formats_resolve_to_one_customer(handwritten_build:
     assert rows == [(1,)]
     ann = query(
         handwritten_build,
-        "select customer_key from staging.stg_crm__customers where account_id = 'A1'",
+        "select customer_key from staging.consented_customers where account_id = 'A1'",
     )
     fact = query(handwritten_build, "select distinct customer_key from marts.fct_interactions")
     assert fact == ann
@@ -66,7 +66,7 @@ def test_revoked_customers_leave_the_marts(handwritten_build: Path) -> None:
 def test_transcript_text_is_redacted_in_staging(handwritten_build: Path) -> None:
     rows = query(
         handwritten_build,
-        "select text_redacted from staging.stg_helpdesk__transcript_segments "
+        "select text_redacted from staging.consented_transcript_segments "
         "where interaction_id = 'I1' and segment_index = 0",
     )
     assert rows == [("I was charged twice, card [CARD], call me on [PHONE]",)]
@@ -121,7 +121,7 @@ def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwrit
     key = query(handwritten_build, "select interaction_key from marts.fct_interactions where interaction_id = 'I1'")[0][0]
     words = query(
         handwritten_build,
-        f"select segment_index, offset_ms, text_redacted from staging.stg_helpdesk__transcript_segments "
+        f"select segment_index, offset_ms, text_redacted from staging.consented_transcript_segments "
         f"where interaction_key = '{key}' and speaker = 'agent'",
     )
     assert words == [(1, 10000, "I'm sorry to hear that, that sounds really frustrating.")]

@@ -15,7 +15,7 @@ def _warehouse(path: Path, mart_sql: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute("create schema staging; create schema marts; create schema audit; create schema intermediate")
     con.execute(
-        "create table staging.stg_identity__customer_consent as "
+        "create table staging.identity_customer_consent as "
         f"select * from (values ('{KEPT}', false), ('{REVOKED}', true)) as t(customer_key, is_analytics_revoked)"
     )
     con.execute(mart_sql)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PREFIXES = {
-    "staging": ("base_", "stg_"),
+    "staging": ("stg_", "identity_", "screened_", "consented_"),
     "intermediate": ("int_",),
     "marts": ("fct_", "dim_", "mart_", "audit_", "restricted_"),
 }
@@ -22,6 +22,67 @@ def test_only_staging_reads_sources(dbt_manifest: dict) -> None:
     offenders = [
         n["name"] for n in _models(dbt_manifest)
         if _layer(n) != "staging" and any(d.startswith("source.") for d in n["depends_on"]["nodes"])
+    ]
+    assert offenders == []
+
+
+def _folder(node: dict) -> str:
+    return "/".join(Path(node["original_file_path"]).parts[1:-1])
+
+
+def test_source_conformed_models_read_only_their_source_and_seeds(dbt_manifest: dict) -> None:
+    """Staging step 1 (models/staging/<system>/stg_<system>__<table>): one source table, seeds, nothing else; no
+    cross-system join."""
+    offenders = []
+    for n in _models(dbt_manifest):
+        if _folder(n).startswith("staging/") and n["name"].startswith("stg_"):
+            parents = n["depends_on"]["nodes"]
+            sources = [d for d in parents if d.startswith("source.")]
+            models = [d for d in parents if d.startswith("model.")]
+            if models or (len(sources) != 1 and not n["name"].startswith("stg_build__")):
+                offenders.append((n["name"], parents))
+            system = n["name"].split("__")[0].removeprefix("stg_")
+            if system != "build" and any(d.split(".")[2] != system for d in sources):
+                offenders.append((n["name"], sources))
+    assert offenders == []
+
+
+def test_identity_and_consent_step_has_one_screen_and_one_publication_per_screened_table(
+        dbt_manifest: dict) -> None:
+    names = {n["name"]: n for n in _models(dbt_manifest)}
+    screened = sorted(n.removeprefix("screened_") for n in names if n.startswith("screened_")
+                      and n != "screened_quarantined_rows")
+    assert len(screened) >= 10
+    for table in screened:
+        published = names[f"consented_{table}"]
+        assert published["depends_on"]["nodes"] == [names[f"screened_{table}"]["unique_id"]], table
+        assert _folder(published) == _folder(names[f"screened_{table}"]) == "staging/identity_and_consent"
+
+
+def test_models_after_staging_read_only_consented_models(dbt_manifest: dict) -> None:
+    """The privacy boundary: every model after staging (the audit excepted, which counts what was set aside) reads
+    from staging only consented_ models and the build's as-of; dbt's group access enforces most of this, this test
+    the rest (identity_customer_consent is protected for the consent tests)."""
+    by_id = {n["unique_id"]: n for n in _models(dbt_manifest)}
+    offenders = []
+    for n in by_id.values():
+        if _layer(n) == "staging" or _folder(n) == "marts/audit":
+            continue
+        for parent in n["depends_on"]["nodes"]:
+            node = by_id.get(parent)
+            if node and _layer(node) == "staging" and not (
+                    node["name"].startswith("consented_") or node["name"] == "stg_build__as_of"):
+                offenders.append(f"{node['name']} > {n['name']}")
+    assert offenders == []
+
+
+def test_the_consent_filter_is_written_only_in_the_identity_and_consent_step(dbt_manifest: dict) -> None:
+    """No model after staging filters on a row's fate or consent: it reads consented_ models, which did."""
+    offenders = [
+        n["name"] for n in _models(dbt_manifest)
+        if _layer(n) != "staging" and _folder(n) != "marts/audit"
+        and any(word in n["raw_code"] for word in ("row_fate", "set_aside_reason", "consent_exclusion_reason",
+                                                  "is_analytics_revoked"))
     ]
     assert offenders == []
 

@@ -23,10 +23,12 @@ EXCEPTIONS_SEED = PROJECT_DIR / "seeds" / "dbt_project_evaluator_exceptions.csv"
 MODEL_FANOUT_MAX = 3
 TOO_MANY_JOINS = 7
 CHAINED_VIEWS_MAX = 4
-#: layer (folder under models/) -> allowed prefixes (dbt-project-evaluator's model_types, with this project's
-#: analytic marts and the restricted and audit schemas).
+#: layer -> allowed prefixes (dbt-project-evaluator's model_types, with this project's identity-and-consent step,
+#: a model type of its own between staging and intermediate (models/staging/identity_and_consent/), its analytic
+#: marts and the restricted and audit schemas).
 PREFIXES = {
-    "staging": ("stg_", "base_"),
+    "staging": ("stg_",),
+    "identity_and_consent": ("identity_", "screened_", "consented_"),
     "intermediate": ("int_",),
     "marts": ("fct_", "dim_", "mart_", "audit_", "restricted_"),
 }
@@ -57,6 +59,8 @@ class Graph:
 
     def layer(self, uid: str) -> str:
         parts = Path(self.models[uid]["original_file_path"]).parts
+        if parts[1:3] == ("staging", "identity_and_consent"):
+            return "identity_and_consent"
         return parts[1] if len(parts) > 2 else "root"
 
 
@@ -131,7 +135,8 @@ def fct_source_fanout(g: Graph) -> list[str]:
 
 
 def fct_staging_dependent_on_marts_or_intermediate(g: Graph) -> list[str]:
-    return [f"{g.name(p)} > {g.name(m)}" for m, ps in g.parents.items() if g.layer(m) == "staging"
+    return [f"{g.name(p)} > {g.name(m)}" for m, ps in g.parents.items()
+            if g.layer(m) in ("staging", "identity_and_consent")
             for p in ps if p in g.models and g.layer(p) in ("intermediate", "marts")]
 
 

@@ -292,14 +292,14 @@ def test_a_large_quarantine_share_warns_with_table_reason_count_and_values(tmp_p
     import pyarrow as pa
 
     pq.write_table(pa.Table.from_pylist(extra, schema=pq.read_schema(path)), raw / "interactions" / "part-7.parquet")
-    result = run_dbt(["build", "--select", "base_helpdesk__interactions", "label_synonyms"], raw, tmp_path)
+    result = run_dbt(["build", "--select", "stg_helpdesk__interactions", "label_synonyms"], raw, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     channels = dict(query(tmp_path / "warehouse.duckdb",
-                          "select interaction_id, channel from staging.base_helpdesk__interactions "
+                          "select interaction_id, channel from staging.stg_helpdesk__interactions "
                           "where interaction_id like 'X%'"))
     assert channels == {"X0": "chat", "X1": "chat", "X2": "chat", "X3": None, "X4": None}
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
-    share_test = [r for r in results if "quarantine_share_within_limit_base_helpdesk__interactions" in r["unique_id"]]
+    share_test = [r for r in results if "quarantine_share_within_limit_stg_helpdesk__interactions" in r["unique_id"]]
     assert [r["status"] for r in share_test] == ["warn"]
     line = next(l for l in result.stdout.splitlines() if "WARNING quarantine: table 'interactions'" in l
                 and "unmapped_channel" in l)

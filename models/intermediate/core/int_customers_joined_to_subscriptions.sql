@@ -12,30 +12,26 @@ build_as_of as (
 
 accounts as (
 
-    select * from {{ ref('stg_crm__customers') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_customers') }}
 
 ),
 
 subscription_events as (
 
-    select * from {{ ref('stg_billing__subscription_events') }}
-    where consent_exclusion_reason is null
-        and event_at <= {{ as_of('build_as_of') }}
+    select * from {{ ref('consented_subscription_events') }}
+    where event_at <= {{ as_of('build_as_of') }}
 
 ),
 
 interactions as (
 
-    select * from {{ ref('stg_helpdesk__interactions') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_interactions') }}
 
 ),
 
 invitations as (
 
-    select * from {{ ref('stg_surveys__survey_invitations') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_survey_invitations') }}
 
 ),
 

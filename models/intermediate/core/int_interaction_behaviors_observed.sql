@@ -43,8 +43,7 @@ transcripts as (
         segments.interaction_key,
         count(*) as segments_count,
         count(*) filter (where segments.speaker = 'agent') as agent_segments_count
-    from {{ ref('stg_helpdesk__transcript_segments') }} as segments
-    where segments.consent_exclusion_reason is null
+    from {{ ref('consented_transcript_segments') }} as segments
     group by segments.interaction_key
 
 ),
@@ -57,8 +56,7 @@ phrase_matches as (
 
 qa_reviews as (
 
-    select * from {{ ref('stg_qa__qa_reviews') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_qa_reviews') }}
 
 ),
 

@@ -4,8 +4,7 @@ with
 
 interactions as (
 
-    select * from {{ ref('stg_helpdesk__interactions') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_interactions') }}
 
 ),
 

@@ -4,9 +4,8 @@ with
 
 reviews as (
 
-    select * from {{ ref('stg_qa__qa_reviews') }}
-    where consent_exclusion_reason is null
-        and is_calibration
+    select * from {{ ref('consented_qa_reviews') }}
+    where is_calibration
 
 ),
 

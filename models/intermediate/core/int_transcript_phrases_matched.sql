@@ -31,8 +31,7 @@ segments as (
         segments.offset_ms,
         segments.speaker,
         lower(segments.text_redacted) as text_lower
-    from {{ ref('stg_helpdesk__transcript_segments') }} as segments
-    where segments.consent_exclusion_reason is null
+    from {{ ref('consented_transcript_segments') }} as segments
 
 ),
 

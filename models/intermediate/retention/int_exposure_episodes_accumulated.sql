@@ -26,8 +26,7 @@ empathy as (
 
 offers as (
 
-    select * from {{ ref('stg_billing__retention_offers') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_retention_offers') }}
 
 ),
 

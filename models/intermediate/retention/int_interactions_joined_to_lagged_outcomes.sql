@@ -22,9 +22,8 @@ nps_answers as (
 
 renewal_events as (
 
-    select * from {{ ref('stg_billing__subscription_events') }}
-    where consent_exclusion_reason is null
-        and event_type in ('renewed', 'cancelled')
+    select * from {{ ref('consented_subscription_events') }}
+    where event_type in ('renewed', 'cancelled')
 
 ),
 

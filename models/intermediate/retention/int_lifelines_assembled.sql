@@ -39,21 +39,19 @@ customers as (
 
 subscription_events as (
 
-    select * from {{ ref('stg_billing__subscription_events') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_subscription_events') }}
 
 ),
 
 offers as (
 
-    select * from {{ ref('stg_billing__retention_offers') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_retention_offers') }}
 
 ),
 
 major_incidents as (
 
-    select * from {{ ref('stg_product__incidents') }}
+    select * from {{ ref('consented_incidents') }}
     where severity = 'sev1'
 
 ),

@@ -8,8 +8,7 @@ with
 
 invitations as (
 
-    select * from {{ ref('stg_surveys__survey_invitations') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_survey_invitations') }}
 
 ),
 

@@ -5,15 +5,13 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_surveys__survey_responses') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_survey_responses') }}
 
 ),
 
 invitations as (
 
-    select * from {{ ref('stg_surveys__survey_invitations') }}
-    where consent_exclusion_reason is null
+    select * from {{ ref('consented_survey_invitations') }}
 
 ),
 

@@ -9,31 +9,31 @@ build_as_of as (
 
 customer_consent as (
 
-    select * from {{ ref('stg_identity__customer_consent') }}
+    select * from {{ ref('identity_customer_consent') }}
 
 ),
 
 interactions as (
 
-    select * from {{ ref('stg_helpdesk__interactions') }}
+    select * from {{ ref('screened_interactions') }}
 
 ),
 
 segments as (
 
-    select * from {{ ref('stg_helpdesk__transcript_segments') }}
+    select * from {{ ref('screened_transcript_segments') }}
 
 ),
 
 invitations as (
 
-    select * from {{ ref('stg_surveys__survey_invitations') }}
+    select * from {{ ref('screened_survey_invitations') }}
 
 ),
 
 responses as (
 
-    select * from {{ ref('stg_surveys__survey_responses') }}
+    select * from {{ ref('screened_survey_responses') }}
 
 ),
 
@@ -50,7 +50,7 @@ metrics as (
 
     select
         'interactions_excluded_analytics_revoked' as metric,
-        count(*) filter (where interactions.consent_exclusion_reason = 'analytics_revoked') as metric_value,
+        count(*) filter (where interactions.set_aside_reason = 'analytics_revoked') as metric_value,
         'Interactions of those customers.' as metric_description
     from interactions
 
@@ -59,7 +59,7 @@ metrics as (
     select
         'interactions_without_call_recording_consent' as metric,
         count(*) filter (
-            where interactions.consent_exclusion_reason is null and not interactions.has_call_recording_consent
+            where interactions.row_fate = 'kept' and not interactions.has_call_recording_consent
         ) as metric_value,
         'Consenting customers'' interactions whose transcripts are not used: no call-recording consent '
         || 'at their start. Their behaviours come from QA reviews only.' as metric_description
@@ -69,7 +69,7 @@ metrics as (
 
     select
         'transcript_segments_not_used_call_recording' as metric,
-        count(*) filter (where segments.consent_exclusion_reason = 'no_call_recording_consent') as metric_value,
+        count(*) filter (where segments.set_aside_reason = 'no_call_recording_consent') as metric_value,
         'Transcript segments of those interactions.' as metric_description
     from segments
 
@@ -78,7 +78,7 @@ metrics as (
     select
         'invitations_sent_without_survey_contact_consent' as metric,
         count(*) filter (
-            where invitations.consent_exclusion_reason is null and invitations.is_sent_without_consent
+            where invitations.row_fate = 'kept' and invitations.is_sent_without_consent
         ) as metric_value,
         'Consent violations: invitations sent when the customer had not granted (or had revoked) survey contact.'
             as metric_description
@@ -88,7 +88,7 @@ metrics as (
 
     select
         'survey_responses_excluded_survey_contact' as metric,
-        count(*) filter (where responses.consent_exclusion_reason = 'no_survey_contact_consent') as metric_value,
+        count(*) filter (where responses.set_aside_reason = 'no_survey_contact_consent') as metric_value,
         'Answered items of those invitations; excluded from every estimate.' as metric_description
     from responses
 

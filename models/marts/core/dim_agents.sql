@@ -8,7 +8,7 @@ build_as_of as (
 
 agents as (
 
-    select * from {{ ref('stg_hr__agents') }}
+    select * from {{ ref('consented_agents') }}
 
 ),
 

@@ -41,9 +41,8 @@ relationship_nps as (
 
 subscription_events as (
 
-    select * from {{ ref('stg_billing__subscription_events') }}
-    where consent_exclusion_reason is null
-        and event_type in ('renewed', 'cancelled')
+    select * from {{ ref('consented_subscription_events') }}
+    where event_type in ('renewed', 'cancelled')
 
 ),
 

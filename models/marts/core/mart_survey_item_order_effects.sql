@@ -4,9 +4,8 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_surveys__survey_responses') }}
-    where consent_exclusion_reason is null
-        and answer_numeric is not null
+    select * from {{ ref('consented_survey_responses') }}
+    where answer_numeric is not null
 
 ),
 

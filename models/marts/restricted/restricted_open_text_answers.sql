@@ -5,9 +5,8 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_surveys__survey_responses') }}
-    where consent_exclusion_reason is null
-        and item_code = 'open_text'
+    select * from {{ ref('consented_survey_responses') }}
+    where item_code = 'open_text'
         and answer_text_redacted is not null
 
 ),

@@ -1,37 +1,54 @@
 with
 
-offers as (
+label_synonyms as (
 
-    select * from {{ ref('base_billing__retention_offers') }}
-    where row_fate = 'kept'
+    select * from {{ ref('label_synonyms') }}
 
 ),
 
-interactions as (
+source as (
 
-    select * from {{ ref('stg_helpdesk__interactions') }}
+    select * from {{ source('billing', 'retention_offers') }}
+
+),
+
+typed as (
+
+    select
+        {{ normalize_id('source.offer_id') }} as offer_id,
+        lower({{ normalize_id('source.source_system') }}) as source_system,
+        {{ normalize_id('source.interaction_id') }} as interaction_id,
+        {{ normalize_id('source.account_id') }} as account_id,
+        lower({{ normalize_id('source.save_script') }}) as save_script,
+        cast(source.offer_type as varchar) as offer_type_label,
+        {{ canonical_label('offer_type', 'source.offer_type') }} as offer_type,
+        cast(source.offer_amount as double) as offer_amount,
+        cast(source.is_accepted as boolean) as is_accepted,
+        {{ to_utc('source.offered_at') }} as offered_at,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='typed',
+        key_columns=['offer_id'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed.offer_type is null', 'unmapped_offer_type', 'typed.offer_type_label'],
+            ["typed.offer_amount is null or typed.offer_amount < 0 or (typed.offer_type = 'none' and typed.offer_amount != 0)",
+                'invalid_offer_amount'],
+            ['typed.offered_at is null', 'invalid_offered_at'],
+        ]
+    ) }}
 
 ),
 
 final as (
 
-    select
-        offers.offer_id,
-        interactions.interaction_key,
-        offers.source_system,
-        offers.interaction_id,
-        interactions.customer_key,
-        offers.save_script,
-        offers.offer_type,
-        offers.offer_amount,
-        offers.is_accepted,
-        offers.offered_at,
-        offers._loaded_at,
-        interactions.consent_exclusion_reason
-    from offers
-    inner join interactions
-        on offers.source_system = interactions.source_system
-            and offers.interaction_id = interactions.interaction_id
+    select * from classified
 
 )
 

@@ -1,12 +1,13 @@
-{#- The build's as-of instant: the var `as_of` when set, else the latest `_loaded_at` over every raw table, so
-    the same raw data always builds the same warehouse whatever the calendar day. -#}
+{#- The build's as-of instant: the var `as_of` when set, else the latest `_loaded_at` over every raw table, read
+    straight from the sources like the delivered-row counts, so the same raw data always builds the same warehouse
+    whatever the calendar day. -#}
 with
 
 loads as (
 
     {% for raw in raw_tables() %}
-        select max(loaded._loaded_at) as max_loaded_at
-        from {{ ref('base_' ~ raw.source ~ '__' ~ raw.table) }} as loaded
+        select max({{ to_utc('loaded._loaded_at') }}) as max_loaded_at
+        from {{ source(raw.source, raw.table) }} as loaded
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

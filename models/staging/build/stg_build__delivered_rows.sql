@@ -1,5 +1,5 @@
-{#- Rows delivered per raw table, counted straight from the sources, independently of the base models, so the
-    row accounting can prove that base models neither lose nor multiply rows. -#}
+{#- Rows delivered per raw table, counted straight from the sources, independently of the staging models, so
+    the row accounting can prove that staging neither loses nor multiplies rows. -#}
 with
 
 final as (

@@ -1,44 +1,43 @@
-{#- CRM accounts with their resolved customer. E-mail and phone stay in the base model: identity resolution has
-    used them and nothing downstream needs them. -#}
 with
 
-customers as (
+source as (
 
-    select * from {{ ref('base_crm__customers') }}
-    where row_fate = 'kept'
-
-),
-
-identifiers as (
-
-    select * from {{ ref('stg_identity__customer_identifiers') }}
+    select * from {{ source('crm', 'customers') }}
 
 ),
 
-customer_consent as (
+typed as (
 
-    select * from {{ ref('stg_identity__customer_consent') }}
+    select
+        {{ normalize_id('source.account_id') }} as account_id,
+        {{ normalize_email('source.email') }} as email,
+        {{ normalize_phone('source.phone') }} as phone,
+        {{ to_utc('source.signup_at') }} as signup_at,
+        lower({{ normalize_id('source.plan') }}) as plan,
+        lower({{ normalize_id('source.segment') }}) as segment,
+        lower({{ normalize_id('source.region') }}) as region,
+        {{ to_utc('source.updated_at') }} as updated_at,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='typed',
+        key_columns=['account_id'],
+        version_order='typed.updated_at desc nulls last, typed._loaded_at desc nulls last',
+        checks=[
+            ['typed.signup_at is null', 'invalid_signup_at'],
+        ]
+    ) }}
 
 ),
 
 final as (
 
-    select
-        customers.account_id,
-        identifiers.customer_id,
-        customer_consent.customer_key,
-        customers.signup_at,
-        customers.plan,
-        customers.segment,
-        customers.region,
-        customers.updated_at,
-        customers._loaded_at,
-        case when customer_consent.is_analytics_revoked then 'analytics_revoked' end as consent_exclusion_reason
-    from customers
-    inner join identifiers
-        on {{ identity_node("'account_id'", 'customers.account_id') }} = identifiers.identity_node
-    inner join customer_consent
-        on identifiers.customer_id = customer_consent.customer_id
+    select * from classified
 
 )
 

@@ -1,40 +1,52 @@
 with
 
-segments as (
+label_synonyms as (
 
-    select * from {{ ref('base_helpdesk__transcript_segments') }}
-    where row_fate = 'kept'
+    select * from {{ ref('label_synonyms') }}
 
 ),
 
-interactions as (
+source as (
 
-    select * from {{ ref('stg_helpdesk__interactions') }}
+    select * from {{ source('helpdesk', 'transcript_segments') }}
+
+),
+
+typed as (
+
+    select
+        lower({{ normalize_id('source.source_system') }}) as source_system,
+        {{ normalize_id('source.interaction_id') }} as interaction_id,
+        cast(source.segment_index as integer) as segment_index,
+        cast(source.speaker as varchar) as speaker_label,
+        {{ canonical_label('speaker', 'source.speaker') }} as speaker,
+        cast(source.offset_ms as bigint) as offset_ms,
+        {{ redact_pii('source.text') }} as text_redacted,
+        cast(source.sentiment as double) as sentiment,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='typed',
+        key_columns=['source_system', 'interaction_id', 'segment_index'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed.speaker is null', 'unmapped_speaker', 'typed.speaker_label'],
+            ['typed.offset_ms is null or typed.offset_ms < 0', 'invalid_offset_ms'],
+            ['typed.text_redacted is null', 'missing_text'],
+            ['typed.sentiment not between -1 and 1', 'sentiment_out_of_range'],
+        ]
+    ) }}
 
 ),
 
 final as (
 
-    select
-        interactions.interaction_key,
-        segments.source_system,
-        segments.interaction_id,
-        segments.segment_index,
-        interactions.customer_key,
-        segments.speaker,
-        segments.speaker_label,
-        segments.offset_ms,
-        segments.text_redacted,
-        segments.sentiment,
-        segments._loaded_at,
-        case
-            when interactions.consent_exclusion_reason is not null then interactions.consent_exclusion_reason
-            when not interactions.has_call_recording_consent then 'no_call_recording_consent'
-        end as consent_exclusion_reason
-    from segments
-    inner join interactions
-        on segments.source_system = interactions.source_system
-            and segments.interaction_id = interactions.interaction_id
+    select * from classified
 
 )
 

@@ -1,73 +1,59 @@
-{%- set customer_identifiers = {'account_id': 'account_id', 'email': 'customer_email'} %}
-
 with
 
-consent_periods as (
+label_synonyms as (
 
-    select * from {{ ref('stg_identity__consent_periods') }}
-
-),
-
-invitations as (
-
-    select * from {{ ref('base_surveys__survey_invitations') }}
-    where row_fate = 'kept'
+    select * from {{ ref('label_synonyms') }}
 
 ),
 
-interactions as (
+source as (
 
-    select * from {{ ref('stg_helpdesk__interactions') }}
-
-),
-
-identifiers as (
-
-    select * from {{ ref('stg_identity__customer_identifiers') }}
+    select * from {{ source('surveys', 'survey_invitations') }}
 
 ),
 
-customer_consent as (
-
-    select * from {{ ref('stg_identity__customer_consent') }}
-
-),
-
-resolved as (
+typed as (
 
     select
-        invitations.*,
-        interactions.interaction_key,
-        coalesce(interactions.customer_id, {{ customer_id_from(customer_identifiers) }}) as customer_id
-    from invitations
-    left join interactions
-        on invitations.source_system = interactions.source_system
-            and invitations.interaction_id = interactions.interaction_id
-    {{ join_identifiers('invitations', customer_identifiers) }}
+        {{ normalize_id('source.invitation_id') }} as invitation_id,
+        cast(source.survey_type as varchar) as survey_type_label,
+        {{ canonical_label('survey_type', 'source.survey_type') }} as survey_type,
+        lower({{ normalize_id('source.source_system') }}) as source_system,
+        {{ normalize_id('source.interaction_id') }} as interaction_id,
+        {{ normalize_id('source.account_id') }} as account_id,
+        {{ normalize_email('source.customer_email') }} as customer_email,
+        lower({{ normalize_id('source.sampling_stratum') }}) as sampling_stratum,
+        cast(source.selection_probability as double) as selection_probability,
+        {{ to_utc('source.sent_at') }} as sent_at,
+        {{ to_utc('source._loaded_at') }} as _loaded_at
+    from source
+
+),
+
+classified as (
+
+    {{ classify_rows(
+        relation='typed',
+        key_columns=['invitation_id'],
+        version_order='typed._loaded_at desc nulls last',
+        checks=[
+            ['typed.survey_type is null', 'unmapped_survey_type', 'typed.survey_type_label'],
+            ['typed.selection_probability is null or not (typed.selection_probability > 0 and typed.selection_probability <= 1)',
+                'selection_probability_out_of_range'],
+            ['typed.sent_at is null', 'invalid_sent_at'],
+            ['typed.sampling_stratum is null', 'missing_sampling_stratum'],
+            ["typed.survey_type = 'csat_pulse' and (typed.source_system is null or typed.interaction_id is null)",
+                'pulse_without_interaction'],
+            ["typed.survey_type = 'relationship_nps' and typed.account_id is null and typed.customer_email is null",
+                'no_customer_identifier'],
+        ]
+    ) }}
 
 ),
 
 final as (
 
-    select
-        resolved.invitation_id,
-        resolved.survey_type,
-        resolved.interaction_key,
-        resolved.source_system,
-        resolved.interaction_id,
-        resolved.customer_id,
-        customer_consent.customer_key,
-        resolved.account_id,
-        resolved.sampling_stratum,
-        resolved.selection_probability,
-        resolved.sent_at,
-        resolved._loaded_at,
-        {{ consent_status_at('resolved.customer_id', 'survey_contact', 'resolved.sent_at') }} = 'revoked'
-            as is_sent_without_consent,
-        case when customer_consent.is_analytics_revoked then 'analytics_revoked' end as consent_exclusion_reason
-    from resolved
-    inner join customer_consent
-        on resolved.customer_id = customer_consent.customer_id
+    select * from classified
 
 )
 

@@ -14,14 +14,14 @@ customers as (
     select distinct
         identifiers.customer_id,
         identifiers.customer_key
-    from {{ ref('stg_identity__customer_identifiers') }} as identifiers
+    from {{ ref('identity_customer_identifiers') }} as identifiers
 
 ),
 
 analytics_periods as (
 
     select periods.*
-    from {{ ref('stg_identity__consent_periods') }} as periods
+    from {{ ref('identity_consent_periods') }} as periods
     where periods.purpose = 'analytics'
         and periods.valid_from <= {{ as_of('build_as_of') }}
         and (periods.valid_to is null or periods.valid_to > {{ as_of('build_as_of') }})

@@ -9,28 +9,28 @@ with
 
 customers as (
 
-    select * from {{ ref('base_crm__customers') }}
+    select * from {{ ref('stg_crm__customers') }}
     where row_fate = 'kept'
 
 ),
 
 interactions as (
 
-    select * from {{ ref('base_helpdesk__interactions') }}
+    select * from {{ ref('stg_helpdesk__interactions') }}
     where row_fate = 'kept'
 
 ),
 
 invitations as (
 
-    select * from {{ ref('base_surveys__survey_invitations') }}
+    select * from {{ ref('stg_surveys__survey_invitations') }}
     where row_fate = 'kept'
 
 ),
 
 consent_events as (
 
-    select * from {{ ref('base_consent__consent_events') }}
+    select * from {{ ref('stg_consent__consent_events') }}
     where row_fate = 'kept'
 
 ),

@@ -8,14 +8,14 @@ with
 
 events as (
 
-    select * from {{ ref('base_consent__consent_events') }}
+    select * from {{ ref('stg_consent__consent_events') }}
     where row_fate = 'kept'
 
 ),
 
 identifiers as (
 
-    select * from {{ ref('stg_identity__customer_identifiers') }}
+    select * from {{ ref('identity_customer_identifiers') }}
 
 ),
 

@@ -1,0 +1,20 @@
+{#- The published incidents: the rows stg_product__incidents kept. They belong to no customer, so no
+    consent applies and nothing else is screened; published here so that every model after staging reads
+    consented_ models. -#}
+with
+
+delivered as (
+
+    select * from {{ ref('stg_product__incidents') }}
+
+),
+
+final as (
+
+    select delivered.* exclude (delivered.row_fate, delivered.quarantine_reason, delivered.quarantine_value)
+    from delivered
+    where delivered.row_fate = 'kept'
+
+)
+
+select * from final

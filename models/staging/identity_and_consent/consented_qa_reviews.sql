@@ -1,0 +1,19 @@
+{#- The published qa reviews: the rows screened_qa_reviews kept. Every model after staging reads
+    this one, never the screen. -#}
+with
+
+screened as (
+
+    select * from {{ ref('screened_qa_reviews') }}
+
+),
+
+final as (
+
+    select screened.* exclude (screened.row_fate, screened.set_aside_reason)
+    from screened
+    where screened.row_fate = 'kept'
+
+)
+
+select * from final

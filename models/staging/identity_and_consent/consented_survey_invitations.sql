@@ -1,0 +1,19 @@
+{#- The published survey invitations: the rows screened_survey_invitations kept. Every model after staging reads
+    this one, never the screen. -#}
+with
+
+screened as (
+
+    select * from {{ ref('screened_survey_invitations') }}
+
+),
+
+final as (
+
+    select screened.* exclude (screened.row_fate, screened.set_aside_reason)
+    from screened
+    where screened.row_fate = 'kept'
+
+)
+
+select * from final

@@ -1,0 +1,19 @@
+{#- The published survey responses: the rows screened_survey_responses kept. Every model after staging reads
+    this one, never the screen. -#}
+with
+
+screened as (
+
+    select * from {{ ref('screened_survey_responses') }}
+
+),
+
+final as (
+
+    select screened.* exclude (screened.row_fate, screened.set_aside_reason)
+    from screened
+    where screened.row_fate = 'kept'
+
+)
+
+select * from final

@@ -1,0 +1,19 @@
+{#- The published training completions: the rows screened_training_completions kept. Every model after staging reads
+    this one, never the screen. -#}
+with
+
+screened as (
+
+    select * from {{ ref('screened_training_completions') }}
+
+),
+
+final as (
+
+    select screened.* exclude (screened.row_fate, screened.set_aside_reason)
+    from screened
+    where screened.row_fate = 'kept'
+
+)
+
+select * from final
