@@ -56,3 +56,22 @@
     from {{ model }}
     having count(*) != {{ expected }}
 {% endtest %}
+
+{#- Detection quality: warn when a behaviour's overall precision or recall of the build's detection rule (the
+    `combined` rows of mart_detection_quality) falls below var detection_quality_warn_below. -#}
+{% test detection_quality_at_least(model) %}
+    {{ config(severity='warn') }}
+    {%- set floor = var('detection_quality_warn_below') %}
+    select
+        quality.behavior_code,
+        quality.metric,
+        quality.estimate
+    from {{ model }} as quality
+    where quality.group_by = 'overall'
+        and quality.detector = 'combined'
+        and quality.status = 'ok'
+        and (
+            (quality.metric = 'precision' and quality.estimate < {{ floor['precision'] }})
+            or (quality.metric = 'recall' and quality.estimate < {{ floor['recall'] }})
+        )
+{% endtest %}

@@ -111,11 +111,11 @@ def weight_csat_pulses(
     in sorted order (reported in the summary). Returns (respondents with the four weight columns, summary).
     """
     frame = invitations.copy()
+    if len(frame) == 0 or not frame["has_responded"].astype(bool).any():
+        raise NoRespondents("no CSAT pulse invitation has a usable response")
     for column in margin_names:
         frame[column] = frame[column].astype(str)
     frame["response_cell"] = _cells(frame, response_cells)
-    if not frame["has_responded"].astype(bool).any():
-        raise NoRespondents("no CSAT pulse invitation has a usable response")
     margins = margins_from_long(margins_long, margin_names)
     answered = frame[frame["has_responded"].astype(bool)]
     margin_collapse = unreachable_margin_collapse({m: set(answered[m]) for m in margin_names}, margins)

@@ -2,8 +2,12 @@
     what QA reviewers scored, whether the behaviour occurred, and the evidence that traces it back to the words.
 
     Rules (documented in the rubric seeds and the decision log):
-    - detected in the transcript when the weights of its matched patterns sum to at least
-      var('behavior_detection_min_weight'); null when the transcript may not be used or does not exist;
+    - detected by the lexicon when the weights of its matched patterns sum to at least
+      var('behavior_detection_min_weight'); by the learned detector when an agent segment reaches
+      var('behavior_detector').min_probability (int_behaviors_detected_by_model, where its status is ok);
+    - detected in the transcript by the rule var('behavior_detector').rule: `combined` (lexicon or detector) or
+      `lexicon`; null when the transcript may not be used or does not exist; the evidence's time is the first
+      segment either detector found;
     - present in QA when the mean reviewer score is at least var('qa_behavior_present_min_score'); null when the
       interaction was not reviewed for that behaviour;
     - occurred when either source says so; null when neither source observed the interaction. -#}
@@ -60,6 +64,12 @@ qa_reviews as (
 
 ),
 
+model_detections as (
+
+    select * from {{ ref('int_behaviors_detected_by_model') }}
+
+),
+
 transcript_evidence as (
 
     select
@@ -103,6 +113,15 @@ combined as (
         transcript_evidence.first_offset_ms,
         transcript_evidence.first_pattern_id,
         transcript_evidence.first_matched_text,
+        model_detections.model_probability,
+        model_detections.model_first_segment_index,
+        model_detections.model_first_offset_ms,
+        model_detections.is_detected_by_model,
+        model_detections.model_probability_out_of_fold,
+        model_detections.is_detected_by_model_out_of_fold,
+        model_detections.detector_status,
+        model_detections.qa_mean_score_adjusted,
+        model_detections.is_present_in_qa_adjusted,
         behaviors.timed_within_ms,
         qa_evidence.qa_mean_score,
         coalesce(qa_evidence.qa_reviews_count, 0) as qa_reviews_count,
@@ -117,22 +136,66 @@ combined as (
     left join qa_evidence
         on interactions.interaction_key = qa_evidence.interaction_key
             and behaviors.behavior_code = qa_evidence.behavior_code
+    left join model_detections
+        on interactions.interaction_key = model_detections.interaction_key
+            and behaviors.behavior_code = model_detections.behavior_code
 
 ),
 
-judged as (
+lexicon_judged as (
 
     select
         combined.*,
         case
             when combined.is_transcript_usable
                 then coalesce(combined.matched_weight, 0) >= {{ var('behavior_detection_min_weight') }}
+        end as is_detected_by_lexicon,
+        {% if var('behavior_detector')['rule'] == 'combined' -%}
+            combined.detector_status = 'ok' as is_model_used
+        {%- else -%}
+            false as is_model_used
+        {%- endif %}
+    from combined
+
+),
+
+judged as (
+
+    select
+        lexicon_judged.* exclude (lexicon_judged.first_segment_index, lexicon_judged.first_offset_ms),
+        case
+            when lexicon_judged.is_model_used
+                then lexicon_judged.is_detected_by_lexicon or coalesce(lexicon_judged.is_detected_by_model, false)
+            else lexicon_judged.is_detected_by_lexicon
         end as is_detected_in_transcript,
         case
-            when combined.qa_reviews_count > 0
-                then combined.qa_mean_score >= {{ var('qa_behavior_present_min_score') }}
+            when lexicon_judged.is_model_used and lexicon_judged.is_detected_by_model
+                then least(lexicon_judged.first_offset_ms, lexicon_judged.model_first_offset_ms)
+            else lexicon_judged.first_offset_ms
+        end as first_offset_ms,
+        case
+            when lexicon_judged.is_model_used and lexicon_judged.is_detected_by_model
+                and (
+                    lexicon_judged.first_offset_ms is null
+                    or lexicon_judged.model_first_offset_ms < lexicon_judged.first_offset_ms
+                )
+                then lexicon_judged.model_first_segment_index
+            else lexicon_judged.first_segment_index
+        end as first_segment_index,
+        case
+            when lexicon_judged.is_model_used and lexicon_judged.is_detected_by_model
+                and (
+                    lexicon_judged.first_offset_ms is null
+                    or lexicon_judged.model_first_offset_ms < lexicon_judged.first_offset_ms
+                )
+                then 'model'
+            when lexicon_judged.first_offset_ms is not null then 'lexicon'
+        end as first_evidence_detector,
+        case
+            when lexicon_judged.qa_reviews_count > 0
+                then lexicon_judged.qa_mean_score >= {{ var('qa_behavior_present_min_score') }}
         end as is_present_in_qa
-    from combined
+    from lexicon_judged
 
 ),
 
@@ -145,6 +208,13 @@ final as (
         judged.is_transcript_usable,
         judged.agent_segments_count,
         judged.is_detected_in_transcript,
+        judged.is_detected_by_lexicon,
+        judged.is_detected_by_model,
+        judged.model_probability,
+        judged.is_detected_by_model_out_of_fold,
+        judged.model_probability_out_of_fold,
+        judged.detector_status,
+        judged.first_evidence_detector,
         judged.matches_count,
         judged.first_segment_index,
         judged.first_offset_ms,
@@ -154,6 +224,8 @@ final as (
         judged.qa_reviewers_count,
         judged.qa_mean_score,
         judged.is_present_in_qa,
+        judged.qa_mean_score_adjusted,
+        judged.is_present_in_qa_adjusted,
         case
             when judged.is_detected_in_transcript is null and judged.is_present_in_qa is null then null
             else coalesce(judged.is_detected_in_transcript, false) or coalesce(judged.is_present_in_qa, false)

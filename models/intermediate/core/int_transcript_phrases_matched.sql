@@ -1,6 +1,7 @@
 {#- Evidence from the words said: every segment of a usable transcript (call-recording consent held at the
     interaction's start) matched against the phrase lexicon (seed empathy_phrase_patterns: RE2 patterns applied
-    to the lower-cased, redacted text of the pattern's speaker). One row per segment and matching pattern.
+    to the lower-cased, redacted text of the pattern's speaker; a segment that also matches the pattern's
+    `unless_pattern`, a negation or a near-miss, does not count). One row per segment and matching pattern.
 
     The lexicon is read from the seed's table when the model compiles and each pattern is written into the SQL
     as a constant, so DuckDB compiles every regular expression once instead of once per row. (A unit test that
@@ -16,7 +17,7 @@
             identifier='empathy_phrase_patterns') -%}
     {%- endif -%}
     {%- set patterns = run_query(
-        "select pattern_id, behavior_code, pattern, speaker, weight, timed_within_ms from "
+        "select pattern_id, behavior_code, pattern, speaker, weight, timed_within_ms, unless_pattern from "
         ~ seed_relation ~ " order by pattern_id"
     ).rows -%}
 {%- endif %}
@@ -54,6 +55,9 @@ matched as (
         from segments
         where segments.speaker = '{{ pattern[3] }}'
             and regexp_matches(segments.text_lower, '{{ pattern[2] | replace("'", "''") }}')
+            {% if pattern[6] %}
+                and not regexp_matches(segments.text_lower, '{{ pattern[6] | replace("'", "''") }}')
+            {% endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
     {% if not patterns %}

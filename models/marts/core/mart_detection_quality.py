@@ -1,0 +1,18 @@
+"""Behaviour detection against QA reviewers: per behaviour, detector (lexicon, learned model, combined rule),
+overall and per channel and month, the precision, recall, F1 and Cohen's kappa of transcript detection against the
+leniency-adjusted QA verdict, with 95% intervals and counts (empathy/stats/detection.py). The model and the combined
+rule are judged out of fold (grouped cross-validation by agent)."""
+from empathy.frames import sorted_frame
+from empathy.stats.detection import quality_table
+
+
+def model(dbt, session):
+    behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
+    observed = sorted_frame(dbt.ref("int_interaction_behaviors_observed"))
+    interactions = sorted_frame(dbt.ref("int_interactions_categorized"))[["interaction_key", "channel", "started_at"]]
+    rows = observed[observed["is_present_in_qa_adjusted"].notna() & observed["is_detected_by_lexicon"].notna()]
+    rows = rows.merge(interactions, on="interaction_key", how="inner")
+    rows["month"] = rows["started_at"].dt.strftime("%Y-%m")
+    rows["rule"] = dbt.config.get("detector_rule")
+    return quality_table(rows, ["channel", "month"], int(dbt.config.get("min_interactions")),
+                         list(behaviors["behavior_code"]))

@@ -1,0 +1,44 @@
+"""The lexicon's gaps: per behaviour, agent n-grams (2-4 words of redacted text) over-represented in interactions
+where QA reviewers saw the behaviour and the lexicon did not, against interactions where reviewers did not see it;
+counts, shares and lift, listed only when said to at least var lexicon_candidate_min_customers customers
+(empathy/stats/detection.py). Read the candidates, add a row to the empathy_phrase_patterns seed, rebuild, and
+watch recall in mart_detection_quality."""
+import pandas as pd
+
+from empathy.frames import sorted_frame
+from empathy.stats.detection import agent_documents, candidate_phrases
+
+COLUMNS = ["behavior_code", "phrase_rank", "phrase", "n_interactions_missed", "n_customers_missed",
+           "n_interactions_negative", "share_of_missed", "share_of_negative", "lift", "status"]
+
+
+def model(dbt, session):
+    behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
+    observed = sorted_frame(dbt.ref("int_interaction_behaviors_observed"))
+    observed = observed[observed["is_present_in_qa_adjusted"].notna() & observed["is_detected_by_lexicon"].notna()]
+    segments = sorted_frame(dbt.ref("consented_transcript_segments"))
+    segments = segments[segments["speaker"] == "agent"].rename(columns={"text_redacted": "text"})
+    segments = segments[segments["interaction_key"].isin(set(observed["interaction_key"]))]
+    customers = segments.drop_duplicates("interaction_key").set_index("interaction_key")["customer_key"]
+    docs = agent_documents(segments)
+    min_customers = int(dbt.config.get("min_customers"))
+    frames = []
+    for behavior in behaviors["behavior_code"]:
+        b = observed[observed["behavior_code"] == behavior]
+        verdict = b["is_present_in_qa_adjusted"].astype(bool)
+        lexicon = b["is_detected_by_lexicon"].astype(bool)
+        missed = set(b.loc[verdict & ~lexicon, "interaction_key"])
+        negatives = set(b.loc[~verdict, "interaction_key"])
+        found = candidate_phrases(docs, missed, negatives, customers, min_customers=min_customers)
+        if len(found):
+            found.insert(0, "phrase_rank", range(1, len(found) + 1))
+            found["status"] = "ok"
+        else:
+            status = "no_missed_interactions" if not missed else "no_phrase_shared_by_enough_customers"
+            found = pd.DataFrame([{"phrase_rank": None, "phrase": None, "status": status}])
+        found.insert(0, "behavior_code", behavior)
+        frames.append(found)
+    table = pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+    for c in ("phrase_rank", "n_interactions_missed", "n_customers_missed", "n_interactions_negative"):
+        table[c] = table[c].astype("Int64")
+    return table
