@@ -98,6 +98,16 @@ def prepare(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behavior_codes:
     return frame
 
 
+def _expectation_applies(seed: pd.DataFrame, code: str, timed: bool) -> bool:
+    """Whether the seed's expected effects of ``code`` describe this row: the seed column
+    ``expected_effects_apply_to`` says `occurrence` (the behaviour at any time) or `within_time_limit` (the timed
+    behaviour, e.g. acknowledgment within 30 seconds), so a timed expectation is never compared with the effect of
+    the behaviour at any time, nor the reverse. Without the column, the expectation applies to occurrence."""
+    applies_to = seed.loc[code, "expected_effects_apply_to"] if "expected_effects_apply_to" in seed.columns else None
+    applies_to = applies_to if isinstance(applies_to, str) and applies_to else "occurrence"
+    return (applies_to == "within_time_limit") == timed
+
+
 def raw_difference(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float, float, float]:
     """Difference of means of y between x=1 and x=0 with a normal-approximation 95% CI.
 
@@ -172,7 +182,8 @@ def behavior_effects(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behavi
             expected_effect = (
                 float(expected.loc[seed_code, outcome.expected_column])
                 if outcome.expected_column and outcome.expected_column in expected.columns
-                and pd.notna(expected.loc[seed_code, outcome.expected_column]) else np.nan
+                and pd.notna(expected.loc[seed_code, outcome.expected_column])
+                and _expectation_applies(expected, seed_code, timed=behavior == TIMED_ACKNOWLEDGMENT) else np.nan
             )
             row = {
                 "behavior_code": behavior, "outcome": outcome.name, "outcome_window_days": outcome.window_days,

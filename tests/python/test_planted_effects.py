@@ -64,7 +64,7 @@ def test_churn_hazard_ratio_of_timely_acknowledgment_covers_the_planted_value(pl
     (hr, lower, upper, status), = query(
         db,
         "select estimate, ci_lower, ci_upper, status from marts.mart_churn_hazard "
-        "where covariate = 'is_first_contact_acknowledged_within_30s'",
+        "where covariate = 'is_first_contact_exposed'",
     )
     assert status == "ok"
     assert lower <= planted_hr <= upper, (hr, lower, upper)

@@ -4,10 +4,13 @@
 
     - the score rule (seed empathy_scale_anchors): the highest anchor whose required behaviours all occurred and
       whose minimum count of behaviours is reached; null when no source observed the interaction;
-    - an empathetic contact: a score of at least var('empathetic_contact_min_score');
-    - the acknowledgment group: acknowledged within the timed window, not acknowledged within it, or
-      transcript not usable (timing unknown). -#}
+    - the exposure, var('exposure'): a named bundle of behaviours that must all occur, optionally each within
+      `within_seconds` of the start. With a time limit it is judged from the transcript (null when the transcript
+      may not be used: timing unknown); without one, from either source. An empathetic contact is an exposed
+      contact; the exposure group is `<name>`, `not_<name>` or `transcript_not_usable`. -#}
 {%- set behavior_codes = rubric_behavior_codes() %}
+{%- set exposure = var('exposure') %}
+{%- set exposure_ms = (exposure['within_seconds'] * 1000) if exposure.get('within_seconds') is not none else none %}
 with
 
 behaviors as (
@@ -48,6 +51,26 @@ pivoted as (
         bool_or(behaviors.is_timely) filter (
             where behaviors.behavior_code = 'acknowledge'
         ) as is_acknowledged_within_30s,
+        {% if exposure_ms is not none -%}
+            case
+                when bool_and(behaviors.is_transcript_usable) filter (
+                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
+                ) then count(*) filter (
+                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
+                        and behaviors.is_detected_in_transcript
+                        and behaviors.first_offset_ms <= {{ exposure_ms }}
+                ) = {{ exposure["behaviors"] | length }}
+            end as is_exposed,
+        {%- else -%}
+            case
+                when bool_and(behaviors.has_occurred is not null) filter (
+                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
+                ) then count(*) filter (
+                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
+                        and behaviors.has_occurred
+                ) = {{ exposure["behaviors"] | length }}
+            end as is_exposed,
+        {%- endif %}
         count(*) filter (where behaviors.has_occurred) as behaviors_count,
         list(behaviors.behavior_code) filter (where behaviors.has_occurred) as behaviors_present,
         avg(behaviors.qa_mean_score order by behaviors.qa_mean_score) as qa_mean_score,
@@ -91,12 +114,13 @@ final as (
         pivoted.is_acknowledged_within_30s,
         scored.empathy_score,
         anchors.label as empathy_score_label,
-        scored.empathy_score >= {{ var('empathetic_contact_min_score') }} as is_empathetic_contact,
+        pivoted.is_exposed,
+        pivoted.is_exposed as is_empathetic_contact,
         case
-            when pivoted.is_acknowledged_within_30s then 'acknowledged_within_30s'
-            when pivoted.is_acknowledged_within_30s = false then 'not_acknowledged_within_30s'
+            when pivoted.is_exposed then '{{ exposure["name"] }}'
+            when pivoted.is_exposed = false then 'not_{{ exposure["name"] }}'
             else 'transcript_not_usable'
-        end as acknowledgment_group,
+        end as exposure_group,
         pivoted.qa_mean_score
     from pivoted
     left join scored

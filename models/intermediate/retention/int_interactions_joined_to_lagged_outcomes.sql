@@ -9,7 +9,7 @@ with
 interactions as (
 
     select * from {{ ref('mart_interaction_outcomes') }}
-    where is_acknowledged_within_30s is not null
+    where is_exposed is not null
 
 ),
 
@@ -38,7 +38,7 @@ next_nps as (
     select
         interactions.interaction_key,
         interactions.customer_key,
-        interactions.acknowledgment_group,
+        interactions.exposure_group,
         arg_min(nps_answers.nps_category, nps_answers.responded_at) as nps_category
     from interactions
     cross join as_of
@@ -48,7 +48,7 @@ next_nps as (
             and interactions.started_at + interval {{ var('lag_windows_days')['next_month_nps'] }} day
             >= nps_answers.responded_at
     where as_of.as_of >= interactions.started_at + interval {{ var('lag_windows_days')['next_month_nps'] }} day
-    group by interactions.interaction_key, interactions.customer_key, interactions.acknowledgment_group
+    group by interactions.interaction_key, interactions.customer_key, interactions.exposure_group
 
 ),
 
@@ -57,7 +57,7 @@ next_renewal as (
     select
         interactions.interaction_key,
         interactions.customer_key,
-        interactions.acknowledgment_group,
+        interactions.exposure_group,
         arg_min(renewal_events.event_type, renewal_events.event_at) as renewal_event
     from interactions
     cross join as_of
@@ -68,7 +68,7 @@ next_renewal as (
             >= renewal_events.event_at
     where
         as_of.as_of >= interactions.started_at + interval {{ var('lag_windows_days')['next_quarter_renewal'] }} day
-    group by interactions.interaction_key, interactions.customer_key, interactions.acknowledgment_group
+    group by interactions.interaction_key, interactions.customer_key, interactions.exposure_group
 
 ),
 
@@ -79,7 +79,7 @@ final as (
         next_nps.customer_key,
         'next_month_nps' as outcome,
         {{ var('lag_windows_days')['next_month_nps'] }} as lag_window_days,
-        next_nps.acknowledgment_group as exposure_group,
+        next_nps.exposure_group,
         next_nps.nps_category,
         cast(null as boolean) as is_renewed
     from next_nps
@@ -91,7 +91,7 @@ final as (
         next_renewal.customer_key,
         'next_quarter_renewal_rate' as outcome,
         {{ var('lag_windows_days')['next_quarter_renewal'] }} as lag_window_days,
-        next_renewal.acknowledgment_group as exposure_group,
+        next_renewal.exposure_group,
         cast(null as varchar) as nps_category,
         next_renewal.renewal_event = 'renewed' as is_renewed
     from next_renewal

@@ -36,7 +36,7 @@ customers as (
 
 ),
 
-acknowledged_contacts as (
+exposed_contacts as (
 
     select
         interactions.customer_key,
@@ -44,7 +44,7 @@ acknowledged_contacts as (
     from interactions
     inner join empathy
         on interactions.interaction_key = empathy.interaction_key
-    where empathy.is_acknowledged_within_30s
+    where empathy.is_exposed
 
 ),
 
@@ -52,13 +52,13 @@ prior_exposure as (
 
     select
         invitations.invitation_id,
-        count(acknowledged_contacts.customer_key) > 0 as had_acknowledged_contact
+        count(exposed_contacts.customer_key) > 0 as had_exposed_contact
     from invitations
-    left join acknowledged_contacts
-        on invitations.customer_key = acknowledged_contacts.customer_key
-            and invitations.sent_at > acknowledged_contacts.started_at
+    left join exposed_contacts
+        on invitations.customer_key = exposed_contacts.customer_key
+            and invitations.sent_at > exposed_contacts.started_at
             and invitations.sent_at - interval {{ var('relationship_nps_exposure_window_days') }} day
-            <= acknowledged_contacts.started_at
+            <= exposed_contacts.started_at
     where invitations.survey_type = 'relationship_nps'
     group by invitations.invitation_id
 
@@ -83,14 +83,11 @@ final as (
         end as period,
         case
             when invitations.survey_type = 'csat_pulse'
-                then coalesce(empathy.acknowledgment_group, 'transcript_not_usable')
-        end as acknowledgment_group,
-        coalesce(customers.segment, 'unknown') as segment,
-        case
-            when invitations.survey_type = 'csat_pulse' then null
-            when prior_exposure.had_acknowledged_contact then 'acknowledged_contact_in_window'
-            else 'no_acknowledged_contact_in_window'
+                then coalesce(empathy.exposure_group, 'transcript_not_usable')
+            when prior_exposure.had_exposed_contact then '{{ var("exposure")["name"] }}'
+            else 'not_{{ var("exposure")["name"] }}'
         end as exposure_group,
+        coalesce(customers.segment, 'unknown') as segment,
         responses.invitation_id is not null
         and (responses.csat is not null or responses.nps is not null) as has_responded,
         responses.csat,

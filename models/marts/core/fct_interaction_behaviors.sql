@@ -17,6 +17,11 @@ final as (
         behaviors.observation_basis,
         behaviors.is_transcript_usable,
         behaviors.is_detected_in_transcript,
+        behaviors.is_detected_by_lexicon,
+        behaviors.is_detected_by_model,
+        behaviors.model_probability,
+        behaviors.is_detected_by_model_out_of_fold,
+        behaviors.first_evidence_detector,
         behaviors.matches_count,
         behaviors.first_segment_index,
         behaviors.first_offset_ms,
@@ -26,7 +31,9 @@ final as (
         behaviors.qa_reviews_count,
         behaviors.qa_reviewers_count,
         behaviors.qa_mean_score,
-        behaviors.is_present_in_qa
+        behaviors.is_present_in_qa,
+        behaviors.qa_mean_score_adjusted,
+        behaviors.is_present_in_qa_adjusted
     from behaviors
 
 )

@@ -7,15 +7,15 @@ from empathy.stats.survival import fit_cox
 from empathy.vocabulary import COX, to_vocabulary
 
 COVARIATES = [
-    "is_first_contact_acknowledged_within_30s", "plan", "segment", "tenure_at_first_contact_years",
+    "is_first_contact_exposed", "plan", "segment", "tenure_at_first_contact_years",
     "first_contact_issue_type", "first_contact_is_resolved", "first_contact_handle_minutes",
 ]
 
 
 def model(dbt, session):
     rows = sorted_frame(dbt.ref("int_lifelines_assembled"))
-    rows = rows[rows["is_first_contact_acknowledged_within_30s"].notna()].copy()
-    rows["is_first_contact_acknowledged_within_30s"] = rows["is_first_contact_acknowledged_within_30s"].astype(bool)
+    rows = rows[rows["is_first_contact_exposed"].notna()].copy()
+    rows["is_first_contact_exposed"] = rows["is_first_contact_exposed"].astype(bool)
     rows["first_contact_is_resolved"] = rows["first_contact_is_resolved"].astype(bool)
     rows["tenure_at_first_contact_years"] = rows["tenure_at_first_contact_days"] / 365.25
     rows["first_contact_handle_minutes"] = rows["first_contact_handle_minutes"].fillna(

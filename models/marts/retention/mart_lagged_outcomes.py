@@ -1,12 +1,12 @@
-"""Lagged outcomes by exposure (acknowledged within 30 s or not), lag windows declared once (var
+"""Lagged outcomes by exposure (var exposure: exposed or not), lag windows declared once (var
 lag_windows_days): next relationship NPS within `next_month_nps` days and the renewal decision within
 `next_quarter_renewal` days; unweighted, standard errors clustered by customer (empathy/stats/survey_estimates.py)."""
 from empathy.frames import sorted_frame
 from empathy.stats.survey_estimates import lagged_outcome_estimates
 
-EXPOSURE_GROUPS = ["acknowledged_within_30s", "not_acknowledged_within_30s"]
 
 
 def model(dbt, session):
+    exposed = dbt.config.get("exposure_name")
     rows = sorted_frame(dbt.ref("int_interactions_joined_to_lagged_outcomes"))
-    return lagged_outcome_estimates(rows, EXPOSURE_GROUPS)
+    return lagged_outcome_estimates(rows, [exposed, f"not_{exposed}"])

@@ -8,14 +8,14 @@ from empathy.stats.survey_estimates import NoRespondents, empty_frame, weight_cs
 
 COLUMNS = [
     "invitation_id", "interaction_key", "customer_key", "channel", "tough_moment_category", "period",
-    "acknowledgment_group", "sampling_stratum", "selection_probability", "response_cell", "csat",
+    "exposure_group", "sampling_stratum", "selection_probability", "response_cell", "csat",
     "is_csat_top2", "felt_understood", "acknowledged_situation", "clear_next_steps",
     "design_weight", "nonresponse_weight", "raked_weight", "final_weight", "adjustment_cell", "trim_cap",
     "is_trimmed", "trim_rounds", "is_trim_cap_satisfied", "margin_collapses",
 ]
 TEXT = [
     "invitation_id", "interaction_key", "customer_key", "channel", "tough_moment_category", "period",
-    "acknowledgment_group", "sampling_stratum", "response_cell", "adjustment_cell", "margin_collapses",
+    "exposure_group", "sampling_stratum", "response_cell", "adjustment_cell", "margin_collapses",
 ]
 
 

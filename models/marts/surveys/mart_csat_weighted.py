@@ -11,6 +11,6 @@ def model(dbt, session):
     table = estimate_table(
         weighted,
         metrics=[("csat_mean", "csat", "mean"), ("csat_top2_share", "is_csat_top2", "proportion")],
-        groupings=["channel", "tough_moment_category", "acknowledgment_group", "period"],
+        groupings=["channel", "tough_moment_category", "exposure_group", "period"],
     )
     return to_vocabulary(table, SURVEY_ESTIMATES)
