@@ -10,7 +10,16 @@
       contact; the exposure group is `<name>`, `not_<name>` or `transcript_not_usable`. -#}
 {%- set behavior_codes = rubric_behavior_codes() %}
 {%- set exposure = var('exposure') %}
-{%- set exposure_ms = (exposure['within_seconds'] * 1000) if exposure.get('within_seconds') is not none else none %}
+{%- set timed = exposure.get('within_seconds') is not none %}
+{%- set in_bundle = "behaviors.behavior_code in ('" ~ (exposure['behaviors'] | join("', '")) ~ "')" %}
+{%- if timed %}
+    {%- set exposure_known = 'behaviors.is_transcript_usable' %}
+    {%- set exposure_met = 'behaviors.is_detected_in_transcript and behaviors.first_offset_ms <= '
+        ~ (exposure['within_seconds'] * 1000) %}
+{%- else %}
+    {%- set exposure_known = 'behaviors.has_occurred is not null' %}
+    {%- set exposure_met = 'behaviors.has_occurred' %}
+{%- endif %}
 with
 
 behaviors as (
@@ -51,26 +60,12 @@ pivoted as (
         bool_or(behaviors.is_timely) filter (
             where behaviors.behavior_code = 'acknowledge'
         ) as is_acknowledged_within_30s,
-        {% if exposure_ms is not none -%}
-            case
-                when bool_and(behaviors.is_transcript_usable) filter (
-                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
-                ) then count(*) filter (
-                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
-                        and behaviors.is_detected_in_transcript
-                        and behaviors.first_offset_ms <= {{ exposure_ms }}
-                ) = {{ exposure["behaviors"] | length }}
-            end as is_exposed,
-        {%- else -%}
-            case
-                when bool_and(behaviors.has_occurred is not null) filter (
-                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
-                ) then count(*) filter (
-                    where behaviors.behavior_code in ('{{ exposure["behaviors"] | join("', '") }}')
-                        and behaviors.has_occurred
-                ) = {{ exposure["behaviors"] | length }}
-            end as is_exposed,
-        {%- endif %}
+        case
+            when bool_and({{ exposure_known }}) filter (where {{ in_bundle }})
+                then count(*) filter (
+                    where {{ in_bundle }} and {{ exposure_met }}
+                ) = {{ exposure['behaviors'] | length }}
+        end as is_exposed,
         count(*) filter (where behaviors.has_occurred) as behaviors_count,
         list(behaviors.behavior_code) filter (where behaviors.has_occurred) as behaviors_present,
         avg(behaviors.qa_mean_score order by behaviors.qa_mean_score) as qa_mean_score,
