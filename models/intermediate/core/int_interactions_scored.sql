@@ -60,12 +60,6 @@ pivoted as (
         bool_or(behaviors.is_timely) filter (
             where behaviors.behavior_code = 'acknowledge'
         ) as is_acknowledged_within_30s,
-        case
-            when bool_and({{ exposure_known }}) filter (where {{ in_bundle }})
-                then count(*) filter (
-                    where {{ in_bundle }} and {{ exposure_met }}
-                ) = {{ exposure['behaviors'] | length }}
-        end as is_exposed,
         count(*) filter (where behaviors.has_occurred) as behaviors_count,
         list(behaviors.behavior_code) filter (where behaviors.has_occurred) as behaviors_present,
         avg(behaviors.qa_mean_score order by behaviors.qa_mean_score) as qa_mean_score,
@@ -73,6 +67,18 @@ pivoted as (
     from behaviors
     inner join rubric
         on behaviors.behavior_code = rubric.behavior_code
+    group by behaviors.interaction_key
+
+),
+
+exposure_bundle as (
+
+    select
+        behaviors.interaction_key,
+        bool_and({{ exposure_known }}) as is_exposure_known,
+        count(*) filter (where {{ exposure_met }}) as n_bundle_behaviors_met
+    from behaviors
+    where {{ in_bundle }}
     group by behaviors.interaction_key
 
 ),
@@ -88,6 +94,18 @@ scored as (
             and pivoted.behaviors_count >= anchors.min_behaviors
     where pivoted.is_observed
     group by pivoted.interaction_key
+
+),
+
+exposed as (
+
+    select
+        exposure_bundle.interaction_key,
+        case
+            when exposure_bundle.is_exposure_known
+                then exposure_bundle.n_bundle_behaviors_met = {{ exposure['behaviors'] | length }}
+        end as is_exposed
+    from exposure_bundle
 
 ),
 
@@ -109,11 +127,11 @@ final as (
         pivoted.is_acknowledged_within_30s,
         scored.empathy_score,
         anchors.label as empathy_score_label,
-        pivoted.is_exposed,
-        pivoted.is_exposed as is_empathetic_contact,
+        exposed.is_exposed,
+        exposed.is_exposed as is_empathetic_contact,
         case
-            when pivoted.is_exposed then '{{ exposure["name"] }}'
-            when pivoted.is_exposed = false then 'not_{{ exposure["name"] }}'
+            when exposed.is_exposed then '{{ exposure["name"] }}'
+            when exposed.is_exposed = false then 'not_{{ exposure["name"] }}'
             else 'transcript_not_usable'
         end as exposure_group,
         pivoted.qa_mean_score
@@ -122,6 +140,8 @@ final as (
         on pivoted.interaction_key = scored.interaction_key
     left join anchors
         on scored.empathy_score = anchors.score
+    left join exposed
+        on pivoted.interaction_key = exposed.interaction_key
 
 )
 
