@@ -125,7 +125,9 @@ def test_candidate_phrases_need_enough_customers() -> None:
 def corpus_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     work = tmp_path_factory.mktemp("corpus")
     raw, truth = write_corpus_raw(work / "raw")
-    result = run_dbt(["build", "--vars", "{consent_default_call_recording: granted}"], raw, work)
+    # The exposure var set to another bundle (no time limit) on the way: every split by exposure must follow it.
+    result = run_dbt(["build", "--vars", "{consent_default_call_recording: granted, exposure: {name: options_offered, "
+                                         "behaviors: [offer_options, close_loop], within_seconds: null}}"], raw, work)
     assert result.returncode == 0, result.stdout[-4000:]
     return work / "warehouse.duckdb", truth
 
@@ -184,3 +186,15 @@ def test_gaps_and_terms_are_listed(corpus_build: tuple[Path, dict]) -> None:
     assert len(candidates) >= 3
     assert query(db, "select min(n_customers_missed) from marts.mart_lexicon_candidate_phrases "
                      "where status = 'ok'")[0][0] >= 5
+
+
+def test_the_exposure_var_decides_every_split(corpus_build: tuple[Path, dict]) -> None:
+    """With exposure = {options_offered: offer_options and close_loop, no time limit}, an interaction is exposed
+    exactly when both behaviours occurred, and the marts that split by exposure name their groups after the var."""
+    db, _ = corpus_build
+    rows = query(db, "select o.exposure_group, o.has_offer_options and o.has_close_loop as both "
+                     "from marts.mart_interaction_outcomes as o")
+    assert {g for g, _ in rows} <= {"options_offered", "not_options_offered", "transcript_not_usable"}
+    assert all((g == "options_offered") == bool(both) for g, both in rows)
+    assert {g for (g,) in query(db, "select distinct exposure_group from marts.mart_lagged_outcomes")} \
+        <= {"options_offered", "not_options_offered"}
