@@ -90,3 +90,24 @@
         on {% for key in key_columns %}{{ relation }}.{{ key }} = parents.{{ key }}{% if not loop.last %}
         and {% endif %}{% endfor %}
 {%- endmacro %}
+
+{#- The identity-and-consent step's rule for a child row, one for every screened table: the reason the row is set
+    aside because of its parent (`unknown_<parent>` when no delivered parent has its key, `<parent>_quarantined`
+    when the parent was delivered but not kept, or was itself set aside as an orphan; the parent's own consent
+    reason when the parent was excluded for consent), as WHEN branches of the screen's CASE. `is_kept_flag`: the
+    column with_parent_status added; `screened_parent`: the alias of the parent's screened_ model. -#}
+{% macro parent_set_aside_reason(is_kept_flag, screened_parent, parent) -%}
+    when {{ is_kept_flag }} is null then 'unknown_{{ parent }}'
+    when not {{ is_kept_flag }} or {{ screened_parent }}.row_fate = 'quarantined' then '{{ parent }}_quarantined'
+    when {{ screened_parent }}.row_fate != 'kept' then {{ screened_parent }}.set_aside_reason
+{%- endmacro %}
+
+{#- The fate that goes with a screen's set-aside reason: `kept` without one, `quarantined` for an orphan of
+    `parent`, `excluded_for_consent` otherwise. -#}
+{% macro screened_row_fate(reason, parent) -%}
+    case
+        when {{ reason }} is null then 'kept'
+        when {{ reason }} in ('unknown_{{ parent }}', '{{ parent }}_quarantined') then 'quarantined'
+        else 'excluded_for_consent'
+    end
+{%- endmacro %}

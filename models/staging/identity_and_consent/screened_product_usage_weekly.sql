@@ -35,9 +35,7 @@ judged as (
         with_parent.*,
         accounts.customer_key,
         case
-            when with_parent.is_account_kept is null then 'unknown_account'
-            when not with_parent.is_account_kept then 'account_quarantined'
-            when accounts.row_fate != 'kept' then accounts.set_aside_reason
+            {{ parent_set_aside_reason('with_parent.is_account_kept', 'accounts', 'account') }}
         end as set_aside_reason
     from with_parent
     left join accounts
@@ -54,11 +52,7 @@ final as (
         judged.active_days,
         judged.key_actions,
         judged._loaded_at,
-        case
-            when judged.set_aside_reason is null then 'kept'
-            when judged.set_aside_reason in ('unknown_account', 'account_quarantined') then 'quarantined'
-            else 'excluded_for_consent'
-        end as row_fate,
+        {{ screened_row_fate('judged.set_aside_reason', 'account') }} as row_fate,
         judged.set_aside_reason
     from judged
 

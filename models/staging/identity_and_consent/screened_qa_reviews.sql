@@ -36,9 +36,7 @@ judged as (
         interactions.interaction_key,
         interactions.customer_key,
         case
-            when with_parent.is_interaction_kept is null then 'unknown_interaction'
-            when not with_parent.is_interaction_kept then 'interaction_quarantined'
-            when interactions.row_fate != 'kept' then interactions.set_aside_reason
+            {{ parent_set_aside_reason('with_parent.is_interaction_kept', 'interactions', 'interaction') }}
         end as set_aside_reason
     from with_parent
     left join interactions
@@ -62,11 +60,7 @@ final as (
         judged.reviewed_at,
         judged.comment_redacted,
         judged._loaded_at,
-        case
-            when judged.set_aside_reason is null then 'kept'
-            when judged.set_aside_reason in ('unknown_interaction', 'interaction_quarantined') then 'quarantined'
-            else 'excluded_for_consent'
-        end as row_fate,
+        {{ screened_row_fate('judged.set_aside_reason', 'interaction') }} as row_fate,
         judged.set_aside_reason
     from judged
 

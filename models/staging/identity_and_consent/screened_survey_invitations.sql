@@ -102,11 +102,7 @@ final as (
         judged.sent_at,
         judged._loaded_at,
         judged.is_sent_without_consent,
-        case
-            when judged.set_aside_reason is null then 'kept'
-            when judged.set_aside_reason in ('unknown_interaction', 'interaction_quarantined') then 'quarantined'
-            else 'excluded_for_consent'
-        end as row_fate,
+        {{ screened_row_fate('judged.set_aside_reason', 'interaction') }} as row_fate,
         judged.set_aside_reason
     from judged
 

@@ -37,10 +37,7 @@ judged as (
         invitations.interaction_key,
         invitations.customer_key,
         case
-            when with_parent.is_invitation_kept is null then 'unknown_invitation'
-            when not with_parent.is_invitation_kept or invitations.row_fate = 'quarantined'
-                then 'invitation_quarantined'
-            when invitations.row_fate != 'kept' then invitations.set_aside_reason
+            {{ parent_set_aside_reason('with_parent.is_invitation_kept', 'invitations', 'invitation') }}
             when invitations.is_sent_without_consent then 'no_survey_contact_consent'
         end as set_aside_reason
     from with_parent
@@ -63,11 +60,7 @@ final as (
         judged.answer_text_redacted,
         judged.responded_at,
         judged._loaded_at,
-        case
-            when judged.set_aside_reason is null then 'kept'
-            when judged.set_aside_reason in ('unknown_invitation', 'invitation_quarantined') then 'quarantined'
-            else 'excluded_for_consent'
-        end as row_fate,
+        {{ screened_row_fate('judged.set_aside_reason', 'invitation') }} as row_fate,
         judged.set_aside_reason
     from judged
 

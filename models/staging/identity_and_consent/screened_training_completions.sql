@@ -41,7 +41,7 @@ final as (
         judged.module_code,
         judged.completed_at,
         judged._loaded_at,
-        case when judged.set_aside_reason is null then 'kept' else 'quarantined' end as row_fate,
+        {{ screened_row_fate('judged.set_aside_reason', 'agent') }} as row_fate,
         judged.set_aside_reason
     from judged
 

@@ -37,9 +37,7 @@ judged as (
         interactions.interaction_key,
         interactions.customer_key,
         case
-            when with_parent.is_interaction_kept is null then 'unknown_interaction'
-            when not with_parent.is_interaction_kept then 'interaction_quarantined'
-            when interactions.row_fate != 'kept' then interactions.set_aside_reason
+            {{ parent_set_aside_reason('with_parent.is_interaction_kept', 'interactions', 'interaction') }}
             when not interactions.has_call_recording_consent then 'no_call_recording_consent'
         end as set_aside_reason
     from with_parent
@@ -63,11 +61,7 @@ final as (
         judged.text_redacted,
         judged.sentiment,
         judged._loaded_at,
-        case
-            when judged.set_aside_reason is null then 'kept'
-            when judged.set_aside_reason in ('unknown_interaction', 'interaction_quarantined') then 'quarantined'
-            else 'excluded_for_consent'
-        end as row_fate,
+        {{ screened_row_fate('judged.set_aside_reason', 'interaction') }} as row_fate,
         judged.set_aside_reason
     from judged
 
