@@ -68,6 +68,15 @@ class DetectorSettings:
     regularisation_c: float = 1.0
     seed: int = 20260101
 
+    @classmethod
+    def from_config(cls, get) -> "DetectorSettings":
+        """From a dbt Python model's config (``dbt.config.get``): the keys detector_min_reviewed,
+        detector_min_per_class, detector_folds, detector_min_probability, detector_max_features and detector_seed,
+        which the models' YAML fills from var behavior_detector."""
+        return cls(min_reviewed=int(get("detector_min_reviewed")), min_per_class=int(get("detector_min_per_class")),
+                   folds=int(get("detector_folds")), threshold=float(get("detector_min_probability")),
+                   max_features=int(get("detector_max_features")), seed=int(get("detector_seed")))
+
 
 # ----------------------------------------------------------------------------------------------- QA verdicts
 def panel_leniency(calibration: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -112,6 +121,13 @@ def qa_verdicts(reviews: pd.DataFrame, calibration: pd.DataFrame, present_min_sc
 
 
 # ----------------------------------------------------------------------------------------------- the detector
+def agent_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    """The agent's turns of consented transcript segments, as the detector reads them (interaction_key,
+    segment_index, offset_ms, text, customer_key)."""
+    agent = segments[segments["speaker"] == "agent"].rename(columns={"text_redacted": "text"})
+    return agent[["interaction_key", "segment_index", "offset_ms", "text", "customer_key"]].reset_index(drop=True)
+
+
 def agent_documents(segments: pd.DataFrame) -> pd.DataFrame:
     """One document per interaction: its agent segments' text in offset order (interaction_key, text)."""
     ordered = segments.sort_values(["interaction_key", "offset_ms", "segment_index"], kind="mergesort")

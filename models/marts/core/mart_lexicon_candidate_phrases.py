@@ -6,7 +6,7 @@ watch recall in mart_detection_quality."""
 import pandas as pd
 
 from empathy.frames import sorted_frame
-from empathy.stats.detection import agent_documents, candidate_phrases
+from empathy.stats.detection import agent_documents, agent_segments, candidate_phrases
 
 COLUMNS = ["behavior_code", "phrase_rank", "phrase", "n_interactions_missed", "n_customers_missed",
            "n_interactions_negative", "share_of_missed", "share_of_negative", "lift", "status"]
@@ -16,8 +16,7 @@ def model(dbt, session):
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
     observed = sorted_frame(dbt.ref("int_interaction_behaviors_observed"))
     observed = observed[observed["is_present_in_qa_adjusted"].notna() & observed["is_detected_by_lexicon"].notna()]
-    segments = sorted_frame(dbt.ref("consented_transcript_segments"))
-    segments = segments[segments["speaker"] == "agent"].rename(columns={"text_redacted": "text"})
+    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments")))
     segments = segments[segments["interaction_key"].isin(set(observed["interaction_key"]))]
     customers = segments.drop_duplicates("interaction_key").set_index("interaction_key")["customer_key"]
     docs = agent_documents(segments)
