@@ -69,13 +69,15 @@ class DetectorSettings:
     seed: int = 20260101
 
     @classmethod
-    def from_config(cls, get) -> "DetectorSettings":
-        """From a dbt Python model's config (``dbt.config.get``): the keys detector_min_reviewed,
-        detector_min_per_class, detector_folds, detector_min_probability, detector_max_features and detector_seed,
-        which the models' YAML fills from var behavior_detector."""
-        return cls(min_reviewed=int(get("detector_min_reviewed")), min_per_class=int(get("detector_min_per_class")),
-                   folds=int(get("detector_folds")), threshold=float(get("detector_min_probability")),
-                   max_features=int(get("detector_max_features")), seed=int(get("detector_seed")))
+    def from_config(cls, config: dict) -> "DetectorSettings":
+        """From a dbt Python model's config values (dbt passes only the keys a model reads with a literal
+        ``dbt.config.get("...")``, so the model builds this dict): detector_min_reviewed, detector_min_per_class,
+        detector_folds, detector_min_probability, detector_max_features and detector_seed, which the models' YAML
+        fills from var behavior_detector."""
+        return cls(min_reviewed=int(config["detector_min_reviewed"]),
+                   min_per_class=int(config["detector_min_per_class"]), folds=int(config["detector_folds"]),
+                   threshold=float(config["detector_min_probability"]),
+                   max_features=int(config["detector_max_features"]), seed=int(config["detector_seed"]))
 
 
 # ----------------------------------------------------------------------------------------------- QA verdicts

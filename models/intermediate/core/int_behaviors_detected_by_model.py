@@ -7,6 +7,14 @@ from empathy.stats.detection import DetectorSettings, agent_segments, detect_beh
 
 
 def model(dbt, session):
+    settings = DetectorSettings.from_config({
+        "detector_min_reviewed": dbt.config.get("detector_min_reviewed"),
+        "detector_min_per_class": dbt.config.get("detector_min_per_class"),
+        "detector_folds": dbt.config.get("detector_folds"),
+        "detector_min_probability": dbt.config.get("detector_min_probability"),
+        "detector_max_features": dbt.config.get("detector_max_features"),
+        "detector_seed": dbt.config.get("detector_seed"),
+    })
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
     segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments")))
     interactions = sorted_frame(dbt.ref("consented_interactions"))[["interaction_key", "agent_id"]]
@@ -14,6 +22,6 @@ def model(dbt, session):
                            sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration")),
                            float(dbt.config.get("qa_present_min_score")))
     out = detect_behaviors(segments, verdicts, interactions, list(behaviors["behavior_code"]),
-                           DetectorSettings.from_config(dbt.config.get))
+                           settings)
     scores = out.scores.merge(verdicts, on=["interaction_key", "behavior_code"], how="left")
     return scores.drop(columns=["n_reviews", "qa_mean_score"])

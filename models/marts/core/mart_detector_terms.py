@@ -6,6 +6,14 @@ from empathy.stats.detection import DetectorSettings, agent_segments, detect_beh
 
 
 def model(dbt, session):
+    settings = DetectorSettings.from_config({
+        "detector_min_reviewed": dbt.config.get("detector_min_reviewed"),
+        "detector_min_per_class": dbt.config.get("detector_min_per_class"),
+        "detector_folds": dbt.config.get("detector_folds"),
+        "detector_min_probability": dbt.config.get("detector_min_probability"),
+        "detector_max_features": dbt.config.get("detector_max_features"),
+        "detector_seed": dbt.config.get("detector_seed"),
+    })
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
     segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments")))
     interactions = sorted_frame(dbt.ref("consented_interactions"))[["interaction_key", "agent_id"]]
@@ -13,7 +21,7 @@ def model(dbt, session):
                            sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration")),
                            float(dbt.config.get("qa_present_min_score")))
     out = detect_behaviors(segments, verdicts, interactions, list(behaviors["behavior_code"]),
-                           DetectorSettings.from_config(dbt.config.get), apply=False)
+                           settings, apply=False)
     table = out.status.merge(out.terms, on="behavior_code", how="left").rename(columns={"detector_status": "status"})
     table["term_rank"] = table["term_rank"].astype("Int64")
     for column in ("n_interactions", "n_positive_verdicts"):
