@@ -132,7 +132,7 @@ def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwrit
         f"and has_occurred order by behavior_code",
     )
     assert evidence == [
-        ("acknowledge", True, "transcript_and_qa", 1, "ack_sorry", "sorry to hear", True),
+        ("acknowledge", True, "transcript_and_qa", 1, "ack_sorry", "i'm sorry", True),
         ("name_emotion", True, "transcript", 1, "emo_sounds", "that sounds really frustrating", None),
     ]
     outcome = query(
