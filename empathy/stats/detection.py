@@ -262,6 +262,9 @@ def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.
         score_frames.append(frame)
 
     scores = pd.concat(score_frames, ignore_index=True) if score_frames else pd.DataFrame()
+    for column in ("model_first_segment_index", "model_first_offset_ms"):
+        if column in scores.columns:
+            scores[column] = scores[column].round().astype("Int64")
     terms = pd.concat(term_frames, ignore_index=True) if term_frames else pd.DataFrame(
         {"behavior_code": pd.Series(dtype=object), "term_rank": pd.Series(dtype="int64"),
          "term": pd.Series(dtype=object), "coefficient": pd.Series(dtype=float)})
