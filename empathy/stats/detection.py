@@ -7,7 +7,8 @@ What it estimates
   the centred form of ``reviewer_leniency`` in :mod:`empathy.stats.agreement`), against the rubric's threshold.
 * **A learned detector per behaviour** (:func:`detect_behaviors`): logistic regression (scikit-learn, liblinear,
   L2, balanced class weights, seeded) on TF-IDF word n-grams of the agent's words in an interaction, trained on
-  the interactions that have a usable transcript and a QA verdict. The vectoriser is fitted once on those
+  the interactions that have a usable transcript and a QA verdict (a seeded sample of at most
+  ``max_training_interactions`` of them, which bounds the training time at scale). The vectoriser is fitted once on those
   documents without their labels and shared by every behaviour and fold. The detector is applied segment by
   segment (each agent turn scored on its own) so the timing rules still hold: an interaction's score is its best
   segment's probability, and the first segment reaching the threshold gives the time of the evidence.
@@ -67,17 +68,19 @@ class DetectorSettings:
     ngram_max: int = 3
     regularisation_c: float = 1.0
     seed: int = 20260101
+    max_training_interactions: int = 20_000
 
     @classmethod
     def from_config(cls, config: dict) -> "DetectorSettings":
         """From a dbt Python model's config values (dbt passes only the keys a model reads with a literal
         ``dbt.config.get("...")``, so the model builds this dict): detector_min_reviewed, detector_min_per_class,
-        detector_folds, detector_min_probability, detector_max_features and detector_seed, which the models' YAML
-        fills from var behavior_detector."""
+        detector_folds, detector_min_probability, detector_max_features, detector_seed and
+        detector_max_training_interactions, which the models' YAML fills from var behavior_detector."""
         return cls(min_reviewed=int(config["detector_min_reviewed"]),
                    min_per_class=int(config["detector_min_per_class"]), folds=int(config["detector_folds"]),
                    threshold=float(config["detector_min_probability"]),
-                   max_features=int(config["detector_max_features"]), seed=int(config["detector_seed"]))
+                   max_features=int(config["detector_max_features"]), seed=int(config["detector_seed"]),
+                   max_training_interactions=int(config["detector_max_training_interactions"]))
 
 
 # ----------------------------------------------------------------------------------------------- QA verdicts
@@ -123,6 +126,10 @@ def qa_verdicts(reviews: pd.DataFrame, calibration: pd.DataFrame, present_min_sc
 
 
 # ----------------------------------------------------------------------------------------------- the detector
+#: The columns of consented_transcript_segments the detector reads (the models project them in DuckDB).
+AGENT_COLUMNS = ["interaction_key", "segment_index", "offset_ms", "speaker", "text_redacted", "customer_key"]
+
+
 def agent_segments(segments: pd.DataFrame) -> pd.DataFrame:
     """The agent's turns of consented transcript segments, as the detector reads them (interaction_key,
     segment_index, offset_ms, text, customer_key)."""
@@ -185,20 +192,27 @@ def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.
     seg = segments.sort_values(["interaction_key", "offset_ms", "segment_index"], kind="mergesort").reset_index(
         drop=True)
     seg["text"] = seg["text"].fillna("")
-    docs = agent_documents(seg)
-    interactions = docs["interaction_key"]
-    reviewed = docs.merge(agents, on="interaction_key", how="left")
+    interactions = pd.Series(seg["interaction_key"].unique(), name="interaction_key")  # sorted: seg is sorted
+    reviewed = interactions.to_frame().merge(agents, on="interaction_key", how="left")
     score_frames, status_rows, term_frames = [], [], []
 
     labelled_all = verdicts[verdicts["interaction_key"].isin(set(interactions))]
     labelled_keys = sorted(set(labelled_all["interaction_key"]))
+    if len(labelled_keys) > settings.max_training_interactions:
+        # a seeded random sample bounds the training time at scale; the rest are scored, not trained on
+        picked = np.random.default_rng(settings.seed).choice(len(labelled_keys), settings.max_training_interactions,
+                                                             replace=False)
+        labelled_keys = [labelled_keys[i] for i in sorted(picked)]
+        labelled_all = labelled_all[labelled_all["interaction_key"].isin(set(labelled_keys))]
     vectoriser = None
     if labelled_keys:
-        train_docs = docs.set_index("interaction_key").loc[labelled_keys, "text"]
-        vectoriser = _vectoriser(settings, len(train_docs)).fit(train_docs.to_numpy())
-        doc_matrix = vectoriser.transform(docs["text"].to_numpy())
+        # documents of the reviewed interactions only: they are all the detector is ever trained on
+        train_docs = agent_documents(seg[seg["interaction_key"].isin(set(labelled_keys))])
+        train_docs = train_docs.set_index("interaction_key").loc[labelled_keys, "text"]
+        vectoriser = _vectoriser(settings, len(train_docs))
+        doc_matrix = vectoriser.fit_transform(train_docs.to_numpy())
         seg_matrix = vectoriser.transform(seg["text"].to_numpy()) if apply else None
-        doc_row = pd.Series(np.arange(len(docs)), index=interactions)
+        doc_row = pd.Series(np.arange(len(labelled_keys)), index=labelled_keys)
         seg_rows = seg.groupby("interaction_key", sort=False).indices
         names = np.asarray(vectoriser.get_feature_names_out())
 

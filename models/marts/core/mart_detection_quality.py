@@ -8,10 +8,13 @@ from empathy.stats.detection import quality_table
 
 def model(dbt, session):
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
-    observed = sorted_frame(dbt.ref("int_interaction_behaviors_observed"))
-    interactions = sorted_frame(dbt.ref("int_interactions_categorized"))[["interaction_key", "channel", "started_at"]]
-    rows = observed[observed["is_present_in_qa_adjusted"].notna() & observed["is_detected_by_lexicon"].notna()]
-    rows = rows.merge(interactions, on="interaction_key", how="inner")
+    observed = sorted_frame(
+        dbt.ref("int_interaction_behaviors_observed").filter(
+            "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null"),
+        ["interaction_key", "behavior_code", "is_present_in_qa_adjusted", "is_detected_by_lexicon",
+         "is_detected_by_model_out_of_fold", "detector_status"])
+    interactions = sorted_frame(dbt.ref("int_interactions_categorized"), ["interaction_key", "channel", "started_at"])
+    rows = observed.merge(interactions, on="interaction_key", how="inner")
     rows["month"] = rows["started_at"].dt.strftime("%Y-%m")
     rows["rule"] = dbt.config.get("detector_rule")
     return quality_table(rows, ["channel", "month"], int(dbt.config.get("min_interactions")),

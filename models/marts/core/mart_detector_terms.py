@@ -2,7 +2,7 @@
 logistic regression (fitted on every reviewed interaction, as int_behaviors_detected_by_model is), so an analyst
 can read what it reacts to; one status row for a behaviour it could not be trained on (empathy/stats/detection.py)."""
 from empathy.frames import sorted_frame
-from empathy.stats.detection import DetectorSettings, agent_segments, detect_behaviors, qa_verdicts
+from empathy.stats.detection import AGENT_COLUMNS, DetectorSettings, agent_segments, detect_behaviors, qa_verdicts
 
 
 def model(dbt, session):
@@ -13,9 +13,11 @@ def model(dbt, session):
         "detector_min_probability": dbt.config.get("detector_min_probability"),
         "detector_max_features": dbt.config.get("detector_max_features"),
         "detector_seed": dbt.config.get("detector_seed"),
+        "detector_max_training_interactions": dbt.config.get("detector_max_training_interactions"),
     })
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
-    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments")))
+    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments").filter("speaker = 'agent'"),
+                                             AGENT_COLUMNS))
     interactions = sorted_frame(dbt.ref("consented_interactions"))[["interaction_key", "agent_id"]]
     verdicts = qa_verdicts(sorted_frame(dbt.ref("consented_qa_reviews")),
                            sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration")),

@@ -6,7 +6,7 @@ watch recall in mart_detection_quality."""
 import pandas as pd
 
 from empathy.frames import sorted_frame
-from empathy.stats.detection import agent_documents, agent_segments, candidate_phrases
+from empathy.stats.detection import AGENT_COLUMNS, agent_documents, agent_segments, candidate_phrases
 
 COLUMNS = ["behavior_code", "phrase_rank", "phrase", "n_interactions_missed", "n_customers_missed",
            "n_interactions_negative", "share_of_missed", "share_of_negative", "lift", "status"]
@@ -14,9 +14,12 @@ COLUMNS = ["behavior_code", "phrase_rank", "phrase", "n_interactions_missed", "n
 
 def model(dbt, session):
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
-    observed = sorted_frame(dbt.ref("int_interaction_behaviors_observed"))
-    observed = observed[observed["is_present_in_qa_adjusted"].notna() & observed["is_detected_by_lexicon"].notna()]
-    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments")))
+    observed = sorted_frame(
+        dbt.ref("int_interaction_behaviors_observed").filter(
+            "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null"),
+        ["interaction_key", "behavior_code", "is_present_in_qa_adjusted", "is_detected_by_lexicon"])
+    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments").filter("speaker = 'agent'"),
+                                             AGENT_COLUMNS))
     segments = segments[segments["interaction_key"].isin(set(observed["interaction_key"]))]
     customers = segments.drop_duplicates("interaction_key").set_index("interaction_key")["customer_key"]
     docs = agent_documents(segments)
