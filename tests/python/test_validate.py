@@ -178,6 +178,29 @@ select * from (values
     ('next_quarter_renewal_rate', 'acknowledged_within_30s', 2900, 0.94, 0.005, 0.93, 0.95, 'ok')
 ) as t(outcome, exposure_group, n_interactions, estimate, std_error, ci_lower, ci_upper, status);
 
+create table marts.mart_detection_quality as
+select * from (values
+    ('acknowledge', 'lexicon', 'all_reviewed', 'overall', null, 'precision', 0.9, 0.02, 0.85, 0.94, 400, 150, 140, 'ok'),
+    ('acknowledge', 'combined', 'grouped_cv_by_agent', 'overall', null, 'cohen_kappa', 0.7, 0.04, 0.62, 0.78, 400, 150,
+     160, 'ok'),
+    ('acknowledge', 'model', 'grouped_cv_by_agent', 'channel', 'chat', 'recall', null, null, null, null, 5, 2, 2,
+     'too_few_interactions')
+) as t(behavior_code, detector, evaluation, group_by, group_value, metric, estimate, std_error, ci_lower, ci_upper,
+       n_interactions, n_positive_verdicts, n_detected, status);
+
+create table marts.mart_detector_terms as
+select * from (values
+    ('acknowledge', 1, 'sorry', 1.8, 400, 150, 'ok'),
+    ('acknowledge', 2, 'apologies', 1.5, 400, 150, 'ok')
+) as t(behavior_code, term_rank, term, coefficient, n_interactions, n_positive_verdicts, status);
+
+create table marts.mart_lexicon_candidate_phrases as
+select * from (values
+    ('acknowledge', 1, 'on us', 12, 9, 1, 0.3, 0.01, 20.0, 'ok'),
+    ('acknowledge', null, null, null, null, null, null, null, null, 'no_missed_interactions')
+) as t(behavior_code, phrase_rank, phrase, n_interactions_missed, n_customers_missed, n_interactions_negative,
+       share_of_missed, share_of_negative, lift, status);
+
 create schema restricted;
 create table restricted.restricted_open_text_answers as
 select * from (values ('resp-1', '{_key(1)}', 'The agent was kind, thanks [EMAIL]'))
