@@ -193,7 +193,6 @@ def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.
         drop=True)
     seg["text"] = seg["text"].fillna("")
     interactions = pd.Series(seg["interaction_key"].unique(), name="interaction_key")  # sorted: seg is sorted
-    reviewed = interactions.to_frame().merge(agents, on="interaction_key", how="left")
     score_frames, status_rows, term_frames = [], [], []
 
     labelled_all = verdicts[verdicts["interaction_key"].isin(set(interactions))]
@@ -218,7 +217,7 @@ def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.
 
     for behavior in behaviors:
         lab = labelled_all[labelled_all["behavior_code"] == behavior]
-        lab = lab.merge(reviewed[["interaction_key", "agent_id"]], on="interaction_key", how="inner")
+        lab = lab.merge(agents[["interaction_key", "agent_id"]], on="interaction_key", how="inner")
         y = lab["is_present_in_qa_adjusted"].astype(bool).to_numpy()
         n_pos, n_neg = int(y.sum()), int((~y).sum())
         n_agents = lab["agent_id"].nunique()

@@ -198,3 +198,20 @@ def test_the_exposure_var_decides_every_split(corpus_build: tuple[Path, dict]) -
     assert all((g == "options_offered") == bool(both) for g, both in rows)
     assert {g for (g,) in query(db, "select distinct exposure_group from marts.mart_lagged_outcomes")} \
         <= {"options_offered", "not_options_offered"}
+
+
+def test_documented_statuses_are_the_modules_statuses(dbt_manifest: dict) -> None:
+    """The status values the marts' YAML accepts are exactly those empathy/stats/detection.py documents."""
+    from empathy.stats.detection import DETECTOR_STATUSES, QUALITY_STATUSES
+
+    def accepted(model: str, column: str) -> set[str]:
+        for node in dbt_manifest["nodes"].values():
+            meta = node.get("test_metadata") or {}
+            if (node["resource_type"] == "test" and meta.get("name") == "accepted_values"
+                    and node.get("column_name") == column and node["attached_node"].endswith(f".{model}")):
+                return set(meta["kwargs"]["values"])
+        raise AssertionError(f"no accepted_values test on {model}.{column}")
+
+    assert accepted("int_behaviors_detected_by_model", "detector_status") == set(DETECTOR_STATUSES)
+    assert accepted("mart_detector_terms", "status") == set(DETECTOR_STATUSES)
+    assert accepted("mart_detection_quality", "status") == set(QUALITY_STATUSES)

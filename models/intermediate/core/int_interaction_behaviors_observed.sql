@@ -159,43 +159,49 @@ lexicon_judged as (
 
 ),
 
+evidence_ordered as (
+
+    select
+        lexicon_judged.*,
+        coalesce(
+            lexicon_judged.is_model_used
+            and lexicon_judged.is_detected_by_model
+            and (
+                lexicon_judged.first_offset_ms is null
+                or lexicon_judged.model_first_offset_ms < lexicon_judged.first_offset_ms
+            ),
+            false
+        ) as is_model_evidence_first
+    from lexicon_judged
+
+),
+
 judged as (
 
     select
-        lexicon_judged.* exclude (lexicon_judged.first_segment_index, lexicon_judged.first_offset_ms),
+        evidence_ordered.* exclude (evidence_ordered.first_segment_index, evidence_ordered.first_offset_ms),
         case
-            when lexicon_judged.is_model_used
-                then lexicon_judged.is_detected_by_lexicon or coalesce(lexicon_judged.is_detected_by_model, false)
-            else lexicon_judged.is_detected_by_lexicon
+            when evidence_ordered.is_model_used
+                then evidence_ordered.is_detected_by_lexicon or coalesce(evidence_ordered.is_detected_by_model, false)
+            else evidence_ordered.is_detected_by_lexicon
         end as is_detected_in_transcript,
         case
-            when lexicon_judged.is_model_used and lexicon_judged.is_detected_by_model
-                then least(lexicon_judged.first_offset_ms, lexicon_judged.model_first_offset_ms)
-            else lexicon_judged.first_offset_ms
+            when evidence_ordered.is_model_evidence_first then evidence_ordered.model_first_offset_ms
+            else evidence_ordered.first_offset_ms
         end as first_offset_ms,
         case
-            when lexicon_judged.is_model_used and lexicon_judged.is_detected_by_model
-                and (
-                    lexicon_judged.first_offset_ms is null
-                    or lexicon_judged.model_first_offset_ms < lexicon_judged.first_offset_ms
-                )
-                then lexicon_judged.model_first_segment_index
-            else lexicon_judged.first_segment_index
+            when evidence_ordered.is_model_evidence_first then evidence_ordered.model_first_segment_index
+            else evidence_ordered.first_segment_index
         end as first_segment_index,
         case
-            when lexicon_judged.is_model_used and lexicon_judged.is_detected_by_model
-                and (
-                    lexicon_judged.first_offset_ms is null
-                    or lexicon_judged.model_first_offset_ms < lexicon_judged.first_offset_ms
-                )
-                then 'model'
-            when lexicon_judged.first_offset_ms is not null then 'lexicon'
+            when evidence_ordered.is_model_evidence_first then 'model'
+            when evidence_ordered.first_offset_ms is not null then 'lexicon'
         end as first_evidence_detector,
         case
-            when lexicon_judged.qa_reviews_count > 0
-                then lexicon_judged.qa_mean_score >= {{ var('qa_behavior_present_min_score') }}
+            when evidence_ordered.qa_reviews_count > 0
+                then evidence_ordered.qa_mean_score >= {{ var('qa_behavior_present_min_score') }}
         end as is_present_in_qa
-    from lexicon_judged
+    from evidence_ordered
 
 ),
 
