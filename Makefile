@@ -27,7 +27,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup data build validate demo demo-build freshness lint pytest test docs benchmark clean
+.PHONY: setup data build validate demo demo-build freshness lint pytest test docs benchmark calibrate clean
 
 ## setup: virtual environment with the pinned runtime and development requirements
 setup: $(VENV)/.installed
@@ -74,6 +74,12 @@ test: demo lint pytest
 ## docs: dbt docs (catalog and lineage) of the demo warehouse into target/
 docs: setup
 	$(DEMO_ENV) $(BIN)/dbt docs generate
+
+## calibrate: survey-weight calibration study (K=20 data sets, CALIBRATION_CUSTOMERS=2000 each) -> docs/calibration.md
+K ?= 20
+CALIBRATION_CUSTOMERS ?= 2000
+calibrate: setup
+	$(BIN)/python -m empathy.calibration --datasets $(K) --customers $(CALIBRATION_CUSTOMERS) --out docs/calibration.md
 
 ## benchmark: generate CUSTOMERS (default 100000) customers, build, report time, memory and slowest models
 benchmark: setup

@@ -98,7 +98,8 @@ class Invitations(NamedTuple):
     inv_id: pa.Array
     inv_viol: np.ndarray  # planted consent violation
     inv_ana: np.ndarray  # customer revoked analytics
-    nps_E: np.ndarray  # per NPS invitation: the account's empathy score E
+    nps_value: np.ndarray  # per NPS invitation: the answer the account gives if it responds
+    nps_population: pa.Table  # per wave and active account: potential NPS answer (truth for the calibration)
 
 
 class Responses(NamedTuple):
@@ -438,8 +439,9 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
         violation[cand_v[:1]] = True
     invited = selected & (~revoked_at_send | violation)
     pi = np.nonzero(invited)[0]
-    # relationship NPS waves
-    nps_c, nps_t, nps_E = [], [], []
+    # relationship NPS waves: every account active at the wave date gets a potential answer (the finite population
+    # the calibration study compares with); the sampler draws from accounts at least 30 days old
+    nps_c, nps_t, nps_v, pop = [], [], [], []
     beh_frac = beh.sum(1) / 5.0
     valid_int = ~d.bad_end
     for wave in S.NPS_WAVES:
@@ -448,13 +450,20 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
         s_ = np.bincount(cust[m_int], weights=beh_frac[m_int], minlength=n)
         c_ = np.bincount(cust[m_int], minlength=n)
         E = np.where(c_ > 0, s_ / np.maximum(c_, 1), S.NPS_E0)
-        act = (w.signup <= wt - 30 * DAY) & (life["churn_at"] > wt)
+        potential = np.clip(np.rint(S.NPS_BASE + S.NPS_PLAN_OFFSET[w.plan] + S.NPS_EMP_COEF * (E - S.NPS_E0)
+                                    + rng.normal(0, S.NPS_SD, n)), 0, 10)
+        active = (w.signup <= wt) & (life["churn_at"] > wt)
+        act = active & (w.signup <= wt - 30 * DAY)
         sel = act & (rng.random(n) < S.NPS_SEL_P)
         snd = wt + rng.integers(0, 2 * DAY, n)
         sel &= ~(w.survey_revoke_at <= snd) & (snd < S.CAP - 3 * HOUR)
         cs = np.nonzero(sel)[0]
-        nps_c.append(cs); nps_t.append(snd[cs]); nps_E.append(E[cs])
-    nps_c = np.concatenate(nps_c); nps_t = np.concatenate(nps_t); nps_E = np.concatenate(nps_E)
+        nps_c.append(cs); nps_t.append(snd[cs]); nps_v.append(potential[cs])
+        ac = np.nonzero(active)[0]
+        pop.append(pa.table({"wave_date": pa.array([wave] * len(ac)), "account_id": ids("A", ac + 1, 6),
+                             "plan": labels(S.PLANS, w.plan[ac]), "nps_potential": pa.array(potential[ac]),
+                             "is_invited": pa.array(sel[ac]), "analytics_revoked": pa.array(w.ana_revoked_final[ac])}))
+    nps_c = np.concatenate(nps_c); nps_t = np.concatenate(nps_t); nps_v = np.concatenate(nps_v)
     n_p, n_n = len(pi), len(nps_c)
     inv_type = np.concatenate([np.zeros(n_p, np.int64), np.ones(n_n, np.int64)])
     inv_cust = np.concatenate([cust[pi], nps_c])
@@ -500,11 +509,12 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
                         defects={"consent_violation_sent_after_survey_contact_revoked": int(inv_viol.sum())},
                         excluded={"analytics_revoked": int(inv_ana.sum())})
     return delivery, Invitations(pi=pi, n_p=n_p, n_n=n_n, nin=nin, inv_type=inv_type, inv_cust=inv_cust,
-                                 inv_sent=inv_sent, inv_id=inv_id, inv_viol=inv_viol, inv_ana=inv_ana, nps_E=nps_E)
+                                 inv_sent=inv_sent, inv_id=inv_id, inv_viol=inv_viol, inv_ana=inv_ana, nps_value=nps_v,
+                                 nps_population=pa.concat_tables(pop))
 
 
 def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes,
-                           inv: Invitations) -> tuple[Delivery, Responses]:
+                           inv: Invitations, mech: S.ResponseMechanism) -> tuple[Delivery, Responses]:
     """survey_responses: who responds, which items (randomised positions), answer values (csat = potential,
     empathy items and NPS from behaviours/E), open text with PII, out-of-scale values, orphans and duplicates
     (continues sub_rng(seed, 11) after survey_invitations_table)."""
@@ -512,8 +522,13 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
     cat_, beh, top2, csat = X["cat"], X["beh"], o.top2, o.csat
     pi, n_p, n_n, nin, inv_type = inv.pi, inv.n_p, inv.n_n, inv.nin, inv.inv_type
     inv_cust, inv_sent, inv_id, inv_viol, inv_ana = inv.inv_cust, inv.inv_sent, inv.inv_id, inv.inv_viol, inv.inv_ana
-    resp_p = np.concatenate([S.RESP_P_CH[ch[pi]] * np.where(cat_[pi] > 0, S.RESP_TOUGH_MULT, 1.0),
-                             np.full(n_n, S.NPS_RESP_P)])
+    new_acct = (inv_sent - w.signup[inv_cust]) < S.NEW_ACCOUNT_DAYS * DAY
+    by_account = np.asarray(mech.plan_mult)[w.plan[inv_cust]] * np.where(new_acct, mech.new_account_mult, 1.0)
+    answer_shift = np.concatenate([4.0 * (top2[pi] - 0.5), inv.nps_value - 7.0])
+    resp_p = np.concatenate([S.RESP_P_CH[ch[pi]] * np.where(cat_[pi] > 0, mech.tough_mult, 1.0),
+                             np.full(n_n, S.NPS_RESP_P)]) * by_account
+    odds = resp_p / (1 - np.minimum(resp_p, 0.95)) * np.exp(mech.outcome_slope * answer_shift)
+    resp_p = np.clip(odds / (1 + odds), 0.01, 0.95) if mech.outcome_slope else np.clip(resp_p, 0.01, 0.95)
     responded = rng.random(nin) < resp_p
     r_inv = np.nonzero(responded)[0]
     nrp = len(r_inv)
@@ -533,9 +548,7 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
     vals[:, 1] = np.clip(np.rint(3.2 + 1.3 * b[:, 1] + 0.9 * b[:, 2] + 0.8 * t2 + rng.normal(0, 1.0, nrp)), 1, 7)
     vals[:, 2] = np.clip(np.rint(3.0 + 2.0 * b[:, 0] + 0.6 * t2 + rng.normal(0, 1.0, nrp)), 1, 7)
     vals[:, 3] = np.clip(np.rint(3.0 + 1.2 * b[:, 4] + 1.0 * b[:, 3] + 0.6 * t2 + rng.normal(0, 1.0, nrp)), 1, 7)
-    E_resp = np.concatenate([np.zeros(n_p), inv.nps_E])[r_inv]
-    vals[:, 4] = np.clip(np.rint(S.NPS_BASE + S.NPS_EMP_COEF * (E_resp - S.NPS_E0)
-                                 + rng.normal(0, S.NPS_SD, nrp)), 0, 10)
+    vals[:, 4] = np.concatenate([np.zeros(n_p), inv.nps_value])[r_inv]
     keys = np.where(ans, rng.random((nrp, 6)), 2.0)
     pos = np.argsort(np.argsort(keys, axis=1), axis=1) + 1
     flat = np.nonzero(ans.ravel())[0]
@@ -873,7 +886,7 @@ def ts_us(a, m) -> pa.Array:
 
 
 def write_truth(out: Path, w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: Responses,
-                segs_per_inter: np.ndarray) -> None:
+                segs_per_inter: np.ndarray, nps_population: pa.Table) -> None:
     """_truth/interaction_truth.parquet and _truth/customer_truth.parquet: latent per-interaction and
     per-customer truth (behaviours, CSAT potential, consent, churn clocks) for the tests (no random draws)."""
     X, life, ch, ni, n = c.X, c.life, c.ch, c.ni, w.n
@@ -927,3 +940,4 @@ def write_truth(out: Path, w: World, c: Contacts, o: Outcomes, d: InteractionDir
                                            w.survey_revoke_at >= INF),
     })
     pq.write_table(ct_, tdir / "customer_truth.parquet", compression="zstd")
+    pq.write_table(nps_population, tdir / "nps_population_truth.parquet", compression="zstd")

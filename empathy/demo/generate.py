@@ -93,8 +93,13 @@ def deliver(sink: TableSink, books: Books, delivery: Delivery, state=None):
 
 
 # ------------------------------------------------------------------ main
-def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/demo", force: bool = False) -> dict:
-    """Build the latent world, write every raw table of the contract, the truth files and manifest.json."""
+def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/demo", force: bool = False,
+             response_mechanism: str = "plan_and_tenure") -> dict:
+    """Build the latent world, write every raw table of the contract, the truth files and manifest.json.
+
+    ``response_mechanism`` names who answers the surveys (spec.RESPONSE_MECHANISMS; the calibration study varies it).
+    """
+    mech = S.RESPONSE_MECHANISMS[response_mechanism]
     out = Path(out_dir)
     claim_folder(out, force)
     n = int(customers)
@@ -124,7 +129,8 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     # surveys
     rng = sub_rng(seed, 11)
     invitations = deliver(sink, books, *F.survey_invitations_table(w, rng, contacts, outcomes, dirt))
-    responses = deliver(sink, books, *F.survey_responses_table(w, rng, contacts, outcomes, invitations))
+    responses = deliver(sink, books, *F.survey_responses_table(w, rng, contacts, outcomes, invitations,
+                                                                         mech))
 
     # accounts: CRM, consent, billing, usage
     rng = sub_rng(seed, 12)
@@ -142,8 +148,8 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     deliver(sink, books, F.incidents_table(w))
 
     # truth and manifest
-    F.write_truth(out, w, contacts, outcomes, dirt, responses, segs_per_inter)
-    manifest = build_manifest(seed, w, sink, books, contacts, outcomes, dirt, invitations, responses)
+    F.write_truth(out, w, contacts, outcomes, dirt, responses, segs_per_inter, invitations.nps_population)
+    manifest = build_manifest(seed, w, sink, books, contacts, outcomes, dirt, invitations, responses, mech)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     return manifest
 
@@ -155,14 +161,15 @@ def top2_share(top2: np.ndarray, m: np.ndarray) -> float | None:
 
 
 def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts: Contacts, outcomes: Outcomes,
-                   dirt: InteractionDirt, invitations: Invitations, responses: Responses) -> dict:
+                   dirt: InteractionDirt, invitations: Invitations, responses: Responses,
+                   mech: S.ResponseMechanism) -> dict:
     """manifest.json: calendar, per-table files/rows/duplicates, defects, consent, sampling design, experiment,
     training and the planted effects (no random draws)."""
     n, na, nt = w.n, w.n_agents, w.n_teams
     dups, defects, consent_excl = books.dups, books.defects, books.excluded
     inv_viol = invitations.inv_viol
     stratum_tbl = {s: (S.SEL_P_ROUTINE if s == "routine" else S.SEL_P_TOUGH) for s in S.STRATA}
-    resp_tbl = {c: {s: round(float(S.RESP_P_CH[j] * (1.0 if s == "routine" else S.RESP_TOUGH_MULT)), 4)
+    resp_tbl = {c: {s: round(float(S.RESP_P_CH[j] * (1.0 if s == "routine" else mech.tough_mult)), 4)
                     for s in S.STRATA} for j, c in enumerate(S.CHANNELS)}
     wave_by_team = {f"team_{i + 1:02d}": (S.WAVE_DATES[wv] if wv >= 0 else None)
                     for i, wv in enumerate(w.team_wave)}
@@ -221,7 +228,15 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
                      "relationship_nps": {"waves": S.NPS_WAVES, "selection_probability": S.NPS_SEL_P,
                                           "sampling_stratum": "account:active",
                                           "eligible": "signup <= wave-30d and not churned at wave",
-                                          "response_propensity": S.NPS_RESP_P}},
+                                          "response_propensity": S.NPS_RESP_P},
+                   "response_mechanism": {"name": mech.name, "plan_multiplier": dict(zip(S.PLANS, mech.plan_mult)),
+                                          "new_account_days": S.NEW_ACCOUNT_DAYS,
+                                          "new_account_multiplier": mech.new_account_mult,
+                                          "tough_moment_multiplier": mech.tough_mult,
+                                          "answer_slope": mech.outcome_slope,
+                                          "applies_to": "both surveys: base propensity x plan x new-account "
+                                                        "multipliers (pulses also x tough-moment), clipped to "
+                                                        "[0.01, 0.95]"}},
         "experiment": {"experiment_id": S.EXPERIMENT_ID, "unit_type": "queue",
                        "assigned_at": iso(S.EXP_START),
                        "arms": {q: ("treatment" if w.q_treat[j] else "control") for j, q in enumerate(S.QUEUES)}},
@@ -349,7 +364,8 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
             "wave_by_team": wave_by_team,
         },
         "nps_empathy": {
-            "definition": "nps = clip(round(6.3 + 4.0*(E - 0.4) + Normal(0, 1.8)), 0, 10); E = mean over "
+            "definition": "nps = clip(round(6.3 + plan_offset + 4.0*(E - 0.4) + Normal(0, 1.8)), 0, 10); "
+                          "plan_offset basic -0.6, pro +0.6, enterprise +0.9; E = mean over "
                           "the account's interactions (excluding planted defects) started in "
                           "[wave - 90 days, wave) of (#behaviours present)/5; E = 0.4 if none. "
                           "wave = wave date 15:00 UTC (sent_at is within 2 days after).",
@@ -365,10 +381,12 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=Path("data/demo"))
     ap.add_argument("--force", action="store_true",
                     help="write even into a non-empty folder the generator did not create (its table folders are replaced)")
+    ap.add_argument("--response-mechanism", default="plan_and_tenure", choices=sorted(S.RESPONSE_MECHANISMS),
+                    help="who answers the surveys (the calibration study varies it)")
     a = ap.parse_args(argv)
     t0 = time.time()
     try:
-        m = generate(a.customers, a.seed, a.out, force=a.force)
+        m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism)
     except FolderNotOwned as exc:
         raise SystemExit(f"error: {exc}") from None
     rows = {k: v["rows_delivered"] for k, v in m["tables"].items()}

@@ -1,6 +1,8 @@
 """Constants of the demo world: contract columns, vocabularies, planted parameters."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .util import DAY, T
@@ -181,6 +183,34 @@ NPS_BASE = 6.3
 NPS_EMP_COEF = 4.0
 NPS_E0 = 0.4
 NPS_SD = 1.8
+# NPS differs by plan (basic, pro, enterprise), so nonresponse that differs by plan biases the naive NPS.
+NPS_PLAN_OFFSET = np.array([-0.6, 0.6, 0.9])
+NEW_ACCOUNT_DAYS = 180  # "new" accounts for the tenure part of the response mechanism
+
+
+@dataclass(frozen=True)
+class ResponseMechanism:
+    """Who answers a survey, as multipliers of the base response probability (pulse: RESP_P_CH by channel; NPS:
+    NPS_RESP_P). ``plan_mult`` by plan (basic, pro, enterprise); ``new_account_mult`` for accounts younger than
+    NEW_ACCOUNT_DAYS at sending; ``tough_mult`` for pulses after a tough moment. ``outcome_slope`` makes the
+    response depend on the answer itself (not missing at random: odds x exp(slope x (NPS - 7)) for NPS and
+    exp(4 x slope x (top-2 - 0.5)) for pulses), which no weighting on observed covariates can remove."""
+
+    name: str
+    plan_mult: tuple[float, float, float] = (0.7, 1.4, 1.2)
+    new_account_mult: float = 1.3
+    tough_mult: float = 0.8
+    outcome_slope: float = 0.0
+
+
+#: Named response mechanisms for the calibration study (``make calibrate``); the demo uses ``plan_and_tenure``.
+RESPONSE_MECHANISMS = {
+    "plan_and_tenure": ResponseMechanism("plan_and_tenure"),
+    "plan_strong": ResponseMechanism("plan_strong", plan_mult=(0.5, 1.6, 1.4), new_account_mult=1.6),
+    "tough_moment": ResponseMechanism("tough_moment", plan_mult=(1.0, 1.0, 1.0), new_account_mult=1.0,
+                                      tough_mult=0.45),
+    "answer_itself": ResponseMechanism("answer_itself", outcome_slope=0.25),
+}
 
 # churn (per-day rates)
 LAMBDA0 = 0.03 / 30.4375

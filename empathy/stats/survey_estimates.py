@@ -13,10 +13,18 @@ weighted one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from empathy.stats.propensity import fit_response_propensity, propensity_adjust
+from empathy.stats.replicates import (
+    jackknife_groups,
+    jackknife_variance,
+    replicate_ratio_estimates,
+    t_quantile,
+)
 from empathy.stats.weights import (
     WeightingError,
     design_weights,
@@ -25,7 +33,7 @@ from empathy.stats.weights import (
     nonresponse_adjust,
     standardized_mean_differences,
     survey_estimate,
-    weight_survey,
+    trim_and_rerake,
 )
 
 METHOD = "taylor_linearization"
@@ -39,7 +47,8 @@ DIAGNOSTIC_COLUMNS = [
     "design_effect_ceiling", "effective_n", "share_trimmed", "margin", "category", "population_total",
     "population_share", "sample_n", "unweighted_share", "weighted_total", "weighted_share", "share_difference",
     "population_value", "unweighted_value", "weighted_value", "sd", "smd_unweighted", "smd_weighted", "trim_cap",
-    "trim_rounds", "is_trim_cap_satisfied", "collapsed_response_cells", "collapsed_margin_categories",
+    "trim_rounds", "is_trim_cap_satisfied", "collapsed_response_cells", "collapsed_margin_categories", "n_invited",
+    "response_rate",
 ]
 
 
@@ -93,73 +102,244 @@ def apply_margin_collapse(
 
 
 def _cells(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    return frame[list(columns)].astype(str).agg(" | ".join, axis=1)
+    """The cell label of every row: the values of ``columns`` joined by " | " (vectorised)."""
+    columns = list(columns)
+    label = frame[columns[0]].astype(str)
+    for column in columns[1:]:
+        label = label + " | " + frame[column].astype(str)
+    return label
 
 
-def weight_csat_pulses(
-    invitations: pd.DataFrame,
-    margins_long: pd.DataFrame,
-    margin_names: Sequence[str],
-    response_cells: Sequence[str],
-    cap_rule: str = "mean_multiple",
-    cap_value: float = 5.0,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Weights per responding CSAT pulse and the stage summary.
+@dataclass(frozen=True)
+class WeightingPlan:
+    """How one survey is weighted after its design weights (vars ``survey_weighting`` and ``nps_weighting``).
 
-    `invitations`: one row per consenting pulse invitation with selection_probability, has_responded, the
-    response-cell columns and the margin columns (as strings). Empty response cells are pooled with the next cell
-    in sorted order (reported in the summary). Returns (respondents with the four weight columns, summary).
+    nonresponse_method: ``inverse_propensity`` (design weight / estimated response propensity, floored at
+        ``min_propensity``), ``propensity_classes`` (weighting-class adjustment in ``n_propensity_classes`` classes
+        of similar propensity) or ``cells`` (weighting-class adjustment in the cells of ``response_cells``).
+    response_covariates: frame columns of the logistic response model (propensity methods).
+    margin_names: columns of the invited frame whose population totals the weights are raked to.
+    cap_rule, cap_value: the trimming cap (:func:`empathy.stats.weights.trim_and_rerake`).
     """
-    frame = invitations.copy()
+
+    nonresponse_method: str
+    response_covariates: tuple[str, ...]
+    margin_names: tuple[str, ...]
+    response_cells: tuple[str, ...] = ()
+    min_propensity: float = 0.02
+    n_propensity_classes: int = 5
+    cap_rule: str = "mean_multiple"
+    cap_value: float = 5.0
+
+    @classmethod
+    def from_config(cls, config: dict, margin_names: Sequence[str] | None = None) -> "WeightingPlan":
+        """The plan from a var dict (keys as the fields; lists for the column lists)."""
+        return cls(
+            nonresponse_method=str(config.get("nonresponse_method", "inverse_propensity")),
+            response_covariates=tuple(config.get("response_covariates") or ()),
+            margin_names=tuple(margin_names if margin_names is not None else config.get("margins") or ()),
+            response_cells=tuple(config.get("response_cells") or ()),
+            min_propensity=float(config.get("min_propensity", 0.02)),
+            n_propensity_classes=int(config.get("propensity_classes", 5)),
+            cap_rule=str(config.get("trim_cap_rule", "mean_multiple")),
+            cap_value=float(config.get("trim_cap_value", 5.0)),
+        )
+
+
+def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: WeightingPlan
+                   ) -> tuple[pd.DataFrame, dict]:
+    """Weight the respondents of one survey: design → nonresponse → raking to the population margins → trimming.
+
+    ``invited``: one row per invitation with ``selection_probability``, ``has_responded``, the covariate, cell and
+    margin columns (margin columns as strings). ``margins``: population totals per margin category. Margin
+    categories with population but no respondent are pooled into their nearest sorted neighbour that has one.
+    Returns (respondents with ``design_weight``, ``response_propensity`` (NaN for the cell method),
+    ``nonresponse_weight``, ``raked_weight``, ``final_weight``, ``adjustment_cell``; info: the trim result, the
+    margin collapses, the propensity fit's convergence).
+    """
+    frame = invited.copy()
     if len(frame) == 0 or not frame["has_responded"].astype(bool).any():
-        raise NoRespondents("no CSAT pulse invitation has a usable response")
-    for column in margin_names:
-        frame[column] = frame[column].astype(str)
-    frame["response_cell"] = _cells(frame, response_cells)
-    margins = margins_from_long(margins_long, margin_names)
-    answered = frame[frame["has_responded"].astype(bool)]
-    margin_collapse = unreachable_margin_collapse({m: set(answered[m]) for m in margin_names}, margins)
-    result = weight_survey(
-        frame,
-        probability_column="selection_probability",
-        response_cell_columns=["response_cell"],
-        responded_column="has_responded",
-        margins=margins,
-        response_cell_collapse=sorted(frame["response_cell"].unique()),
-        margin_collapse=margin_collapse,
-        cap_rule=cap_rule,
-        cap_value=cap_value,
-    )
-    summary = result.summary.reset_index()
-    respondents = result.respondents
-    adjustment_cells = result.nonresponse.cells.set_index("response_cell")["adjustment_cell"].astype(str)
-    respondents["adjustment_cell"] = respondents["response_cell"].map(adjustment_cells)
-    respondents["trim_cap"] = result.trim.cap
-    respondents["is_trimmed"] = respondents["raked_weight"] > result.trim.cap
-    respondents["trim_rounds"] = result.trim.rounds
-    respondents["is_trim_cap_satisfied"] = result.trim.cap_satisfied
+        raise NoRespondents("no invitation has a usable response")
+    frame["design_weight"] = design_weights(frame["selection_probability"], frame.get("sampling_stratum"))
+    info: dict = {"propensity_converged": None}
+    if plan.nonresponse_method == "cells":
+        frame["response_cell"] = _cells(frame, plan.response_cells)
+        adjusted = nonresponse_adjust(frame, ["response_cell"], "has_responded", "design_weight",
+                                      collapse=sorted(frame["response_cell"].unique()))
+        nonresponse = adjusted.weights
+        cells = adjusted.cells.set_index("response_cell")["adjustment_cell"].astype(str)
+        adjustment_cell = frame.loc[nonresponse.index, "response_cell"].map(cells)
+        propensity = pd.Series(np.nan, index=frame.index)
+    else:
+        fit = fit_response_propensity(frame, plan.response_covariates, "has_responded", "design_weight")
+        propensity = fit.propensity
+        info["propensity_converged"] = fit.converged
+        nonresponse, adjustment_cell = propensity_adjust(
+            frame, propensity, "has_responded", "design_weight", method=plan.nonresponse_method,
+            min_propensity=plan.min_propensity, n_classes=plan.n_propensity_classes)
+    respondents = frame.loc[nonresponse.index].copy()
+    respondents["response_propensity"] = propensity.loc[nonresponse.index]
+    respondents["nonresponse_weight"] = nonresponse
+    respondents["adjustment_cell"] = adjustment_cell.astype(str)
+    for column in plan.margin_names:
+        respondents[column] = respondents[column].astype(str)
+    collapse = unreachable_margin_collapse({m: set(respondents[m]) for m in plan.margin_names}, margins)
+    trim = trim_and_rerake(respondents, "nonresponse_weight", margins, cap_rule=plan.cap_rule,
+                           cap_value=plan.cap_value, collapse=collapse)
+    respondents["raked_weight"] = trim.raked_weights
+    respondents["final_weight"] = trim.weights
+    respondents["trim_cap"] = trim.cap
+    respondents["is_trimmed"] = respondents["raked_weight"] > trim.cap
+    respondents["trim_rounds"] = trim.rounds
+    respondents["is_trim_cap_satisfied"] = trim.cap_satisfied
     respondents["margin_collapses"] = "; ".join(
-        f"{name}: {category} -> {into}" for name, pooled in margin_collapse.items() for category, into in pooled.items()
-    )
-    return respondents, summary
+        f"{name}: {category} -> {into}" for name, pooled in collapse.items() for category, into in pooled.items())
+    info.update({"trim": trim, "margin_collapse": collapse})
+    return respondents, info
 
 
-def weight_relationship_nps(invitations: pd.DataFrame) -> pd.DataFrame:
-    """Design and nonresponse weights (cells: sampling stratum) for responding relationship-NPS invitations."""
+def replicate_weights(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: WeightingPlan,
+                      respondents: pd.DataFrame, psu_column: str, n_groups: int, key: str = "invitation_id"
+                      ) -> tuple[np.ndarray, list[int]]:
+    """Delete-a-group jackknife replicate weights (:mod:`empathy.stats.replicates`): for each group r, the units of
+    group r leave the frame, the others' selection probabilities are divided by R/(R − 1) (design weights times
+    R/(R − 1)) and :func:`weight_invited` runs again from the design weights. Returns the (respondents × R) matrix
+    aligned with ``respondents`` on ``key`` (0 for the dropped group) and the replicates whose weighting failed
+    (their column is NaN; estimates then fall back to the Taylor variance and say so)."""
+    groups = jackknife_groups(invited[psu_column], n_groups).to_numpy()
+    matrix = np.zeros((len(respondents), n_groups))
+    failed: list[int] = []
+    position = pd.Series(np.arange(len(respondents)), index=respondents[key].to_numpy())
+    for group in range(n_groups):
+        kept = invited[groups != group].copy()
+        kept["selection_probability"] = kept["selection_probability"] * (n_groups - 1) / n_groups
+        try:
+            weighted, _ = weight_invited(kept, margins, plan)
+        except WeightingError:
+            failed.append(group)
+            matrix[:, group] = np.nan
+            continue
+        matrix[position.loc[weighted[key].to_numpy()].to_numpy(), group] = weighted["final_weight"].to_numpy()
+    return matrix, failed
+
+
+def replicate_long(respondents: pd.DataFrame, matrix: np.ndarray, key: str = "invitation_id") -> pd.DataFrame:
+    """The replicate matrix as rows (key, replicate_id 1..R, replicate_weight); failed replicates are left out."""
+    n_rows, n_replicates = matrix.shape
+    out = pd.DataFrame({
+        key: np.repeat(respondents[key].to_numpy(), n_replicates),
+        "replicate_id": np.tile(np.arange(1, n_replicates + 1), n_rows),
+        "replicate_weight": matrix.ravel(),
+    })
+    return out[out["replicate_weight"].notna()].reset_index(drop=True)
+
+
+def replicate_matrix(respondents: pd.DataFrame, long: pd.DataFrame, key: str = "invitation_id") -> np.ndarray:
+    """Back from rows to the (respondents × R) matrix aligned with ``respondents`` (R = the highest replicate id;
+    a replicate missing from the rows is a NaN column)."""
+    if long.empty:
+        return np.zeros((len(respondents), 0))
+    n_replicates = int(long["replicate_id"].max())
+    wide = long.pivot(index=key, columns="replicate_id", values="replicate_weight")
+    wide = wide.reindex(index=respondents[key].to_numpy(), columns=range(1, n_replicates + 1))
+    return wide.to_numpy(dtype=float)
+
+
+def weight_csat_pulses(invitations: pd.DataFrame, margins_long: pd.DataFrame, plan: WeightingPlan
+                       ) -> tuple[pd.DataFrame, dict]:
+    """Weights per responding CSAT pulse: the population is the eligible interactions (``margins_long``: counts per
+    margin and category); see :func:`weight_invited`."""
     frame = invitations.copy()
-    if not frame["has_responded"].astype(bool).any():
-        raise NoRespondents("no relationship NPS invitation has a usable response")
-    frame["design_weight"] = design_weights(frame["selection_probability"], frame["sampling_stratum"])
-    adjusted = nonresponse_adjust(
-        frame, ["sampling_stratum"], "has_responded", "design_weight",
-        collapse=sorted(frame["sampling_stratum"].astype(str).unique()),
-    )
-    respondents = frame.loc[adjusted.weights.index].copy()
-    respondents["nonresponse_weight"] = adjusted.weights
-    respondents["final_weight"] = adjusted.weights
-    cells = adjusted.cells.set_index("sampling_stratum")["adjustment_cell"].astype(str)
-    respondents["adjustment_cell"] = respondents["sampling_stratum"].astype(str).map(cells)
-    return respondents
+    for column in plan.margin_names:
+        frame[column] = frame[column].astype(str)
+    frame["response_cell"] = _cells(frame, plan.response_cells or ("channel", "sampling_stratum"))
+    respondents, info = weight_invited(frame, margins_from_long(margins_long, plan.margin_names), plan)
+    return respondents, info
+
+
+def nps_margins(frame: pd.DataFrame, margin_names: Sequence[str]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Relationship NPS is raked within each wave: for every margin m a column ``<m>_by_wave`` = "wave | level" on
+    the frame, and its population totals = distinct customers of the wave's frame per level. Returns (frame with
+    the new columns, totals per ``<m>_by_wave``)."""
+    frame = frame.copy()
+    totals = {}
+    for margin in margin_names:
+        column = f"{margin}_by_wave"
+        frame[column] = frame["wave"].astype(str) + " | " + frame[margin].astype("string").fillna("unknown")
+        totals[column] = frame.groupby(column)["customer_key"].nunique().astype(float)
+    return frame, totals
+
+
+def weight_relationship_nps(frame: pd.DataFrame, plan: WeightingPlan) -> tuple[pd.DataFrame, dict]:
+    """Weights per responding relationship-NPS invitation. ``frame``: one row per wave and frame customer (accounts
+    active at the wave's reference date; invited rows carry the invitation), so the nonresponse model and the
+    raking margins know respondents and nonrespondents alike; see :func:`weight_invited`."""
+    frame, totals = nps_margins(frame, plan.margin_names)
+    by_wave = replace(plan, margin_names=tuple(f"{m}_by_wave" for m in plan.margin_names))
+    invited = frame[frame["invitation_id"].notna()]
+    respondents, info = weight_invited(invited, totals, by_wave)
+    info["plan"], info["totals"] = by_wave, totals
+    return respondents, info
+
+
+ESTIMATE_COLUMNS = [
+    "metric", "group_by", "group_value", "respondents", "effective_n", "naive_estimate", "naive_se",
+    "naive_ci_lower", "naive_ci_upper", "weighted_estimate", "weighted_se", "weighted_ci_lower", "weighted_ci_upper",
+    "taylor_std_error", "taylor_ci_lower", "taylor_ci_upper", "n_replicates", "deff_kish", "variance_method",
+    "status",
+]
+REPLICATE_METHOD = "delete_a_group_jackknife"
+
+
+def _metric_values(data: pd.DataFrame, column: str, statistic: str) -> np.ndarray:
+    """The per-row value whose ratio mean is the statistic: the number itself, a 0/1 indicator, or the NPS score
+    100·(1{promoter} − 1{detractor})."""
+    raw = data[column]
+    if statistic == "nps":
+        return 100.0 * ((raw == "promoter").to_numpy(float) - (raw == "detractor").to_numpy(float))
+    if statistic == "proportion":
+        return raw.astype(bool).to_numpy(float)
+    return pd.to_numeric(raw, errors="coerce").to_numpy(float)
+
+
+def _replicate_errors(data: pd.DataFrame, column: str, statistic: str, by: str | None, labels: pd.Series,
+                      estimates: pd.Series, replicates: np.ndarray) -> pd.Series:
+    """Jackknife standard error of each row (domain ``labels`` of column ``by``), NaN where a replicate cannot
+    estimate it (a failed replicate, or one that dropped every respondent of the domain)."""
+    values = _metric_values(data, column, statistic)
+    if by is None:
+        codes, uniques = np.zeros(len(data), dtype=np.int64), pd.Index(["all"])
+    else:
+        codes, uniques = pd.factorize(data[by].astype(str), sort=True)
+    replicate_estimates, _ = replicate_ratio_estimates(values, replicates, np.asarray(codes), len(uniques))
+    position = {label: i for i, label in enumerate(uniques)}
+    errors = []
+    for label, full in zip(labels, estimates):
+        row = replicate_estimates[position[label]]
+        errors.append(float(np.sqrt(jackknife_variance(full, row))) if np.all(np.isfinite(row)) else np.nan)
+    return pd.Series(errors, index=labels.index)
+
+
+def nps_replicate_weights(frame: pd.DataFrame, plan: WeightingPlan, respondents: pd.DataFrame, n_groups: int
+                          ) -> tuple[np.ndarray, list[int]]:
+    """Replicate weights of relationship NPS (PSU = customer), re-running :func:`weight_relationship_nps`'s
+    weighting within waves in every replicate."""
+    frame, totals = nps_margins(frame, plan.margin_names)
+    by_wave = replace(plan, margin_names=tuple(f"{m}_by_wave" for m in plan.margin_names))
+    invited = frame[frame["invitation_id"].notna()]
+    return replicate_weights(invited, totals, by_wave, respondents, "customer_key", n_groups)
+
+
+def csat_replicate_weights(invitations: pd.DataFrame, margins_long: pd.DataFrame, plan: WeightingPlan,
+                           respondents: pd.DataFrame, n_groups: int) -> tuple[np.ndarray, list[int]]:
+    """Replicate weights of CSAT pulses (PSU = customer: a customer's pulses leave a replicate together)."""
+    frame = invitations.copy()
+    for column in plan.margin_names:
+        frame[column] = frame[column].astype(str)
+    frame["response_cell"] = _cells(frame, plan.response_cells or ("channel", "sampling_stratum"))
+    frame["psu"] = frame["customer_key"].fillna(frame["invitation_id"])
+    return replicate_weights(frame, margins_from_long(margins_long, plan.margin_names), plan, respondents, "psu",
+                             n_groups)
 
 
 def estimate_table(
@@ -167,28 +347,34 @@ def estimate_table(
     metrics: Sequence[tuple[str, str, str]],
     groupings: Sequence[str],
     weight_column: str = "final_weight",
+    replicates: np.ndarray | None = None,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Naive and weighted estimates, overall and per grouping column, for each (metric, column, statistic).
 
-    Output: one row per metric × grouping × group with estimate, se, CI, naive estimate and CI, respondents,
-    effective n and the variance method.
+    The weighted estimate's standard error and interval come from the replicate weights when ``replicates`` (a
+    respondents × R matrix of jackknife replicate weights, :func:`replicate_weights`) is given: v_JK, Student t
+    with R − 1 degrees of freedom (:mod:`empathy.stats.replicates`). The Taylor-linearised standard error that treats
+    the final weights as fixed sits beside it (``taylor_*``). A row the replicates cannot estimate (a failed
+    replicate, or a replicate without any respondent of the group) keeps the Taylor interval and says so in
+    ``variance_method`` and ``status`` (``ok_taylor_fallback``).
     """
-    columns = ["metric", "group_by", "group_value", "respondents", "effective_n", "naive_estimate", "naive_se",
-               "naive_ci_lower", "naive_ci_upper", "weighted_estimate", "weighted_se", "weighted_ci_lower",
-               "weighted_ci_upper", "deff_kish", "variance_method", "status"]
+    use_replicates = replicates is not None and replicates.shape[1] >= 2
     parts = []
     for metric, column, statistic in metrics:
-        data = respondents[respondents[column].notna()]
+        present = respondents[column].notna().to_numpy()
+        data = respondents[present]
         if data.empty:
             continue
         for grouping in ("overall", *groupings):
             by = None if grouping == "overall" else grouping
             try:
-                table = survey_estimate(data, column, weight_column, statistic=statistic, by=by)
+                table = survey_estimate(data, column, weight_column, statistic=statistic, by=by,
+                                        confidence=confidence)
             except WeightingError as error:
                 # e.g. a single respondent: no variance can be estimated; say so instead of failing the build
                 parts.append(pd.DataFrame([{
-                    "metric": metric, "group_by": grouping, "group_value": "all", "n": len(data),
+                    "metric": metric, "group_by": grouping, "group_value": "all", "respondents": len(data),
                     "status": f"not_estimable: {error}"[:500],
                 }]))
                 continue
@@ -197,14 +383,27 @@ def estimate_table(
                 table = table.assign(group_value=table[by].astype(str))
             else:
                 table = table[table["scope"] == "overall"].assign(group_value="all")
-            parts.append(table.assign(metric=metric, group_by=grouping, status="ok"))
+            table = table.assign(metric=metric, group_by=grouping, taylor_std_error=table["se"],
+                                 taylor_ci_lower=table["ci_lower"], taylor_ci_upper=table["ci_upper"],
+                                 variance_method=METHOD, status="ok", n_replicates=0)
+            if use_replicates:
+                jk = _replicate_errors(data, column, statistic, by, table["group_value"], table["estimate"],
+                                       replicates[present])
+                usable = jk.notna()
+                t = t_quantile(replicates.shape[1], confidence)
+                table.loc[usable, "se"] = jk[usable]
+                table.loc[usable, "ci_lower"] = table["estimate"][usable] - t * jk[usable]
+                table.loc[usable, "ci_upper"] = table["estimate"][usable] + t * jk[usable]
+                table.loc[usable, "variance_method"] = REPLICATE_METHOD
+                table.loc[usable, "n_replicates"] = replicates.shape[1]
+                table.loc[~usable, "status"] = "ok_taylor_fallback"
+            parts.append(table.rename(columns={"n": "respondents"}))
     if not parts:
-        return empty_frame(columns, text=["metric", "group_by", "group_value", "variance_method", "status"])
+        return empty_frame(ESTIMATE_COLUMNS, text=["metric", "group_by", "group_value", "variance_method", "status"])
     out = pd.concat(parts, ignore_index=True)
     out = out.rename(columns={"estimate": "weighted_estimate", "se": "weighted_se", "ci_lower": "weighted_ci_lower",
-                              "ci_upper": "weighted_ci_upper", "n": "respondents"})
-    out["variance_method"] = METHOD
-    return out.reindex(columns=columns)
+                              "ci_upper": "weighted_ci_upper"})
+    return out.reindex(columns=ESTIMATE_COLUMNS)
 
 
 def empty_frame(columns: Sequence[str], text: Sequence[str] = ()) -> pd.DataFrame:
@@ -241,7 +440,8 @@ def pulse_diagnostics(
     out["trim_cap"] = float(respondents["trim_cap"].iloc[0])
     out["trim_rounds"] = int(respondents["trim_rounds"].iloc[0])
     out["is_trim_cap_satisfied"] = bool(respondents["is_trim_cap_satisfied"].iloc[0])
-    collapsed = respondents.loc[respondents["adjustment_cell"] != respondents["response_cell"],
+    by_cells = respondents["response_propensity"].isna() if "response_propensity" in respondents else True
+    collapsed = respondents.loc[(respondents["adjustment_cell"] != respondents["response_cell"]) & by_cells,
                                 ["response_cell", "adjustment_cell"]].drop_duplicates()
     out["collapsed_response_cells"] = "; ".join(f"{a} -> {b}" for a, b in collapsed.itertuples(index=False))
     out["collapsed_margin_categories"] = "; ".join(
@@ -269,12 +469,64 @@ def weight_stage_diagnostics(respondents: pd.DataFrame, stages: Sequence[str]) -
     return pd.DataFrame(rows)
 
 
-def nps_diagnostics(respondents: pd.DataFrame, design_effect_ceiling: float | None = None) -> pd.DataFrame:
-    """Weight diagnostics of relationship NPS (design and nonresponse stages; no raking, so no margins)."""
-    out = weight_stage_diagnostics(respondents, ("design_weight", "nonresponse_weight", "final_weight"))
-    collapsed = respondents.loc[respondents["adjustment_cell"] != respondents["sampling_stratum"],
-                                ["sampling_stratum", "adjustment_cell"]].drop_duplicates()
-    out["collapsed_response_cells"] = "; ".join(f"{a} -> {b}" for a, b in collapsed.itertuples(index=False))
+NPS_FRAME_COVARIATES = ("wave", "plan", "segment", "region", "tenure_band", "had_tough_moment", "contacts_band",
+                        "exposure_group")
+
+
+def nps_diagnostics(respondents: pd.DataFrame, frame: pd.DataFrame, margin_names: Sequence[str],
+                    design_effect_ceiling: float | None = None,
+                    covariates: Sequence[str] = NPS_FRAME_COVARIATES) -> pd.DataFrame:
+    """Weight diagnostics of relationship NPS, per wave and overall:
+
+    - `weights`: per stage n, min, max, Kish design effect, effective n;
+    - `response_rate`: per frame covariate and level, frame members, invited, respondents and response rate;
+    - `smd`: per frame covariate and level, the standardized difference of respondents from the wave's frame,
+      unweighted (before) and with the final weights (after);
+    - `margin`: per raked margin (within wave) and category, the weighted share beside the frame's share.
+    """
+    diagnostics = [weight_stage_diagnostics(respondents, ("design_weight", "nonresponse_weight", "raked_weight",
+                                                          "final_weight"))]
+    frame = frame.copy()
+    frame["had_tough_moment"] = frame["had_tough_moment"].astype(str)
+    answered = respondents.copy()
+    answered["had_tough_moment"] = answered["had_tough_moment"].astype(str)
+    rows = []
+    for wave, members in frame.groupby("wave"):
+        invited = members[members["invitation_id"].notna()]
+        for covariate in covariates:
+            if covariate == "wave":
+                continue
+            n_frame = members.groupby(covariate)["customer_key"].nunique()
+            n_invited = invited.groupby(covariate).size()
+            n_answered = invited[invited["has_responded"].astype(bool)].groupby(covariate).size()
+            for level, count in n_frame.items():
+                sent = int(n_invited.get(level, 0))
+                got = int(n_answered.get(level, 0))
+                rows.append({"diagnostic": "response_rate", "scope": f"wave={wave}", "margin": covariate,
+                             "category": str(level), "population_total": float(count), "n_invited": sent, "n": got,
+                             "response_rate": got / sent if sent else None})
+        of_wave = answered[answered["wave"] == wave]
+        if len(of_wave) >= 2:
+            totals = {c: members.groupby(c)["customer_key"].nunique().astype(float)
+                      for c in covariates if c != "wave"}
+            smd = standardized_mean_differences(of_wave, totals, list(totals), "final_weight").rename(
+                columns={"covariate": "margin", "level": "category"}).assign(diagnostic="smd", scope=f"wave={wave}")
+            diagnostics.append(smd)
+    diagnostics.append(pd.DataFrame(rows))
+    framed, totals = nps_margins(frame, margin_names)
+    keyed = framed.dropna(subset=["invitation_id"]).drop_duplicates("invitation_id").set_index("invitation_id")
+    with_margins = respondents.join(keyed[list(totals)], on="invitation_id")
+    collapse = unreachable_margin_collapse({m: set(with_margins[m].astype(str)) for m in totals}, totals)
+    pooled_sample, pooled_totals = apply_margin_collapse(with_margins, totals, collapse)
+    diagnostics.append(margin_comparison(pooled_sample, "final_weight", pooled_totals).assign(
+        diagnostic="margin", scope="overall"))
+    out = pd.concat([d for d in diagnostics if not d.empty], ignore_index=True)
+    out["category"] = out["category"].astype("string")
+    out["trim_cap"] = float(respondents["trim_cap"].iloc[0])
+    out["trim_rounds"] = int(respondents["trim_rounds"].iloc[0])
+    out["is_trim_cap_satisfied"] = bool(respondents["is_trim_cap_satisfied"].iloc[0])
+    out["collapsed_margin_categories"] = "; ".join(
+        f"{name}: {category} -> {into}" for name, pooled in collapse.items() for category, into in pooled.items())
     out["design_effect_ceiling"] = design_effect_ceiling
     out["survey_type"] = "relationship_nps"
     return out.reindex(columns=DIAGNOSTIC_COLUMNS)

@@ -1,12 +1,19 @@
 {#- Population margins for weighting CSAT pulses back to the interaction mix: counts of eligible interactions
-    (consenting, ended) per category of each raking margin (var survey_weighting.margins), over the periods in
-    which pulses were sent. Long format: one row per margin and category. -#}
+    (consenting, ended) per category of each raking margin (var survey_weighting.margins: any of channel,
+    tough-moment category, period, and the customer's plan, segment, region and tenure band at the interaction),
+    over the periods in which pulses were sent. Long format: one row per margin and category. -#}
 with
 
 interactions as (
 
     select * from {{ ref('int_interactions_categorized') }}
     where ended_at is not null
+
+),
+
+customers as (
+
+    select * from {{ ref('int_customers_joined_to_subscriptions') }}
 
 ),
 
@@ -23,8 +30,14 @@ eligible as (
     select
         interactions.channel,
         interactions.tough_moment_category,
-        strftime(interactions.started_at, '%Y-%m') as period
+        strftime(interactions.started_at, '%Y-%m') as period,
+        coalesce(customers.plan, 'unknown') as plan,
+        coalesce(customers.segment, 'unknown') as segment,
+        coalesce(customers.region, 'unknown') as region,
+        {{ tenure_band('customers.signup_at', 'interactions.started_at') }} as tenure_band
     from interactions
+    left join customers
+        on interactions.customer_key = customers.customer_key
     where strftime(interactions.started_at, '%Y-%m') in (select pulse_periods.period from pulse_periods)
 
 ),

@@ -1,7 +1,7 @@
-{#- Every survey invitation of a consenting customer with the cells the weighting needs: for CSAT pulses the
-    interaction's channel, tough-moment category, period (month of the interaction) and acknowledgment group;
-    for relationship NPS the customer's segment, period (quarter of sending) and prior exposure to acknowledgment
-    (an acknowledged-within-30s contact in the var relationship_nps_exposure_window_days before sending).
+{#- Every survey invitation of a consenting customer with what the weighting knows of it. For CSAT pulses: the
+    interaction's channel, tough-moment category, period (month of the interaction) and acknowledgment group, and
+    the customer's plan, segment, region and tenure band at the interaction. For relationship NPS: the period
+    (quarter of sending), which is the wave; its frame covariates live in int_nps_frame_members_described.
     `has_responded` is true when a usable answer exists; responses excluded for consent (an invitation sent
     without survey-contact consent) count as nonresponse. -#}
 with
@@ -36,34 +36,6 @@ customers as (
 
 ),
 
-exposed_contacts as (
-
-    select
-        interactions.customer_key,
-        interactions.started_at
-    from interactions
-    inner join empathy
-        on interactions.interaction_key = empathy.interaction_key
-    where empathy.is_exposed
-
-),
-
-prior_exposure as (
-
-    select
-        invitations.invitation_id,
-        count(exposed_contacts.customer_key) > 0 as had_exposed_contact
-    from invitations
-    left join exposed_contacts
-        on invitations.customer_key = exposed_contacts.customer_key
-            and invitations.sent_at > exposed_contacts.started_at
-            and invitations.sent_at - interval {{ var('relationship_nps_exposure_window_days') }} day
-            <= exposed_contacts.started_at
-    where invitations.survey_type = 'relationship_nps'
-    group by invitations.invitation_id
-
-),
-
 final as (
 
     select
@@ -84,10 +56,12 @@ final as (
         case
             when invitations.survey_type = 'csat_pulse'
                 then coalesce(empathy.exposure_group, 'transcript_not_usable')
-            when prior_exposure.had_exposed_contact then '{{ var("exposure")["name"] }}'
-            else 'not_{{ var("exposure")["name"] }}'
         end as exposure_group,
+        coalesce(customers.plan, 'unknown') as plan,
         coalesce(customers.segment, 'unknown') as segment,
+        coalesce(customers.region, 'unknown') as region,
+        {{ tenure_band('customers.signup_at', 'coalesce(interactions.started_at, invitations.sent_at)') }}
+            as tenure_band,
         responses.invitation_id is not null
         and (responses.csat is not null or responses.nps is not null) as has_responded,
         responses.csat,
@@ -106,8 +80,6 @@ final as (
         on invitations.invitation_id = responses.invitation_id
     left join customers
         on invitations.customer_key = customers.customer_key
-    left join prior_exposure
-        on invitations.invitation_id = prior_exposure.invitation_id
 
 )
 

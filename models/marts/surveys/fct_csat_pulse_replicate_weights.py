@@ -1,0 +1,26 @@
+"""Delete-a-group jackknife replicate weights of the answered CSAT pulses: one row per answered pulse and replicate
+(var replicate_groups), each replicate re-running the whole weighting with one group of customers left out
+(empathy/stats/replicates.py). Sum replicate_weight x value per replicate to get any estimate's replicate
+variance; empty with no usable response or replicate_groups = 0."""
+import json
+
+import pandas as pd
+
+from empathy.frames import sorted_frame
+from empathy.stats.survey_estimates import WeightingPlan, csat_replicate_weights, replicate_long
+
+COLUMNS = ["invitation_id", "replicate_id", "replicate_weight"]
+
+
+def model(dbt, session):
+    invitations = sorted_frame(dbt.ref("int_survey_invitations_joined_to_cells"))
+    margins = sorted_frame(dbt.ref("int_pulse_margins_counted"))
+    respondents = sorted_frame(dbt.ref("fct_csat_pulse_weights"))
+    plan = WeightingPlan.from_config(json.loads(dbt.config.get("weighting_plan")))
+    n_groups = int(dbt.config.get("replicate_groups"))
+    pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
+    if respondents.empty or n_groups < 2:
+        return pd.DataFrame({"invitation_id": pd.Series(dtype="string"), "replicate_id": pd.Series(dtype="int64"),
+                             "replicate_weight": pd.Series(dtype="float64")})
+    matrix, _ = csat_replicate_weights(pulses, margins, plan, respondents, n_groups)
+    return replicate_long(respondents, matrix)[COLUMNS]

@@ -1,0 +1,24 @@
+"""Delete-a-group jackknife replicate weights of the answered relationship-NPS invitations: one row per answer and
+replicate (var replicate_groups), each replicate re-running the whole weighting (response model, raking within
+waves, trimming) with one group of customers left out of the frame (empathy/stats/replicates.py). Empty with no
+usable answer or replicate_groups = 0."""
+import json
+
+import pandas as pd
+
+from empathy.frames import sorted_frame
+from empathy.stats.survey_estimates import WeightingPlan, nps_replicate_weights, replicate_long
+
+COLUMNS = ["invitation_id", "replicate_id", "replicate_weight"]
+
+
+def model(dbt, session):
+    frame = sorted_frame(dbt.ref("int_nps_frame_members_described"))
+    respondents = sorted_frame(dbt.ref("fct_relationship_nps_weights"))
+    plan = WeightingPlan.from_config(json.loads(dbt.config.get("weighting_plan")))
+    n_groups = int(dbt.config.get("replicate_groups"))
+    if respondents.empty or n_groups < 2:
+        return pd.DataFrame({"invitation_id": pd.Series(dtype="string"), "replicate_id": pd.Series(dtype="int64"),
+                             "replicate_weight": pd.Series(dtype="float64")})
+    matrix, _ = nps_replicate_weights(frame, plan, respondents, n_groups)
+    return replicate_long(respondents, matrix)[COLUMNS]
