@@ -343,11 +343,12 @@ SUITES: tuple[SuiteSpec, ...] = (
         table="mart_survey_weight_diagnostics",
         expectations=(
             *privacy(),
-            in_set("diagnostic", ["weights", "margin", "smd"]),
+            in_set("diagnostic", ["weights", "margin", "smd", "response_rate"]),
+            between("response_rate", min_value=0, max_value=1),
             expect(
                 "expect_column_values_to_be_between", column="share_difference", min_value=-1e-6, max_value=1e-6,
-                row_condition=Column("diagnostic") == "margin",
-                notes="Raked margins equal their population targets.",
+                row_condition=(Column("diagnostic") == "margin") & (Column("status") == "ok"),
+                notes="Raked margins equal their population targets (status not_raked: a survey too small to rake).",
             ),
             expect(
                 "expect_column_pair_values_a_to_be_greater_than_b", column_A="design_effect_ceiling",
@@ -390,13 +391,35 @@ SUITES: tuple[SuiteSpec, ...] = (
         expectations=(
             *privacy(),
             expect("expect_compound_columns_to_be_unique", column_list=["metric", "group_by", "group_value"]),
+            not_null("status"),
             between("std_error", min_value=0),
+            between("taylor_std_error", min_value=0),
+            in_set("variance_method", ["delete_a_group_jackknife", "taylor_linearization"]),
+            expect(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                column_A="ci_upper", column_B="ci_lower", or_equal=True,
+            ),
             expect(
                 "expect_column_values_to_be_between", column="estimate", min_value=-100, max_value=100,
                 row_condition=Column("metric") == "nps",
             ),
+            expect(
+                "expect_column_values_to_be_between", column="estimate", min_value=0, max_value=1,
+                row_condition=Column("metric") != "nps",
+            ),
         ),
     ),
+    *(SuiteSpec(
+        schema="marts",
+        table=table,
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["invitation_id", "replicate_id"]),
+            not_null("replicate_weight"),
+            between("replicate_weight", min_value=0),
+            between("replicate_id", min_value=1),
+        ),
+    ) for table in ("fct_csat_pulse_replicate_weights", "fct_relationship_nps_replicate_weights")),
     SuiteSpec(
         schema="marts",
         table="mart_survival_curves",
@@ -448,8 +471,9 @@ SUITES: tuple[SuiteSpec, ...] = (
             between("selection_probability", min_value=0, max_value=1, strict_min=True),
             between("design_weight", min_value=1),
             *(between(stage, min_value=0, strict_min=True) for stage in
-              ("design_weight", "nonresponse_weight", "final_weight")),
-            *(not_null(stage) for stage in ("design_weight", "nonresponse_weight", "final_weight")),
+              ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")),
+            *(not_null(stage) for stage in ("design_weight", "nonresponse_weight", "raked_weight", "final_weight")),
+            between("response_propensity", min_value=0, max_value=1, strict_min=True),
         ),
     ),
     SuiteSpec(

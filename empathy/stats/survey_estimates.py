@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from empathy.stats.propensity import fit_response_propensity, propensity_adjust
+from empathy.stats.propensity import design_matrix, fit_response_propensity, propensity_adjust
 from empathy.stats.replicates import (
     jackknife_groups,
     jackknife_variance,
@@ -26,6 +26,7 @@ from empathy.stats.replicates import (
     t_quantile,
 )
 from empathy.stats.weights import (
+    RakingNotConverged,
     WeightingError,
     design_weights,
     kish_design_effect,
@@ -155,20 +156,43 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
     categories with population but no respondent are pooled into their nearest sorted neighbour that has one.
     Returns (respondents with ``design_weight``, ``response_propensity`` (NaN for the cell method),
     ``nonresponse_weight``, ``raked_weight``, ``final_weight``, ``adjustment_cell``; info: the trim result, the
-    margin collapses, the propensity fit's convergence).
+    margin collapses, the propensity fit's convergence and the nonresponse method used).
+
+    Degenerate input does not fail: when every invitation was answered the nonresponse weight is the design weight
+    (``everyone_responded``); when fewer respondents (or nonrespondents) remain than the response model has
+    parameters, the adjustment falls back to weighting classes in the sampling strata (``too_few_for_model``).
     """
     frame = invited.copy()
     if len(frame) == 0 or not frame["has_responded"].astype(bool).any():
         raise NoRespondents("no invitation has a usable response")
     frame["design_weight"] = design_weights(frame["selection_probability"], frame.get("sampling_stratum"))
-    info: dict = {"propensity_converged": None}
-    if plan.nonresponse_method == "cells":
-        frame["response_cell"] = _cells(frame, plan.response_cells)
+    info: dict = {"propensity_converged": None, "nonresponse_method": plan.nonresponse_method}
+    responded = frame["has_responded"].astype(bool)
+    method = plan.nonresponse_method
+    if method != "cells" and responded.all():
+        method = "everyone_responded"
+    elif method != "cells":
+        n_parameters = design_matrix(frame, plan.response_covariates).nunique().gt(1).sum() + 1
+        if min(int(responded.sum()), int((~responded).sum())) < n_parameters:
+            method = "too_few_for_model"
+    info["nonresponse_method"] = method
+    if method == "everyone_responded":
+        # nothing to adjust for: every invitation was answered
+        nonresponse = frame["design_weight"].rename("nonresponse_weight")
+        adjustment_cell = pd.Series("everyone_responded", index=frame.index)
+        propensity = pd.Series(1.0, index=frame.index)
+    elif method in ("cells", "too_few_for_model"):
+        # the cells of var response_cells, or, when too few answered or too few did not to fit the response
+        # model, the sampling strata (weighting-class adjustment, empty cells pooled with the next)
+        cell_columns = plan.response_cells if method == "cells" else ("sampling_stratum",)
+        frame["response_cell"] = _cells(frame, cell_columns)
         adjusted = nonresponse_adjust(frame, ["response_cell"], "has_responded", "design_weight",
                                       collapse=sorted(frame["response_cell"].unique()))
         nonresponse = adjusted.weights
         cells = adjusted.cells.set_index("response_cell")["adjustment_cell"].astype(str)
         adjustment_cell = frame.loc[nonresponse.index, "response_cell"].map(cells)
+        if method == "too_few_for_model":
+            adjustment_cell = "too_few_for_model: " + adjustment_cell
         propensity = pd.Series(np.nan, index=frame.index)
     else:
         fit = fit_response_propensity(frame, plan.response_covariates, "has_responded", "design_weight")
@@ -177,6 +201,7 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
         nonresponse, adjustment_cell = propensity_adjust(
             frame, propensity, "has_responded", "design_weight", method=plan.nonresponse_method,
             min_propensity=plan.min_propensity, n_classes=plan.n_propensity_classes)
+        nonresponse = nonresponse[responded[responded].index]
     respondents = frame.loc[nonresponse.index].copy()
     respondents["response_propensity"] = propensity.loc[nonresponse.index]
     respondents["nonresponse_weight"] = nonresponse
@@ -184,14 +209,30 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
     for column in plan.margin_names:
         respondents[column] = respondents[column].astype(str)
     collapse = unreachable_margin_collapse({m: set(respondents[m]) for m in plan.margin_names}, margins)
-    trim = trim_and_rerake(respondents, "nonresponse_weight", margins, cap_rule=plan.cap_rule,
-                           cap_value=plan.cap_value, collapse=collapse)
-    respondents["raked_weight"] = trim.raked_weights
-    respondents["final_weight"] = trim.weights
-    respondents["trim_cap"] = trim.cap
-    respondents["is_trimmed"] = respondents["raked_weight"] > trim.cap
-    respondents["trim_rounds"] = trim.rounds
-    respondents["is_trim_cap_satisfied"] = trim.cap_satisfied
+    try:
+        trim = trim_and_rerake(respondents, "nonresponse_weight", margins, cap_rule=plan.cap_rule,
+                               cap_value=plan.cap_value, collapse=collapse)
+    except RakingNotConverged as error:
+        # too few respondents to meet every margin at once (structural zeros): scale to the population total
+        # instead, and say so on every row rather than failing the build
+        trim = None
+        total = float(next(iter(margins.values())).sum()) if margins else float(respondents["nonresponse_weight"].sum())
+        scaled = respondents["nonresponse_weight"] * total / respondents["nonresponse_weight"].sum()
+        respondents["raked_weight"] = scaled
+        respondents["final_weight"] = scaled
+        respondents["trim_cap"] = np.nan
+        respondents["is_trimmed"] = False
+        respondents["trim_rounds"] = 0
+        respondents["is_trim_cap_satisfied"] = False
+        respondents["raking_status"] = f"not_raked: {error}"[:300]
+    else:
+        respondents["raked_weight"] = trim.raked_weights
+        respondents["final_weight"] = trim.weights
+        respondents["trim_cap"] = trim.cap
+        respondents["is_trimmed"] = respondents["raked_weight"] > trim.cap
+        respondents["trim_rounds"] = trim.rounds
+        respondents["is_trim_cap_satisfied"] = trim.cap_satisfied
+        respondents["raking_status"] = "raked"
     respondents["margin_collapses"] = "; ".join(
         f"{name}: {category} -> {into}" for name, pooled in collapse.items() for category, into in pooled.items())
     info.update({"trim": trim, "margin_collapse": collapse})

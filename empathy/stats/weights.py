@@ -98,6 +98,11 @@ class WeightingError(ValueError):
     """The data cannot be weighted as asked; the message names the offending rows, cells or categories."""
 
 
+class RakingNotConverged(WeightingError):
+    """Raking did not meet every margin within ``max_iter`` (typically too few respondents to meet crossed margins
+    at once: structural zeros). The only weighting failure a caller may answer by not raking."""
+
+
 # --------------------------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------------------------
@@ -570,7 +575,7 @@ def rake(
         raise WeightingError("rake: raking produced non-finite or zero weights (degenerate margins)")
     if not converged and on_nonconvergence == "raise":
         worst_cat = used[names[worst_m]].index[worst_c]
-        raise WeightingError(
+        raise RakingNotConverged(
             f"rake: did not converge after {iterations} iteration(s): max relative error {max_rel:.3g} > tol "
             f"{tol:g}, worst at margin {names[worst_m]!r} category {worst_cat!r} (margins may be inconsistent "
             "with the sample's structural zeros, or raise max_iter)"

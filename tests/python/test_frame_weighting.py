@@ -236,3 +236,21 @@ def test_replicate_that_empties_a_group_falls_back_to_taylor_with_a_status() -> 
     assert rest["status"] == "ok" and rest["variance_method"] == "delete_a_group_jackknife"
     overall = table[table["group_by"] == "overall"].iloc[0]
     assert overall["weighted_se"] > 0 and overall["taylor_std_error"] > 0
+
+
+def test_degenerate_response_does_not_fail_the_weighting() -> None:
+    frame, _, _ = _frame(seed=4, n_accounts=300)
+    invited = frame["invitation_id"].notna()
+    everyone = frame.assign(has_responded=invited, nps_category=np.where(invited, "promoter", None))
+    respondents, info = weight_relationship_nps(everyone, PLAN)
+    assert info["nonresponse_method"] == "everyone_responded"
+    assert (respondents["nonresponse_weight"] == respondents["design_weight"]).all()
+    # three respondents: fewer than the response model's parameters -> weighting classes in the sampling strata
+    few = frame.assign(has_responded=False)
+    few.loc[frame.index[invited][:3], "has_responded"] = True
+    respondents, info = weight_relationship_nps(few, PLAN)
+    assert info["nonresponse_method"] == "too_few_for_model" and len(respondents) == 3
+    assert respondents["adjustment_cell"].str.startswith("too_few_for_model: ").all()
+    # three answers cannot meet plan x tenure margins in two waves: scaled to the population, and said so
+    assert respondents["raking_status"].str.startswith("not_raked: ").all()
+    assert respondents["final_weight"].sum() == pytest.approx(frame.groupby("wave")["customer_key"].nunique().sum())

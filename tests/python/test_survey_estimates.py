@@ -11,6 +11,7 @@ import pytest
 from conftest import query
 from empathy.stats.survey_estimates import (
     NoRespondents,
+    WeightingPlan,
     estimate_table,
     margins_from_long,
     pulse_diagnostics,
@@ -42,24 +43,31 @@ def _pulses(seed: int = 3, n: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
     return invited.reset_index(drop=True), margins
 
 
-def test_weighted_share_recovers_population_where_naive_does_not() -> None:
+def _plan(margins: list[str], cells: list[str], method: str = "cells") -> WeightingPlan:
+    return WeightingPlan(nonresponse_method=method, response_covariates=tuple(cells), margin_names=tuple(margins),
+                         response_cells=tuple(cells))
+
+
+@pytest.mark.parametrize("method", ["cells", "inverse_propensity", "propensity_classes"])
+def test_weighted_share_recovers_population_where_naive_does_not(method: str) -> None:
     invited, margins = _pulses()
-    respondents, summary = weight_csat_pulses(
-        invited, margins, ["channel", "tough_moment_category", "period"], ["channel", "sampling_stratum"]
-    )
+    respondents, info = weight_csat_pulses(
+        invited, margins, _plan(["channel", "tough_moment_category", "period"], ["channel", "sampling_stratum"],
+                                method))
     table = estimate_table(respondents, [("top2", "is_csat_top2", "proportion")], groupings=["channel"])
     overall = table[table["group_by"] == "overall"].iloc[0]
     truth = 0.8 * 0.7 + 0.2 * 0.3  # expected share; the finite population is close to it
     assert overall["weighted_ci_lower"] - 0.02 <= truth <= overall["weighted_ci_upper"] + 0.02
     assert overall["naive_estimate"] < truth - 0.05
-    assert set(summary["weight"]) == {"design_weight", "nonresponse_weight", "raked_weight", "final_weight"}
+    assert info["nonresponse_method"] == method
+    stages = respondents[["design_weight", "nonresponse_weight", "raked_weight", "final_weight"]]
+    assert (stages > 0).all(axis=None) and (respondents["raking_status"] == "raked").all()
 
 
 def test_raked_margins_equal_population_totals() -> None:
     invited, margins = _pulses()
     respondents, _ = weight_csat_pulses(
-        invited, margins, ["channel", "tough_moment_category", "period"], ["channel", "sampling_stratum"]
-    )
+        invited, margins, _plan(["channel", "tough_moment_category", "period"], ["channel", "sampling_stratum"]))
     targets = margins_from_long(margins, ["channel", "tough_moment_category", "period"])
     for margin, totals in targets.items():
         achieved = respondents.groupby(respondents[margin].astype(str))["final_weight"].sum()
@@ -70,14 +78,14 @@ def test_probability_outside_unit_interval_names_the_rows() -> None:
     invited, margins = _pulses()
     invited.loc[0, "selection_probability"] = 1.5
     with pytest.raises(WeightingError, match="selection|probab"):
-        weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+        weight_csat_pulses(invited, margins, _plan(["channel"], ["channel"]))
 
 
 def test_margin_category_without_respondents_is_pooled_and_reported() -> None:
     invited, margins = _pulses()
     extra = pd.DataFrame({"margin": ["channel"], "category": ["fax"], "population_count": [50]})
     margins = pd.concat([margins, extra])
-    respondents, _ = weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+    respondents, _ = weight_csat_pulses(invited, margins, _plan(["channel"], ["channel"]))
     # 'fax' sorts after 'email' and before 'voice': pooled into the next reachable category, 'voice'.
     assert respondents["margin_collapses"].iloc[0] == "channel: fax -> voice"
     voice_target = margins.query("margin == 'channel' and category in ['voice', 'fax']")["population_count"].sum()
@@ -94,14 +102,14 @@ def test_respondent_outside_the_population_is_a_clear_error() -> None:
     invited.loc[invited.index[:5], "channel"] = "carrier_pigeon"
     invited.loc[invited.index[:5], "has_responded"] = True
     with pytest.raises(WeightingError, match="carrier_pigeon"):
-        weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+        weight_csat_pulses(invited, margins, _plan(["channel"], ["channel"]))
 
 
 def test_no_respondents_at_all_is_reported_as_such() -> None:
     invited, margins = _pulses()
     invited["has_responded"] = False
     with pytest.raises(NoRespondents):
-        weight_csat_pulses(invited, margins, ["channel"], ["channel"])
+        weight_csat_pulses(invited, margins, _plan(["channel"], ["channel"]))
     empty = estimate_table(invited.iloc[0:0].assign(final_weight=[]), [("top2", "is_csat_top2", "proportion")], [])
     assert empty.empty and "weighted_estimate" in empty.columns
 

@@ -125,10 +125,20 @@ select * from (values
 
 create table marts.mart_survey_weight_diagnostics as
 select * from (values
-    ('weights', 'overall', 'final_weight', 1.4, 3.0, null),
-    ('margin', 'overall', null, null, null, 0.0),
-    ('smd', 'overall', null, null, null, null)
-) as t(diagnostic, scope, weight_stage, kish_design_effect, design_effect_ceiling, share_difference);
+    ('weights', 'overall', 'final_weight', 1.4, 3.0, null, null, 'ok'),
+    ('margin', 'overall', null, null, null, 0.0, null, 'ok'),
+    ('margin', 'overall', null, null, null, 0.2, null, 'not_raked'),
+    ('smd', 'overall', null, null, null, null, null, 'ok'),
+    ('response_rate', 'wave=2026-Q1', null, null, null, null, 0.31, 'ok')
+) as t(diagnostic, scope, weight_stage, kish_design_effect, design_effect_ceiling, share_difference, response_rate,
+       status);
+
+create table marts.fct_csat_pulse_replicate_weights as
+select * from (values ('inv1', 1, 3.1), ('inv1', 2, 0.0), ('inv3', 1, 12.9), ('inv3', 2, 13.4))
+    as t(invitation_id, replicate_id, replicate_weight);
+
+create table marts.fct_relationship_nps_replicate_weights as
+select * from (values ('inv-1', 1, 2.5), ('inv-2', 1, 0.0)) as t(invitation_id, replicate_id, replicate_weight);
 
 create table marts.mart_csat_weighted as
 select * from (values
@@ -138,7 +148,11 @@ select * from (values
 ) as t(metric, group_by, group_value, estimate, std_error, ci_lower, ci_upper, status);
 
 create table marts.mart_nps_weighted as
-select * from (values ('nps', 'overall', 'all', -20.0, 3.0)) as t(metric, group_by, group_value, estimate, std_error);
+select * from (values
+    ('nps', 'overall', 'all', -20.0, 3.0, 2.8, -26.1, -13.9, 'delete_a_group_jackknife', 'ok'),
+    ('promoter_share', 'overall', 'all', 0.2, 0.02, 0.02, 0.16, 0.24, 'delete_a_group_jackknife', 'ok')
+) as t(metric, group_by, group_value, estimate, std_error, taylor_std_error, ci_lower, ci_upper, variance_method,
+       status);
 
 create table marts.mart_survival_curves as
 select * from (values (0.0, 1.0, 1.0, 1.0, 0.0), (10.0, 0.9, 0.85, 0.94, -0.1))
@@ -156,10 +170,10 @@ select * from (values ('csat', 1, 40), ('csat', 2, 38)) as t(item_code, item_pos
 
 create table marts.fct_relationship_nps_weights as
 select * from (values
-    ('inv-1', '{_key(1)}', 9, 'promoter', 0.5, 2.0, 2.4, 2.4),
-    ('inv-2', '{_key(2)}', 3, 'detractor', 0.25, 4.0, 4.8, 4.8)
-) as t(invitation_id, customer_key, nps, nps_category, selection_probability, design_weight, nonresponse_weight,
-       final_weight);
+    ('inv-1', '{_key(1)}', 9, 'promoter', 0.5, 2.0, 0.8, 2.5, 2.4, 2.4),
+    ('inv-2', '{_key(2)}', 3, 'detractor', 0.25, 4.0, 0.6, 6.7, 4.8, 4.8)
+) as t(invitation_id, customer_key, nps, nps_category, selection_probability, design_weight, response_propensity,
+       nonresponse_weight, raked_weight, final_weight);
 
 create table marts.mart_survival_tests as
 select * from (values

@@ -57,7 +57,7 @@ latest_events_at_reference as (
         subscription_events.event_type
     from waves
     inner join subscription_events
-        on subscription_events.event_at <= waves.reference_at
+        on waves.reference_at >= subscription_events.event_at
     qualify row_number() over (
             partition by waves.wave, subscription_events.customer_key
             order by
@@ -105,8 +105,8 @@ recent_contacts as (
         on members.wave = waves.wave
     left join interactions
         on members.customer_key = interactions.customer_key
-            and interactions.started_at < waves.reference_at
-            and interactions.started_at >= waves.reference_at - interval {{ lookback_days }} day
+            and waves.reference_at > interactions.started_at
+            and waves.reference_at - interval {{ lookback_days }} day <= interactions.started_at
     left join empathy
         on interactions.interaction_key = empathy.interaction_key
     group by members.wave, members.customer_key

@@ -13,12 +13,12 @@ COLUMNS = [
     "exposure_group", "plan", "segment", "region", "tenure_band", "sampling_stratum", "selection_probability",
     "response_cell", "csat", "is_csat_top2", "felt_understood", "acknowledged_situation", "clear_next_steps",
     "design_weight", "response_propensity", "nonresponse_weight", "raked_weight", "final_weight", "adjustment_cell",
-    "trim_cap", "is_trimmed", "trim_rounds", "is_trim_cap_satisfied", "margin_collapses",
+    "trim_cap", "is_trimmed", "trim_rounds", "is_trim_cap_satisfied", "margin_collapses", "raking_status",
 ]
 TEXT = [
     "invitation_id", "interaction_key", "customer_key", "channel", "tough_moment_category", "period",
     "exposure_group", "plan", "segment", "region", "tenure_band", "sampling_stratum", "response_cell",
-    "adjustment_cell", "margin_collapses",
+    "adjustment_cell", "margin_collapses", "raking_status",
 ]
 
 

@@ -13,9 +13,11 @@ COLUMNS = [
     "had_tough_moment", "contacts_band", "exposure_group", "sampling_stratum", "selection_probability", "nps",
     "nps_category", "design_weight", "response_propensity", "nonresponse_weight", "raked_weight", "final_weight",
     "adjustment_cell", "trim_cap", "is_trimmed", "trim_rounds", "is_trim_cap_satisfied", "margin_collapses",
+    "raking_status",
 ]
 TEXT = ["invitation_id", "customer_key", "wave", "period", "plan", "segment", "region", "tenure_band",
-        "contacts_band", "exposure_group", "sampling_stratum", "nps_category", "adjustment_cell", "margin_collapses"]
+        "contacts_band", "exposure_group", "sampling_stratum", "nps_category", "adjustment_cell", "margin_collapses",
+        "raking_status"]
 
 
 def model(dbt, session):

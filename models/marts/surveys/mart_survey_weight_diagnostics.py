@@ -35,4 +35,8 @@ def model(dbt, session):
         diagnostics = empty_frame(DIAGNOSTIC_COLUMNS, text=TEXT)
     exceeds = (diagnostics["diagnostic"] == "weights") & (diagnostics["kish_design_effect"] > ceiling)
     diagnostics["status"] = exceeds.map({True: "design_effect_above_ceiling", False: "ok"})
+    not_raked = [survey for survey, weights in (("csat_pulse", pulses), ("relationship_nps", nps))
+                 if not weights.empty and (weights["raking_status"] != "raked").any()]
+    diagnostics.loc[(diagnostics["diagnostic"] == "margin") & diagnostics["survey_type"].isin(not_raked),
+                    "status"] = "not_raked"
     return to_vocabulary(diagnostics, WEIGHT_DIAGNOSTICS)
