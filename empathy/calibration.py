@@ -149,6 +149,17 @@ def run_one(data: DataSet, customers: int, work: Path) -> pd.DataFrame:
     return out
 
 
+def wilson_interval(successes: int, trials: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval of a binomial share (Wilson 1927): the Monte Carlo error of a coverage measured on
+    a handful of data sets."""
+    if trials == 0:
+        return float("nan"), float("nan")
+    share = successes / trials
+    centre = (share + z**2 / (2 * trials)) / (1 + z**2 / trials)
+    half = z / (1 + z**2 / trials) * np.sqrt(share * (1 - share) / trials + z**2 / (4 * trials**2))
+    return float(centre - half), float(centre + half)
+
+
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     """Per estimate and method: data sets, mean error (bias), mean absolute error, mean interval half-width,
     |bias| / half-width, RMSE and coverage (count and share)."""
@@ -160,6 +171,9 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
                         n_covered=("is_covered", "sum")).reset_index()
     table["abs_bias_over_half_width"] = table["bias"].abs() / table["mean_half_width"]
     table["coverage"] = table["n_covered"] / table["n_data_sets"]
+    bounds = [wilson_interval(int(k), int(n)) for k, n in zip(table["n_covered"], table["n_data_sets"])]
+    table["coverage_ci_lower"] = [low for low, _ in bounds]
+    table["coverage_ci_upper"] = [high for _, high in bounds]
     order = {m: i for i, m in enumerate(METHODS)}
     table["_order"] = table["estimate_name"].map({e: i for i, e in enumerate(ESTIMATES)}) * 10 + table["method"].map(order)
     return table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
@@ -168,13 +182,14 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 def markdown_table(summary: pd.DataFrame) -> str:
     """The summary as a markdown table (NPS in points, shares as fractions)."""
     lines = ["| estimate | method | data sets | bias | mean abs. error | mean CI half-width | abs. bias / half-width "
-             "| RMSE | covered |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| RMSE | covered | coverage 95% CI |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in summary.itertuples():
         digits = 2 if row.estimate_name == "nps" else 4
         lines.append(f"| {row.estimate_name} | {row.method} | {row.n_data_sets} | {row.bias:+.{digits}f} | "
                      f"{row.mean_abs_error:.{digits}f} | {row.mean_half_width:.{digits}f} | "
                      f"{row.abs_bias_over_half_width:.2f} | {row.rmse:.{digits}f} | "
-                     f"{row.n_covered}/{row.n_data_sets} ({row.coverage:.0%}) |")
+                     f"{row.n_covered}/{row.n_data_sets} ({row.coverage:.0%}) | "
+                     f"{max(row.coverage_ci_lower, 0.0):.0%}-{min(row.coverage_ci_upper, 1.0):.0%} |")
     return "\n".join(lines)
 
 
@@ -205,7 +220,10 @@ def write_report(runs: pd.DataFrame, out: Path, customers: int, seconds: float) 
         markdown_table(summarise(fixable)) if not fixable.empty else "(no data set)",
         "",
         "Targets (issue 18): coverage of at least 90% and mean absolute bias below a quarter of the mean interval "
-        "half-width for the weighted NPS, promoter share and CSAT top-2 share (`after`).",
+        "half-width for the weighted NPS, promoter share and CSAT top-2 share (`after`). The last column is the "
+        "Monte Carlo error of the coverage itself (Wilson): with 20 data sets, a method whose true coverage is 95% "
+        "shows 17 or fewer in about 7% of studies, so a shortfall of one or two data sets is read against it, not "
+        "tuned away.",
         "",
         "## Response that depends on the answer itself (not missing at random)",
         "",
@@ -238,7 +256,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-seed", type=int, default=1000)
     parser.add_argument("--work", type=Path, default=ROOT / "target" / "calibration")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "calibration.md")
+    parser.add_argument("--render-only", type=Path, default=None,
+                        help="re-write the report from a CSV of an earlier run (no generation, no builds)")
+    parser.add_argument("--seconds", type=float, default=float("nan"), help="with --render-only: that run's time")
     args = parser.parse_args(argv)
+    if args.render_only is not None:
+        runs = pd.read_csv(args.render_only)
+        write_report(runs, args.out, args.customers, args.seconds)
+        print(f"wrote {args.out}")
+        return 0
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     runs = []

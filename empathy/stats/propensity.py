@@ -53,11 +53,12 @@ def design_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFram
             raise WeightingError(f"response propensity: covariate {covariate!r} not in the frame")
         values = frame[covariate]
         if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-            text = values.astype("string").fillna("(missing)").astype(str)
-            counts = text.value_counts()
-            levels = sorted(counts.index, key=lambda level: (-counts[level], level))
-            for level in levels[1:]:
-                columns[f"{covariate}={level}"] = (text == level).to_numpy(dtype=float)
+            text = values.astype(object).where(values.notna(), "(missing)").astype(str).to_numpy()
+            codes, levels = pd.factorize(text)
+            counts = np.bincount(codes, minlength=len(levels))
+            order = sorted(range(len(levels)), key=lambda i: (-counts[i], levels[i]))
+            for i in order[1:]:
+                columns[f"{covariate}={levels[i]}"] = (codes == i).astype(float)
         else:
             numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
             if not np.all(np.isfinite(numeric)):
@@ -74,6 +75,7 @@ def fit_response_propensity(
     ridge: float = 1e-8,
     max_iter: int = 100,
     tol: float = 1e-10,
+    design: pd.DataFrame | None = None,
 ) -> PropensityFit:
     """Design-weighted logistic regression P(respond | covariates) by IRLS.
 
@@ -81,15 +83,16 @@ def fit_response_propensity(
     with d_k the design weights (``weight_column``; 1 when None). The tiny ridge keeps the Newton step defined
     when a level has only respondents or only nonrespondents (complete separation); with ridge → 0 the estimate is
     the maximum-likelihood one (statsmodels ``GLM(family=Binomial(), var_weights=d)``). Columns that never vary
-    are dropped. Raises :class:`WeightingError` when nobody or everybody responded.
+    are dropped. ``design``: a precomputed :func:`design_matrix` of these rows (the replicates of a jackknife reuse
+    the full sample's). Raises :class:`WeightingError` when nobody or everybody responded.
     """
     responded = frame[responded_column].astype(bool).to_numpy()
     if responded.all() or not responded.any():
         state = "every" if responded.all() else "no"
         raise WeightingError(f"response propensity: {state} invited unit responded; there is nothing to model")
-    x = design_matrix(frame, covariates)
-    varying = [c for c in x.columns if c == "intercept" or x[c].nunique() > 1]
-    x = x[varying]
+    x = design_matrix(frame, covariates) if design is None else design
+    spread = x.max() - x.min()
+    x = x[[c for c in x.columns if c == "intercept" or spread[c] > 0]]
     d = np.ones(len(frame)) if weight_column is None else frame[weight_column].to_numpy(dtype=float)
     d = d / d.mean()  # scale-free: the same fit for any multiple of the weights
     xm = x.to_numpy(dtype=float)

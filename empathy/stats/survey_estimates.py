@@ -147,8 +147,8 @@ class WeightingPlan:
         )
 
 
-def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: WeightingPlan
-                   ) -> tuple[pd.DataFrame, dict]:
+def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: WeightingPlan,
+                   design: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
     """Weight the respondents of one survey: design → nonresponse → raking to the population margins → trimming.
 
     ``invited``: one row per invitation with ``selection_probability``, ``has_responded``, the covariate, cell and
@@ -156,7 +156,8 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
     categories with population but no respondent are pooled into their nearest sorted neighbour that has one.
     Returns (respondents with ``design_weight``, ``response_propensity`` (NaN for the cell method),
     ``nonresponse_weight``, ``raked_weight``, ``final_weight``, ``adjustment_cell``; info: the trim result, the
-    margin collapses, the propensity fit's convergence and the nonresponse method used).
+    margin collapses, the propensity fit's convergence and the nonresponse method used). ``design``: the response
+    model's design matrix of these rows when already computed (the jackknife replicates reuse the full sample's).
 
     Degenerate input does not fail: when every invitation was answered the nonresponse weight is the design weight
     (``everyone_responded``); when fewer respondents (or nonrespondents) remain than the response model has
@@ -172,7 +173,9 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
     if method != "cells" and responded.all():
         method = "everyone_responded"
     elif method != "cells":
-        n_parameters = design_matrix(frame, plan.response_covariates).nunique().gt(1).sum() + 1
+        if design is None:
+            design = design_matrix(frame, plan.response_covariates)
+        n_parameters = int(((design.max() - design.min()) > 0).sum()) + 1
         if min(int(responded.sum()), int((~responded).sum())) < n_parameters:
             method = "too_few_for_model"
     info["nonresponse_method"] = method
@@ -195,7 +198,8 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
             adjustment_cell = "too_few_for_model: " + adjustment_cell
         propensity = pd.Series(np.nan, index=frame.index)
     else:
-        fit = fit_response_propensity(frame, plan.response_covariates, "has_responded", "design_weight")
+        fit = fit_response_propensity(frame, plan.response_covariates, "has_responded", "design_weight",
+                                      design=design)
         propensity = fit.propensity
         info["propensity_converged"] = fit.converged
         nonresponse, adjustment_cell = propensity_adjust(
@@ -248,14 +252,16 @@ def replicate_weights(invited: pd.DataFrame, margins: dict[str, pd.Series], plan
     aligned with ``respondents`` on ``key`` (0 for the dropped group) and the replicates whose weighting failed
     (their column is NaN; estimates then fall back to the Taylor variance and say so)."""
     groups = jackknife_groups(invited[psu_column], n_groups).to_numpy()
+    design = None if plan.nonresponse_method == "cells" else design_matrix(invited, plan.response_covariates)
     matrix = np.zeros((len(respondents), n_groups))
     failed: list[int] = []
     position = pd.Series(np.arange(len(respondents)), index=respondents[key].to_numpy())
     for group in range(n_groups):
-        kept = invited[groups != group].copy()
+        keep = groups != group
+        kept = invited[keep].copy()
         kept["selection_probability"] = kept["selection_probability"] * (n_groups - 1) / n_groups
         try:
-            weighted, _ = weight_invited(kept, margins, plan)
+            weighted, _ = weight_invited(kept, margins, plan, None if design is None else design[keep])
         except WeightingError:
             failed.append(group)
             matrix[:, group] = np.nan
@@ -443,8 +449,10 @@ def estimate_table(
         return empty_frame(ESTIMATE_COLUMNS, text=["metric", "group_by", "group_value", "variance_method", "status"])
     out = pd.concat(parts, ignore_index=True)
     out = out.rename(columns={"estimate": "weighted_estimate", "se": "weighted_se", "ci_lower": "weighted_ci_lower",
-                              "ci_upper": "weighted_ci_upper"})
-    return out.reindex(columns=ESTIMATE_COLUMNS)
+                              "ci_upper": "weighted_ci_upper"}).reindex(columns=ESTIMATE_COLUMNS)
+    for column in ("metric", "group_by", "group_value", "variance_method", "status"):
+        out[column] = out[column].astype("string")  # text even when every row is not_estimable
+    return out
 
 
 def empty_frame(columns: Sequence[str], text: Sequence[str] = ()) -> pd.DataFrame:

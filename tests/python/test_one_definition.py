@@ -55,8 +55,10 @@ def record_key_estimates(db: Path) -> dict[str, list[list]]:
 
 def test_key_estimates_are_those_recorded(demo_db: Path) -> None:
     """A regression guard on the demo data (tests/fixtures/key_estimates_demo.json): recorded before the issue-9
-    layering and unchanged through it; re-recorded once at issue 16, whose detector, broader lexicon and exposure
-    variable change which behaviours are detected on purpose (docs/decisions.md D23). A refactor must not move them;
+    layering and unchanged through it; re-recorded at issue 16, whose detector, broader lexicon and exposure
+    variable change which behaviours are detected on purpose (docs/decisions.md D23), and at issue 18, whose survey
+    weights and generator response mechanism change the survey estimates and the NPS answers on purpose (D24; the
+    retention and survival estimates did not move). A refactor must not move them;
     a deliberate change re-records them with record_key_estimates and says why in the decision log."""
     recorded = json.loads(KEY_ESTIMATES.read_text())
     actual = record_key_estimates(demo_db)
