@@ -297,6 +297,8 @@ def weight_csat_pulses(invitations: pd.DataFrame, margins_long: pd.DataFrame, pl
     """Weights per responding CSAT pulse: the population is the eligible interactions (``margins_long``: counts per
     margin and category); see :func:`weight_invited`."""
     frame = invitations.copy()
+    if len(frame) == 0 or not frame["has_responded"].astype(bool).any():
+        raise NoRespondents("no CSAT pulse invitation has a usable response")
     for column in plan.margin_names:
         frame[column] = frame[column].astype(str)
     frame["response_cell"] = _cells(frame, plan.response_cells or ("channel", "sampling_stratum"))

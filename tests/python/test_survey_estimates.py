@@ -2,6 +2,7 @@
 population truth."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from empathy.stats.survey_estimates import (
     weight_csat_pulses,
 )
 from empathy.stats.weights import WeightingError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pulses(seed: int = 3, n: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,6 +113,9 @@ def test_no_respondents_at_all_is_reported_as_such() -> None:
     invited["has_responded"] = False
     with pytest.raises(NoRespondents):
         weight_csat_pulses(invited, margins, _plan(["channel"], ["channel"]))
+    # no pulse at all, hence no population counts either: still "no respondents", not a margin error
+    with pytest.raises(NoRespondents):
+        weight_csat_pulses(invited.iloc[0:0], margins.iloc[0:0], _plan(["channel"], ["channel"]))
     empty = estimate_table(invited.iloc[0:0].assign(final_weight=[]), [("top2", "is_csat_top2", "proportion")], [])
     assert empty.empty and "weighted_estimate" in empty.columns
 
@@ -123,6 +129,41 @@ def test_demo_weighted_csat_recovers_the_population_value(demo_db: Path, demo_ma
     )
     assert lower <= truth <= upper, (weighted, lower, upper, truth)
     assert not naive_lower <= truth <= naive_upper, (naive, naive_lower, naive_upper, truth)
+
+
+def test_demo_weighted_nps_recovers_the_population_value(demo_db: Path) -> None:
+    """The demo plants NPS response that differs by plan and tenure, and an NPS that differs by plan: the weighted
+    NPS and promoter share (raked to the accounts active at each wave) cover the population value of every active
+    account (the generator's truth), the naive ones do not."""
+    from empathy.calibration import population_values
+
+    truth = population_values(Path(os.environ.get("EMPATHY_RAW_DIR", ROOT / "data" / "demo")))
+    for metric in ("nps", "promoter_share"):
+        (naive, naive_lower, naive_upper, weighted, lower, upper, method), = query(
+            demo_db,
+            "select naive_estimate, naive_ci_lower, naive_ci_upper, estimate, ci_lower, ci_upper, variance_method "
+            f"from marts.mart_nps_weighted where metric = '{metric}' and group_by = 'overall'",
+        )
+        assert method == "delete_a_group_jackknife"
+        assert lower <= truth[metric] <= upper, (metric, weighted, lower, upper, truth[metric])
+        assert not naive_lower <= truth[metric] <= naive_upper, (metric, naive, naive_lower, naive_upper)
+
+
+def test_demo_nps_frame_diagnostics_show_the_planted_response(demo_db: Path) -> None:
+    """Per wave, pro accounts answer more often than basic ones (planted), and weighting brings the respondents'
+    plan mix back to the frame's (standardized differences near 0 after, not before)."""
+    rates = query(demo_db, "select scope, category, response_rate from marts.mart_survey_weight_diagnostics "
+                           "where survey_type = 'relationship_nps' and diagnostic = 'response_rate' and margin = 'plan'")
+    by_wave: dict[str, dict[str, float]] = {}
+    for scope, category, rate in rates:
+        by_wave.setdefault(scope, {})[category] = rate
+    assert len(by_wave) >= 4
+    assert all(plans["pro"] > plans["basic"] for plans in by_wave.values())
+    smd = query(demo_db, "select max(abs(smd_unweighted)), max(abs(smd_weighted)) "
+                         "from marts.mart_survey_weight_diagnostics "
+                         "where survey_type = 'relationship_nps' and diagnostic = 'smd' and margin = 'plan'")
+    before, after = smd[0]
+    assert before > 0.1 and after < 1e-6
 
 
 def test_demo_weighted_margins_are_on_target(demo_db: Path) -> None:

@@ -73,10 +73,7 @@ latest_subscription_events as (
     from subscription_events
     qualify row_number() over (
             partition by subscription_events.customer_key
-            order by
-                subscription_events.event_at desc,
-                case subscription_events.event_type when 'cancelled' then 0 else 1 end,
-                subscription_events.event_id desc
+            order by {{ subscription_state_order('subscription_events') }}
         ) = 1
 
 ),

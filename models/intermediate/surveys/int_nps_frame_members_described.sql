@@ -60,10 +60,7 @@ latest_events_at_reference as (
         on waves.reference_at >= subscription_events.event_at
     qualify row_number() over (
             partition by waves.wave, subscription_events.customer_key
-            order by
-                subscription_events.event_at desc,
-                case subscription_events.event_type when 'cancelled' then 0 else 1 end,
-                subscription_events.event_id desc
+            order by {{ subscription_state_order('subscription_events') }}
         ) = 1
 
 ),
