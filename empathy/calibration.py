@@ -193,7 +193,7 @@ def markdown_table(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_report(runs: pd.DataFrame, out: Path, customers: int, seconds: float) -> None:
+def write_report(runs: pd.DataFrame, out: Path, customers: int, seconds: float, command: str) -> None:
     """docs/calibration.md: how it was run, the summary over the fixable mechanisms, the not-fixable one apart."""
     fixable = runs[runs["mechanism"] != NOT_FIXABLE]
     mnar = runs[runs["mechanism"] == NOT_FIXABLE]
@@ -201,7 +201,7 @@ def write_report(runs: pd.DataFrame, out: Path, customers: int, seconds: float) 
     text = [
         "# Calibration of the survey estimates",
         "",
-        "Written by `make calibrate` (`python -m empathy.calibration`); the rows of every data set are in "
+        f"Written by `{command}` (`make calibrate` runs the default study); the rows of every data set are in "
         f"`{out.with_suffix('.csv').name}`. Do not edit by hand: re-run it.",
         "",
         f"- Data sets: {fixable['data_set'].nunique()} with a response mechanism the frame can explain ({mechanisms}),"
@@ -260,9 +260,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="re-write the report from a CSV of an earlier run (no generation, no builds)")
     parser.add_argument("--seconds", type=float, default=float("nan"), help="with --render-only: that run's time")
     args = parser.parse_args(argv)
+    command = (f"python -m empathy.calibration --datasets {args.datasets} --answer-itself {args.answer_itself} "
+               f"--customers {args.customers} --base-seed {args.base_seed}")
     if args.render_only is not None:
         runs = pd.read_csv(args.render_only)
-        write_report(runs, args.out, args.customers, args.seconds)
+        write_report(runs, args.out, args.customers, args.seconds, command)
         print(f"wrote {args.out}")
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
@@ -274,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data set {data.index} ({data.mechanism}, seed {data.seed}): covered {covered} "
               f"[{time.time() - started:.0f} s]", flush=True)
         runs.append(one)
-    write_report(pd.concat(runs, ignore_index=True), args.out, args.customers, time.time() - started)
+    write_report(pd.concat(runs, ignore_index=True), args.out, args.customers, time.time() - started, command)
     print(f"wrote {args.out}")
     return 0
 

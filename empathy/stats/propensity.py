@@ -76,6 +76,7 @@ def fit_response_propensity(
     max_iter: int = 100,
     tol: float = 1e-10,
     design: pd.DataFrame | None = None,
+    start: pd.Series | None = None,
 ) -> PropensityFit:
     """Design-weighted logistic regression P(respond | covariates) by IRLS.
 
@@ -84,7 +85,9 @@ def fit_response_propensity(
     when a level has only respondents or only nonrespondents (complete separation); with ridge → 0 the estimate is
     the maximum-likelihood one (statsmodels ``GLM(family=Binomial(), var_weights=d)``). Columns that never vary
     are dropped. ``design``: a precomputed :func:`design_matrix` of these rows (the replicates of a jackknife reuse
-    the full sample's). Raises :class:`WeightingError` when nobody or everybody responded.
+    the full sample's); ``start``: coefficients to start from (the full sample's fit, so a replicate converges in a
+    step or two; the optimum does not depend on it). Raises :class:`WeightingError` when nobody or everybody
+    responded.
     """
     responded = frame[responded_column].astype(bool).to_numpy()
     if responded.all() or not responded.any():
@@ -101,6 +104,8 @@ def fit_response_propensity(
     penalty[0] = 0.0
     beta = np.zeros(xm.shape[1])
     beta[0] = np.log(np.average(y, weights=d) / (1 - np.average(y, weights=d)))
+    if start is not None:
+        beta = start.reindex(x.columns).fillna(0.0).to_numpy(dtype=float)
     converged, iterations = False, 0
     for iterations in range(1, max_iter + 1):
         eta = np.clip(xm @ beta, -30, 30)

@@ -148,7 +148,8 @@ class WeightingPlan:
 
 
 def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: WeightingPlan,
-                   design: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+                   design: pd.DataFrame | None = None, start: pd.Series | None = None
+                   ) -> tuple[pd.DataFrame, dict]:
     """Weight the respondents of one survey: design → nonresponse → raking to the population margins → trimming.
 
     ``invited``: one row per invitation with ``selection_probability``, ``has_responded``, the covariate, cell and
@@ -157,7 +158,8 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
     Returns (respondents with ``design_weight``, ``response_propensity`` (NaN for the cell method),
     ``nonresponse_weight``, ``raked_weight``, ``final_weight``, ``adjustment_cell``; info: the trim result, the
     margin collapses, the propensity fit's convergence and the nonresponse method used). ``design``: the response
-    model's design matrix of these rows when already computed (the jackknife replicates reuse the full sample's).
+    model's design matrix of these rows when already computed (the jackknife replicates reuse the full sample's);
+    ``start``: the response model's coefficients to start from (the replicates start from the full sample's).
 
     Degenerate input does not fail: when every invitation was answered the nonresponse weight is the design weight
     (``everyone_responded``); when fewer respondents (or nonrespondents) remain than the response model has
@@ -199,9 +201,10 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
         propensity = pd.Series(np.nan, index=frame.index)
     else:
         fit = fit_response_propensity(frame, plan.response_covariates, "has_responded", "design_weight",
-                                      design=design)
+                                      design=design, start=start)
         propensity = fit.propensity
         info["propensity_converged"] = fit.converged
+        info["coefficients"] = fit.coefficients
         nonresponse, adjustment_cell = propensity_adjust(
             frame, propensity, "has_responded", "design_weight", method=plan.nonresponse_method,
             min_propensity=plan.min_propensity, n_classes=plan.n_propensity_classes)
@@ -253,6 +256,12 @@ def replicate_weights(invited: pd.DataFrame, margins: dict[str, pd.Series], plan
     (their column is NaN; estimates then fall back to the Taylor variance and say so)."""
     groups = jackknife_groups(invited[psu_column], n_groups).to_numpy()
     design = None if plan.nonresponse_method == "cells" else design_matrix(invited, plan.response_covariates)
+    # only what the weighting reads travels into the replicates (copying wide text columns dominated their cost)
+    needed = {key, "selection_probability", "has_responded", "sampling_stratum", "response_cell",
+              *plan.margin_names, *plan.response_cells, *plan.response_covariates}
+    invited = invited[[c for c in invited.columns if c in needed]]
+    _, full = weight_invited(invited, margins, plan, design)
+    start = full.get("coefficients")
     matrix = np.zeros((len(respondents), n_groups))
     failed: list[int] = []
     position = pd.Series(np.arange(len(respondents)), index=respondents[key].to_numpy())
@@ -261,7 +270,7 @@ def replicate_weights(invited: pd.DataFrame, margins: dict[str, pd.Series], plan
         kept = invited[keep].copy()
         kept["selection_probability"] = kept["selection_probability"] * (n_groups - 1) / n_groups
         try:
-            weighted, _ = weight_invited(kept, margins, plan, None if design is None else design[keep])
+            weighted, _ = weight_invited(kept, margins, plan, None if design is None else design[keep], start)
         except WeightingError:
             failed.append(group)
             matrix[:, group] = np.nan
