@@ -1,13 +1,15 @@
-"""Weighted CSAT and NPS for the warehouse: glue between the dbt models and :mod:`empathy.stats.weights`.
+"""Weighted CSAT and NPS for the warehouse: glue between the dbt models and the statistics modules.
 
-CSAT pulses are weighted in four stages (design → nonresponse within response cells → raking to the population of
-eligible interactions → trimming and re-raking) so that oversampled tough moments count as often as they happen.
-Relationship NPS surveys are weighted by design and nonresponse only: the contract defines no population of
-accounts to rake to, so the estimate is design-unbiased under the sampler's probabilities and missing-at-random
-nonresponse within sampling strata.
+Both surveys are weighted in four stages (:func:`weight_invited`, decision D24): design weight 1/π → nonresponse
+adjustment from a design-weighted logistic response model on what the frame knows of respondents and nonrespondents
+alike (:mod:`empathy.stats.propensity`; or propensity classes, or weighting-class cells) → raking to the population
+(CSAT pulses: the eligible interactions; relationship NPS: the accounts active at each wave's reference date, raked
+within the wave) → trimming and re-raking (:mod:`empathy.stats.weights`).
 
-Estimates are ratio means with Taylor-linearised standard errors (:func:`empathy.stats.weights.survey_estimate`,
-Wolter 2007 ch. 6), one response per PSU, 95% normal intervals; the naive (unweighted) estimate sits beside the
+Estimates (:func:`estimate_table`) are ratio means with two variances: the delete-a-group jackknife over customers,
+re-running the whole weighting in every replicate (:func:`replicate_weights`, :mod:`empathy.stats.replicates`;
+the default, with Student-t intervals) and the Taylor-linearised one that treats the weights as fixed
+(:func:`empathy.stats.weights.survey_estimate`, Wolter 2007 ch. 6). The naive (unweighted) estimate sits beside the
 weighted one.
 """
 from __future__ import annotations
@@ -328,13 +330,20 @@ def nps_margins(frame: pd.DataFrame, margin_names: Sequence[str]) -> tuple[pd.Da
     return frame, totals
 
 
+def _nps_invited(frame: pd.DataFrame, plan: WeightingPlan
+                 ) -> tuple[pd.DataFrame, dict[str, pd.Series], WeightingPlan]:
+    """The invited rows of the NPS frame with the within-wave margin columns, the frame's totals, and the plan whose
+    margins are those columns."""
+    frame, totals = nps_margins(frame, plan.margin_names)
+    by_wave = replace(plan, margin_names=tuple(f"{m}_by_wave" for m in plan.margin_names))
+    return frame[frame["invitation_id"].notna()], totals, by_wave
+
+
 def weight_relationship_nps(frame: pd.DataFrame, plan: WeightingPlan) -> tuple[pd.DataFrame, dict]:
     """Weights per responding relationship-NPS invitation. ``frame``: one row per wave and frame customer (accounts
     active at the wave's reference date; invited rows carry the invitation), so the nonresponse model and the
     raking margins know respondents and nonrespondents alike; see :func:`weight_invited`."""
-    frame, totals = nps_margins(frame, plan.margin_names)
-    by_wave = replace(plan, margin_names=tuple(f"{m}_by_wave" for m in plan.margin_names))
-    invited = frame[frame["invitation_id"].notna()]
+    invited, totals, by_wave = _nps_invited(frame, plan)
     respondents, info = weight_invited(invited, totals, by_wave)
     info["plan"], info["totals"] = by_wave, totals
     return respondents, info
@@ -382,9 +391,7 @@ def nps_replicate_weights(frame: pd.DataFrame, plan: WeightingPlan, respondents:
                           ) -> tuple[np.ndarray, list[int]]:
     """Replicate weights of relationship NPS (PSU = customer), re-running :func:`weight_relationship_nps`'s
     weighting within waves in every replicate."""
-    frame, totals = nps_margins(frame, plan.margin_names)
-    by_wave = replace(plan, margin_names=tuple(f"{m}_by_wave" for m in plan.margin_names))
-    invited = frame[frame["invitation_id"].notna()]
+    invited, totals, by_wave = _nps_invited(frame, plan)
     return replicate_weights(invited, totals, by_wave, respondents, "customer_key", n_groups)
 
 
