@@ -35,6 +35,7 @@ from empathy.stats.weights import (
     margin_comparison,
     nonresponse_adjust,
     standardized_mean_differences,
+    statistic_values,
     survey_estimate,
     trim_and_rerake,
 )
@@ -210,7 +211,6 @@ def weight_invited(invited: pd.DataFrame, margins: dict[str, pd.Series], plan: W
         nonresponse, adjustment_cell = propensity_adjust(
             frame, propensity, "has_responded", "design_weight", method=plan.nonresponse_method,
             min_propensity=plan.min_propensity, n_classes=plan.n_propensity_classes)
-        nonresponse = nonresponse[responded[responded].index]
     respondents = frame.loc[nonresponse.index].copy()
     respondents["response_propensity"] = propensity.loc[nonresponse.index]
     respondents["nonresponse_weight"] = nonresponse
@@ -303,17 +303,29 @@ def replicate_matrix(respondents: pd.DataFrame, long: pd.DataFrame, key: str = "
     return wide.to_numpy(dtype=float)
 
 
+def _pulse_frame(invitations: pd.DataFrame, plan: WeightingPlan) -> pd.DataFrame:
+    """The invited pulses as the weighting reads them: margin columns as text, and the response cell."""
+    frame = invitations.copy()
+    for column in plan.margin_names:
+        frame[column] = frame[column].astype(str)
+    frame["response_cell"] = _cells(frame, plan.response_cells or ("channel", "sampling_stratum"))
+    return frame
+
+
+def empty_replicates() -> pd.DataFrame:
+    """The replicate-weight table with no rows (no usable answer, or replicate_groups below 2)."""
+    return pd.DataFrame({"invitation_id": pd.Series(dtype="string"), "replicate_id": pd.Series(dtype="int64"),
+                         "replicate_weight": pd.Series(dtype="float64")})
+
+
 def weight_csat_pulses(invitations: pd.DataFrame, margins_long: pd.DataFrame, plan: WeightingPlan
                        ) -> tuple[pd.DataFrame, dict]:
     """Weights per responding CSAT pulse: the population is the eligible interactions (``margins_long``: counts per
     margin and category); see :func:`weight_invited`."""
-    frame = invitations.copy()
-    if len(frame) == 0 or not frame["has_responded"].astype(bool).any():
+    if len(invitations) == 0 or not invitations["has_responded"].astype(bool).any():
         raise NoRespondents("no CSAT pulse invitation has a usable response")
-    for column in plan.margin_names:
-        frame[column] = frame[column].astype(str)
-    frame["response_cell"] = _cells(frame, plan.response_cells or ("channel", "sampling_stratum"))
-    respondents, info = weight_invited(frame, margins_from_long(margins_long, plan.margin_names), plan)
+    respondents, info = weight_invited(_pulse_frame(invitations, plan),
+                                       margins_from_long(margins_long, plan.margin_names), plan)
     return respondents, info
 
 
@@ -358,22 +370,11 @@ ESTIMATE_COLUMNS = [
 REPLICATE_METHOD = "delete_a_group_jackknife"
 
 
-def _metric_values(data: pd.DataFrame, column: str, statistic: str) -> np.ndarray:
-    """The per-row value whose ratio mean is the statistic: the number itself, a 0/1 indicator, or the NPS score
-    100·(1{promoter} − 1{detractor})."""
-    raw = data[column]
-    if statistic == "nps":
-        return 100.0 * ((raw == "promoter").to_numpy(float) - (raw == "detractor").to_numpy(float))
-    if statistic == "proportion":
-        return raw.astype(bool).to_numpy(float)
-    return pd.to_numeric(raw, errors="coerce").to_numpy(float)
-
-
 def _replicate_errors(data: pd.DataFrame, column: str, statistic: str, by: str | None, labels: pd.Series,
                       estimates: pd.Series, replicates: np.ndarray) -> pd.Series:
     """Jackknife standard error of each row (domain ``labels`` of column ``by``), NaN where a replicate cannot
     estimate it (a failed replicate, or one that dropped every respondent of the domain)."""
-    values = _metric_values(data, column, statistic)
+    values, _ = statistic_values(data, column, statistic)
     if by is None:
         codes, uniques = np.zeros(len(data), dtype=np.int64), pd.Index(["all"])
     else:
@@ -398,10 +399,7 @@ def nps_replicate_weights(frame: pd.DataFrame, plan: WeightingPlan, respondents:
 def csat_replicate_weights(invitations: pd.DataFrame, margins_long: pd.DataFrame, plan: WeightingPlan,
                            respondents: pd.DataFrame, n_groups: int) -> tuple[np.ndarray, list[int]]:
     """Replicate weights of CSAT pulses (PSU = customer: a customer's pulses leave a replicate together)."""
-    frame = invitations.copy()
-    for column in plan.margin_names:
-        frame[column] = frame[column].astype(str)
-    frame["response_cell"] = _cells(frame, plan.response_cells or ("channel", "sampling_stratum"))
+    frame = _pulse_frame(invitations, plan)
     frame["psu"] = frame["customer_key"].fillna(frame["invitation_id"])
     return replicate_weights(frame, margins_from_long(margins_long, plan.margin_names), plan, respondents, "psu",
                              n_groups)

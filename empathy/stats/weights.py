@@ -986,6 +986,45 @@ def _linearised_variance(
     return np.clip(v, 0.0, None)  # rounding can give −1e-20
 
 
+def statistic_values(
+    data: pd.DataFrame, value_column: str, statistic: str, category: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The per-row value whose ratio mean is the statistic, and which rows have one (the one home of the coding):
+    ``mean`` the number itself; ``proportion`` 1{value == category}, or a boolean / 0-1 column as 0/1; ``nps`` the
+    score 100·(1{promoter} − 1{detractor}). Missing values are 0 and marked absent; a value the statistic cannot
+    read raises :class:`WeightingError` naming the rows."""
+    raw = data[value_column]
+    present = raw.notna().to_numpy()
+    if statistic == "mean":
+        y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        bad = present & ~np.isfinite(y)
+        if bad.any():
+            raise WeightingError(f"survey_estimate: {value_column!r} not numeric at row(s) "
+                                 f"{_name_some(list(data.index[bad]))}")
+    elif statistic == "proportion":
+        if category is not None:
+            y = (raw == category).to_numpy(dtype=float)
+        else:
+            vals = raw.map(lambda v: v if pd.isna(v) else (1.0 if v is True else 0.0 if v is False else v))
+            y = pd.to_numeric(vals, errors="coerce").to_numpy(dtype=float)
+            bad = present & ~np.isin(y, [0.0, 1.0])
+            if bad.any():
+                raise WeightingError(
+                    f"survey_estimate: {value_column!r} must be boolean or 0/1 for a proportion without "
+                    f"category; bad value(s) at row(s) {_name_some(list(data.index[bad]))}")
+    elif statistic == "nps":
+        bad = present & ~raw.isin(NPS_CATEGORIES).to_numpy()
+        if bad.any():
+            raise WeightingError(f"survey_estimate: NPS needs categories {', '.join(NPS_CATEGORIES)}; "
+                                 f"{value_column!r} bad at row(s) {_name_some(list(data.index[bad]))}")
+        y = 100.0 * ((raw == "promoter").to_numpy(dtype=float) - (raw == "detractor").to_numpy(dtype=float))
+    else:
+        raise WeightingError(f"survey_estimate: unknown statistic {statistic!r} (mean, proportion or nps)")
+    if not present.any():
+        raise WeightingError(f"survey_estimate: {value_column!r} has no non-missing value")
+    return np.where(present, y, 0.0), present
+
+
 def survey_estimate(
     data: pd.DataFrame,
     value_column: str,
@@ -1034,36 +1073,7 @@ def survey_estimate(
         raise WeightingError("survey_estimate: no respondent rows")
     w_all = _positive_weights(data[weight_column], f"survey_estimate: {weight_column!r}")
 
-    raw = data[value_column]
-    present = raw.notna().to_numpy()
-    if statistic == "mean":
-        y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        bad = present & ~np.isfinite(y)
-        if bad.any():
-            raise WeightingError(f"survey_estimate: {value_column!r} not numeric at row(s) "
-                                 f"{_name_some(list(data.index[bad]))}")
-    elif statistic == "proportion":
-        if category is not None:
-            y = (raw == category).to_numpy(dtype=float)
-        else:
-            vals = raw.map(lambda v: v if pd.isna(v) else (1.0 if v is True else 0.0 if v is False else v))
-            y = pd.to_numeric(vals, errors="coerce").to_numpy(dtype=float)
-            bad = present & ~np.isin(y, [0.0, 1.0])
-            if bad.any():
-                raise WeightingError(
-                    f"survey_estimate: {value_column!r} must be boolean or 0/1 for a proportion without "
-                    f"category; bad value(s) at row(s) {_name_some(list(data.index[bad]))}")
-    elif statistic == "nps":
-        bad = present & ~raw.isin(NPS_CATEGORIES).to_numpy()
-        if bad.any():
-            raise WeightingError(f"survey_estimate: NPS needs categories {', '.join(NPS_CATEGORIES)}; "
-                                 f"{value_column!r} bad at row(s) {_name_some(list(data.index[bad]))}")
-        y = 100.0 * ((raw == "promoter").to_numpy(dtype=float) - (raw == "detractor").to_numpy(dtype=float))
-    else:
-        raise WeightingError(f"survey_estimate: unknown statistic {statistic!r} (mean, proportion or nps)")
-    if not present.any():
-        raise WeightingError(f"survey_estimate: {value_column!r} has no non-missing value")
-    y = np.where(present, y, 0.0)
+    y, present = statistic_values(data, value_column, statistic, category)
 
     # design codes
     if strata_column:

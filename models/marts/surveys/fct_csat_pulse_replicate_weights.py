@@ -4,10 +4,13 @@
 variance; empty with no usable response or replicate_groups = 0."""
 import json
 
-import pandas as pd
-
 from empathy.frames import sorted_frame
-from empathy.stats.survey_estimates import WeightingPlan, csat_replicate_weights, replicate_long
+from empathy.stats.survey_estimates import (
+    WeightingPlan,
+    csat_replicate_weights,
+    empty_replicates,
+    replicate_long,
+)
 
 COLUMNS = ["invitation_id", "replicate_id", "replicate_weight"]
 
@@ -20,7 +23,6 @@ def model(dbt, session):
     n_groups = int(dbt.config.get("replicate_groups"))
     pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
     if respondents.empty or n_groups < 2:
-        return pd.DataFrame({"invitation_id": pd.Series(dtype="string"), "replicate_id": pd.Series(dtype="int64"),
-                             "replicate_weight": pd.Series(dtype="float64")})
+        return empty_replicates()
     matrix, _ = csat_replicate_weights(pulses, margins, plan, respondents, n_groups)
     return replicate_long(respondents, matrix)[COLUMNS]

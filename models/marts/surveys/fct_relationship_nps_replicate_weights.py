@@ -4,10 +4,13 @@ waves, trimming) with one group of customers left out of the frame (empathy/stat
 usable answer or replicate_groups = 0."""
 import json
 
-import pandas as pd
-
 from empathy.frames import sorted_frame
-from empathy.stats.survey_estimates import WeightingPlan, nps_replicate_weights, replicate_long
+from empathy.stats.survey_estimates import (
+    WeightingPlan,
+    empty_replicates,
+    nps_replicate_weights,
+    replicate_long,
+)
 
 COLUMNS = ["invitation_id", "replicate_id", "replicate_weight"]
 
@@ -18,7 +21,6 @@ def model(dbt, session):
     plan = WeightingPlan.from_config(json.loads(dbt.config.get("weighting_plan")))
     n_groups = int(dbt.config.get("replicate_groups"))
     if respondents.empty or n_groups < 2:
-        return pd.DataFrame({"invitation_id": pd.Series(dtype="string"), "replicate_id": pd.Series(dtype="int64"),
-                             "replicate_weight": pd.Series(dtype="float64")})
+        return empty_replicates()
     matrix, _ = nps_replicate_weights(frame, plan, respondents, n_groups)
     return replicate_long(respondents, matrix)[COLUMNS]
