@@ -428,6 +428,9 @@ def estimate_table(
         present = respondents[column].notna().to_numpy()
         data = respondents[present]
         if data.empty:
+            # nothing answered: the mart still says so, one row per metric, rather than being an empty table
+            parts.append(pd.DataFrame([{"metric": metric, "group_by": "overall", "group_value": "all",
+                                        "respondents": 0, "status": "no_respondents"}]))
             continue
         for grouping in ("overall", *groupings):
             by = None if grouping == "overall" else grouping
@@ -461,7 +464,7 @@ def estimate_table(
                 table.loc[usable, "n_replicates"] = replicates.shape[1]
                 table.loc[~usable, "status"] = "ok_taylor_fallback"
             parts.append(table.rename(columns={"n": "respondents"}))
-    if not parts:
+    if not parts:  # no metric asked for
         return empty_frame(ESTIMATE_COLUMNS, text=["metric", "group_by", "group_value", "variance_method", "status"])
     out = pd.concat(parts, ignore_index=True)
     out = out.rename(columns={"estimate": "weighted_estimate", "se": "weighted_se", "ci_lower": "weighted_ci_lower",

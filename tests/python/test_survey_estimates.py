@@ -117,7 +117,8 @@ def test_no_respondents_at_all_is_reported_as_such() -> None:
     with pytest.raises(NoRespondents):
         weight_csat_pulses(invited.iloc[0:0], margins.iloc[0:0], _plan(["channel"], ["channel"]))
     empty = estimate_table(invited.iloc[0:0].assign(final_weight=[]), [("top2", "is_csat_top2", "proportion")], [])
-    assert empty.empty and "weighted_estimate" in empty.columns
+    assert list(empty["status"]) == ["no_respondents"] and list(empty["respondents"]) == [0]
+    assert empty["weighted_estimate"].isna().all()
 
 
 def test_demo_weighted_csat_recovers_the_population_value(demo_db: Path, demo_manifest: dict) -> None:
