@@ -840,21 +840,34 @@ def training_completions_table(w: World, rng: np.random.Generator) -> Delivery:
 
 
 # ------------------------------------------------------------------ experiment and incidents
-def experiment_assignments_table(w: World) -> Delivery:
-    """experiment_assignments: the queue-level arm of each of the 12 queues plus two re-delivered rows
-    (no random draws)."""
+def experiment_assignments_table(w: World, rng) -> Delivery:
+    """experiment_assignments: the queue experiment (the arm of each of the 12 queues, plus two re-delivered
+    rows; no random draws) and the broken schedule-block experiment (spec.EXPERIMENT2_ID, stream sub_rng(seed,
+    14)): 166 of the 168 hour-of-week blocks delivered, each in treatment w.p. 2/3, three of them re-assigned
+    to the other arm at spec.EXP2_FLIP_AT (a second row with the later assigned_at)."""
     exp_at = S.EXP_START
     qrows_ = np.concatenate([np.arange(12), [0, 5]])
     e_l = np.full(12, exp_at + 2 * HOUR)
+    nb = len(S.SCHEDULE_BLOCKS)
+    b_treat = rng.random(nb) < S.EXP2_TREAT_P
+    kept = np.sort(rng.permutation(nb)[S.EXP2_LOST_BLOCKS:])
+    flipped = np.sort(rng.choice(kept, S.EXP2_FLIPPED_BLOCKS, replace=False))
+    brows = np.concatenate([kept, flipped])
+    b_arm = np.concatenate([b_treat[kept], ~b_treat[flipped]])
+    b_at = np.concatenate([np.full(len(kept), S.EXP2_START), np.full(len(flipped), S.EXP2_FLIP_AT)])
+    w.block_arms = {"treatment": [S.SCHEDULE_BLOCKS[i] for i in kept if b_treat[i]],
+                    "control": [S.SCHEDULE_BLOCKS[i] for i in kept if not b_treat[i]],
+                    "lost": [S.SCHEDULE_BLOCKS[i] for i in sorted(set(range(nb)) - set(kept.tolist()))],
+                    "flipped": [S.SCHEDULE_BLOCKS[i] for i in flipped]}
     exp = RawTable("experiment_assignments", {
-        "experiment_id": pa.array([S.EXPERIMENT_ID] * len(qrows_)),
-        "unit_type": pa.array(["queue"] * len(qrows_)),
-        "unit_id": labels(S.QUEUES, qrows_),
-        "arm": labels(["control", "treatment"], w.q_treat[qrows_].astype(np.int64)),
-        "assigned_at": tscol(np.full(len(qrows_), exp_at)),
-        "_loaded_at": tscol(np.concatenate([e_l, np.full(2, exp_at + 30 * DAY)])),
+        "experiment_id": pa.array([S.EXPERIMENT_ID] * len(qrows_) + [S.EXPERIMENT2_ID] * len(brows)),
+        "unit_type": pa.array(["queue"] * len(qrows_) + ["schedule_block"] * len(brows)),
+        "unit_id": pa.concat_arrays([labels(S.QUEUES, qrows_), labels(S.SCHEDULE_BLOCKS, brows)]),
+        "arm": labels(["control", "treatment"], np.concatenate([w.q_treat[qrows_], b_arm]).astype(np.int64)),
+        "assigned_at": tscol(np.concatenate([np.full(len(qrows_), exp_at), b_at])),
+        "_loaded_at": tscol(np.concatenate([e_l, np.full(2, exp_at + 30 * DAY), b_at + 2 * HOUR])),
     })
-    exp.parts = [(np.arange(12), "utc"), (np.arange(12, len(qrows_)), "naive")]
+    exp.parts = [(np.arange(12), "utc"), (np.arange(12, len(qrows_) + len(brows)), "naive")]
     return Delivery(exp, 2)
 
 

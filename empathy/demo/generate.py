@@ -144,7 +144,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     # HR, experiment, incidents
     deliver(sink, books, F.agents_table(w, rng))
     deliver(sink, books, F.training_completions_table(w, rng))
-    deliver(sink, books, F.experiment_assignments_table(w))
+    deliver(sink, books, F.experiment_assignments_table(w, sub_rng(seed, 14)))
     deliver(sink, books, F.incidents_table(w))
 
     # truth and manifest
@@ -240,6 +240,15 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
         "experiment": {"experiment_id": S.EXPERIMENT_ID, "unit_type": "queue",
                        "assigned_at": iso(S.EXP_START),
                        "arms": {q: ("treatment" if w.q_treat[j] else "control") for j, q in enumerate(S.QUEUES)}},
+        "schedule_block_experiment": {
+            "experiment_id": S.EXPERIMENT2_ID, "unit_type": "schedule_block",
+            "unit_definition": "hour-of-week block of the interaction's start in UTC: <mon..sun>_<HH>",
+            "assigned_at": iso(S.EXP2_START), "registered_allocation": {"control": 0.5, "treatment": 0.5},
+            "actual_treatment_probability": S.EXP2_TREAT_P,
+            "arms": {"treatment": w.block_arms["treatment"], "control": w.block_arms["control"]},
+            "lost_blocks": w.block_arms["lost"],
+            "flipped_blocks": {"blocks": w.block_arms["flipped"], "flipped_at": iso(S.EXP2_FLIP_AT)},
+            "true_effect": "none: the guidance cards change no behaviour and no outcome"},
         "training": {"module": "empathy_foundations", "wave_by_team": wave_by_team,
                      "wave_dates": S.WAVE_DATES,
                      "never_treated_teams": [k for k, v in wave_by_team.items() if v is None],
@@ -280,6 +289,7 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
     resp_top2 = r.r_val[resp_csat] >= 4
     clean_resp_csat = resp_csat & ~r.viol & ~r.ana
     exp_win = eligible & w.q_treat[X["queue"]] & (X["t"] >= S.EXP_START)
+    in_win = eligible & (X["t"] >= S.EXP_START) & (X["t"] < S.EXP_WINDOW_END)
     trained_m = eligible & X["trained"]
     cohort = life["has_fc"] & (c.first_pos >= 0)
     n_acc = int(cancel["accepted"].sum())
@@ -353,6 +363,19 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
             "itt_definition": "mean over eligible treatment-queue interactions started on/after the start "
                               "of 0.08*(P_ack_treated - P_ack_control)*p_early[channel]; control queues "
                               "have the same expected value without uplift",
+            "registered_window": {"start": iso(S.EXP_START), "end_exclusive": iso(S.EXP_WINDOW_END)},
+            "potential_outcome_truth": {
+                "definition": "average over every eligible interaction started in the registered window, in "
+                              "both arms, of the difference between its potential outcomes under treatment "
+                              "and under control (expected values given the contact's behaviour "
+                              "probabilities; bot-only contacts have no agent behaviour and differ by 0)",
+                "n_interactions": int(in_win.sum()),
+                "acknowledged": float(X["itt_ack_delta"][in_win].mean()) if in_win.any() else None,
+                "acknowledged_within_30s": (float((X["itt_ack_delta"] * S.P_EARLY[ch])[in_win].mean())
+                                            if in_win.any() else None),
+                "csat_top2_box": float(X["itt_delta"][in_win].mean()) if in_win.any() else None,
+                "other_behaviours": 0.0,
+            },
         },
         "training_staggered": {
             "definition": "After an agent's empathy_foundations completed_at, each of the five behaviour "

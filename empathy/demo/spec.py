@@ -86,7 +86,7 @@ KEYS = {
     "retention_offers": ["offer_id"],
     "agents": ["agent_id"],
     "training_completions": ["agent_id", "module_code"],
-    "experiment_assignments": ["experiment_id", "unit_type", "unit_id"],
+    "experiment_assignments": ["experiment_id", "unit_type", "unit_id", "assigned_at"],
     "incidents": ["incident_id"],
 }
 
@@ -98,6 +98,20 @@ INT_END = T("2026-07-01")  # exclusive
 CAP = T("2026-07-01T06:00:00")  # last possible _loaded_at = as_of
 EXP_START = T("2026-01-05")
 EXPERIMENT_ID = "exp_empathy_prompt_2026q1"
+EXP_WINDOW_END = T("2026-04-06")  # exclusive: the registered window ends on 2026-04-05 (inclusive date)
+# The second experiment: guidance cards switched on by hour-of-week schedule block (168 blocks, `mon_00` ..
+# `sun_23`, UTC). Its assignment is broken on purpose: registered 50/50, but the service put each block in
+# treatment with probability 2/3, lost the rows of two blocks and later flipped three blocks to the other arm.
+# The cards change nothing, so every true effect is zero.
+EXPERIMENT2_ID = "exp_guidance_card_2026q2"
+EXP2_START = T("2026-04-06")
+EXP2_WINDOW_END = T("2026-06-29")  # exclusive
+EXP2_TREAT_P = 2 / 3
+EXP2_LOST_BLOCKS = 2
+EXP2_FLIPPED_BLOCKS = 3
+EXP2_FLIP_AT = T("2026-05-04")
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+SCHEDULE_BLOCKS = [f"{d}_{h:02d}" for d in WEEKDAYS for h in range(24)]
 WAVE_DATES = ["2025-06-02", "2025-10-06", "2026-02-02"]
 NPS_WAVES = ["2025-03-16", "2025-06-15", "2025-09-14", "2025-12-14", "2026-03-15", "2026-06-14"]
 

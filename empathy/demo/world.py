@@ -41,6 +41,7 @@ class World:
     hire_order: np.ndarray = None
     hired_sorted: np.ndarray = None
     q_treat: np.ndarray = None
+    block_arms: dict = None  # the schedule-block experiment's delivered arms (set by the assignments table)
     # consent (per customer)
     ana_revoked_final: np.ndarray = None
     survey_revoke_at: np.ndarray = None
@@ -274,13 +275,15 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     # expected CSAT top-2 deltas for the manifest (exact: the CSAT model never clips)
     pe = S.P_EARLY[ch]
     pa0 = _clip(p0[:, 0])
-    itt_delta = S.ACK30_LIFT * (_clip(p0[:, 0] + S.EXP_ACK_UPLIFT) - pa0) * pe
+    itt_ack_delta = _clip(p0[:, 0] + S.EXP_ACK_UPLIFT) - pa0
+    itt_delta = S.ACK30_LIFT * itt_ack_delta * pe
     untr = _clip(raw)
     trd = _clip(raw + S.TRAIN_UPLIFT)
     coef = np.tile(S.BEH_COEF, (n, 1))
     coef[:, 0] = S.ACK30_LIFT * pe
     train_delta = ((trd - untr) * coef).sum(1)
     itt_delta[bot_only] = 0.0
+    itt_ack_delta[bot_only] = 0.0
     train_delta[bot_only] = 0.0
     # resolution (independent of behaviours)
     resolved = rng.random(n) < np.where(esc, 0.55, np.where(tough_reason, 0.62, 0.82))
@@ -346,7 +349,8 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     first_resp = t + np.round(fr).astype(np.int64)
     return dict(cust=cust, t=t, ch=ch, reason=reason, queue=queue, product=prod, esc=esc, cat=cat,
                 agent=agent, trained=trained, treat=treat, bot_only=bot_only, beh=beh,
-                ack30=early, resolved=resolved, itt_delta=itt_delta, train_delta=train_delta,
+                ack30=early, resolved=resolved, itt_delta=itt_delta, itt_ack_delta=itt_ack_delta,
+                train_delta=train_delta,
                 pres=pres, spk=spk, txt=txt, off=off, ended=ended, first_resp=first_resp)
 
 

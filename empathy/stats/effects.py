@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from .multiple_testing import holm_adjusted
+
 Z95 = 1.959963984540054
 
 #: The timed acknowledgment is analysed as a behaviour of its own, beside the rubric's behaviour codes.
@@ -143,15 +145,6 @@ def adjusted_effect(frame: pd.DataFrame, outcome: str, exposure: str, covariates
     index = list(design.columns).index(exposure)
     effect, se = float(fitted.params[index]), float(fitted.bse[index])
     return effect, se, effect - Z95 * se, effect + Z95 * se, float(fitted.pvalues[index])
-
-
-def holm_adjusted(p_values: pd.Series) -> pd.Series:
-    """Holm's step-down adjustment of a family of p-values (Holm 1979), nulls left out of the family;
-    equal to statsmodels' multipletests(method="holm")."""
-    present = p_values.dropna().sort_values(kind="stable")
-    m = len(present)
-    adjusted = np.maximum.accumulate([(m - i) * p for i, p in enumerate(present.to_numpy())]) if m else []
-    return pd.Series(np.minimum(adjusted, 1.0), index=present.index).reindex(p_values.index)
 
 
 def behavior_effects(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behaviors_seed: pd.DataFrame,

@@ -156,7 +156,7 @@ def test_holm_adjustment_equals_statsmodels() -> None:
     import pandas as pd
     from statsmodels.stats.multitest import multipletests
 
-    from empathy.stats.effects import holm_adjusted
+    from empathy.stats.multiple_testing import holm_adjusted
 
     p = pd.Series([0.01, 0.04, 0.03, None, 0.2, 0.005])
     expected = multipletests(p.dropna().to_numpy(), method="holm")[1]

@@ -21,7 +21,7 @@ final as (
         agents.supervisor_id,
         agents.hired_at,
         date_diff('day', agents.hired_at, {{ as_of('build_as_of') }}) as tenure_days,
-        date_diff('day', agents.hired_at, {{ as_of('build_as_of') }}) < {{ var('new_agent_days') }} as is_new_agent
+        {{ is_new_agent('agents.hired_at', as_of('build_as_of')) }} as is_new_agent
     from agents
 
 )

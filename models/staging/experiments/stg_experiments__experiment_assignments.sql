@@ -48,7 +48,7 @@ classified as (
 
     {{ classify_rows(
         relation='with_registry',
-        key_columns=['experiment_id', 'unit_type', 'unit_id'],
+        key_columns=['experiment_id', 'unit_type', 'unit_id', 'assigned_at'],
         version_order='typed._loaded_at desc nulls last',
         checks=[
             ['not typed._is_registered', 'unregistered_experiment'],

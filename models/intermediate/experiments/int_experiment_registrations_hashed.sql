@@ -1,0 +1,88 @@
+{#- The experiment registry, typed, with the content hash of each registration (the same hash as
+    empathy/registry.py: the registered fields in seed order, empty for none, joined by 0x1F, MD5) and what is wrong
+    with it, if anything. The hash covers every seed column but the recorded one, so a column added to the registry
+    is covered too. -#}
+{%- set hashed_parts = [] -%}
+{%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(ref('experiment_registry')) -%}
+        {%- if column.name != 'registration_hash' -%}
+            {%- do hashed_parts.append("coalesce(registry." ~ column.name ~ "::varchar, '')") -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif -%}
+with
+
+registry as (
+
+    select * from {{ ref('experiment_registry') }}
+
+),
+
+hashed as (
+
+    select
+        registry.*,
+        md5(concat_ws(chr(31), {{ hashed_parts | join(', ') }})) as registration_hash_computed
+    from registry
+
+),
+
+typed as (
+
+    select
+        hashed.experiment_id,
+        hashed.hypothesis,
+        hashed.unit_type,
+        string_split(hashed.arms, '|') as arms,
+        list_transform(string_split(hashed.allocation, '|'), share -> try_cast(share as double)) as allocation,
+        hashed.primary_metric,
+        coalesce(string_split(nullif(hashed.secondary_metrics, ''), '|'), []) as secondary_metrics,
+        coalesce(string_split(nullif(hashed.guardrail_metrics, ''), '|'), []) as guardrail_metrics,
+        coalesce(string_split(nullif(hashed.subgroups, ''), '|'), []) as subgroups,
+        hashed.estimator,
+        coalesce(string_split(nullif(hashed.covariates, ''), '|'), []) as covariates,
+        try_cast(hashed.minimum_detectable_effect as double) as minimum_detectable_effect,
+        try_cast(hashed.analysis_window_start as date) as analysis_window_start,
+        try_cast(hashed.analysis_window_end as date) as analysis_window_end,
+        coalesce(try_cast(hashed.pre_period_days as integer), 0) as pre_period_days,
+        nullif(hashed.intervention_module_code, '') as intervention_module_code,
+        try_cast(hashed.registered_at as timestamp) as registered_at,
+        hashed.registration_hash as registration_hash_recorded,
+        hashed.registration_hash_computed
+    from hashed
+
+),
+
+checked as (
+
+    select
+        typed.*,
+        list_filter([
+            case when typed.analysis_window_start is null or typed.analysis_window_end is null
+                    or typed.analysis_window_end < typed.analysis_window_start
+                    then 'invalid_analysis_window'
+            end,
+            case when typed.registered_at is null then 'invalid_registered_at' end,
+            case when not list_contains(typed.arms, 'control') then 'no_control_arm' end,
+            case when len(typed.allocation) != len(typed.arms)
+                    or list_contains(list_transform(typed.allocation, share -> share is null or share <= 0), true)
+                    or abs(list_sum(typed.allocation) - 1) > 1e-6
+                    then 'invalid_allocation'
+            end,
+            case when typed.estimator is distinct from 'itt_cluster_ols' then 'estimator_not_supported' end
+        ], problem -> problem is not null) as registration_problems
+    from typed
+
+),
+
+final as (
+
+    select
+        checked.*,
+        checked.analysis_window_start - to_days(checked.pre_period_days) as pre_period_start,
+        checked.analysis_window_end + interval 1 day as analysis_window_end_exclusive
+    from checked
+
+)
+
+select * from final

@@ -1,0 +1,17 @@
+"""Effects of every registered experiment on every pre-registered metric, overall and in each pre-registered
+subgroup: intention to treat by assigned unit, clustered on the unit (CR1 and the CR3 small-cluster correction),
+randomisation-inference p-values, a CUPED estimate, Holm and Benjamini-Hochberg adjusted p-values, guardrail and
+equity flags. Method: empathy/stats/experiment_analysis.py (experiment_results); decisions: docs/decisions.md D25."""
+import json
+
+from empathy.frames import sorted_frame
+from empathy.stats.experiment_analysis import ExperimentSettings, experiment_results
+
+
+def model(dbt, session):
+    settings = ExperimentSettings.from_config(json.loads(dbt.config.get("experiment_settings")))
+    registrations = sorted_frame(dbt.ref("mart_experiment_registry"))
+    metrics = sorted_frame(dbt.ref("int_experiment_metrics_listed"))
+    interactions = sorted_frame(dbt.ref("fct_experiment_interactions"))
+    customers = sorted_frame(dbt.ref("fct_experiment_customers"))
+    return experiment_results(registrations, metrics, interactions, customers, settings)
