@@ -58,6 +58,9 @@ WEIGHT_DIAGNOSTICS = {
 }
 #: Rater agreement (empathy.stats.agreement.agreement_table).
 AGREEMENT = {"value": "estimate"}
+#: Experiments (empathy.stats.experiment_analysis): written in the vocabulary's words already; the seam still casts
+#: the n_* counts and refuses a second word.
+EXPERIMENTS: dict[str, str] = {}
 
 
 def to_vocabulary(frame: pd.DataFrame, renames: Mapping[str, str], columns: Sequence[str] | None = None

@@ -332,8 +332,17 @@ def test_experiment_and_training_shape(small):
     out, m = small
     con = _con()
     arms = dict(con.execute(f"select arm, count(distinct unit_id) from "
-                            f"read_parquet('{_glob(out, 'experiment_assignments')}') group by 1").fetchall())
+                            f"read_parquet('{_glob(out, 'experiment_assignments')}') "
+                            f"where experiment_id = 'exp_empathy_prompt_2026q1' group by 1").fetchall())
     assert arms == {"control": 6, "treatment": 6}
+    blocks = m["schedule_block_experiment"]
+    delivered = con.execute(f"select count(distinct unit_id), count(*) from "
+                            f"read_parquet('{_glob(out, 'experiment_assignments')}') "
+                            f"where experiment_id = '{blocks['experiment_id']}'").fetchone()
+    assert delivered == (168 - len(blocks["lost_blocks"]), 168 - len(blocks["lost_blocks"]) + 3)
+    assert len(blocks["arms"]["treatment"]) + len(blocks["arms"]["control"]) == delivered[0]
+    truth = m["effects"]["experiment_prompt"]["potential_outcome_truth"]
+    assert 0 < truth["acknowledged_within_30s"] < truth["acknowledged"] <= 0.15
     waves = m["training"]["wave_by_team"]
     assert len(waves) >= 6 and any(v is None for v in waves.values())
     assert m["effects"]["experiment_prompt"]["expected_csat_top2_itt"] > 0

@@ -5,6 +5,7 @@ import json
 
 from empathy.frames import sorted_frame
 from empathy.stats.experiment_analysis import ExperimentSettings, experiment_health
+from empathy.vocabulary import EXPERIMENTS, to_vocabulary
 
 
 def model(dbt, session):
@@ -13,4 +14,4 @@ def model(dbt, session):
     units = sorted_frame(dbt.ref("fct_experiment_units"))
     interactions = sorted_frame(dbt.ref("fct_experiment_interactions"), columns=[
         "experiment_id", "period", "unit_id", "itt_arm", "is_in_assigned_unit", "agent_id"])
-    return experiment_health(registrations, units, interactions, settings)
+    return to_vocabulary(experiment_health(registrations, units, interactions, settings), EXPERIMENTS)

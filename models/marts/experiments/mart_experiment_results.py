@@ -6,6 +6,7 @@ import json
 
 from empathy.frames import sorted_frame
 from empathy.stats.experiment_analysis import ExperimentSettings, experiment_results
+from empathy.vocabulary import EXPERIMENTS, to_vocabulary
 
 
 def model(dbt, session):
@@ -14,4 +15,4 @@ def model(dbt, session):
     metrics = sorted_frame(dbt.ref("int_experiment_metrics_listed"))
     interactions = sorted_frame(dbt.ref("fct_experiment_interactions"))
     customers = sorted_frame(dbt.ref("fct_experiment_customers"))
-    return experiment_results(registrations, metrics, interactions, customers, settings)
+    return to_vocabulary(experiment_results(registrations, metrics, interactions, customers, settings), EXPERIMENTS)
