@@ -175,3 +175,27 @@ def test_sources_read_a_warehouse_schema_with_a_var_only(tmp_path: Path) -> None
     assert result.returncode == 0, result.stdout[-4000:]
     rows = query(tmp_path / "warehouse.duckdb", "select table_name, row_fate, reason, row_count from audit.audit_row_accounting")
     assert {(table, fate, reason): count for table, fate, reason, count in rows} == EXPECTED_ACCOUNTING
+
+
+def test_experiment_marts_say_why_on_a_two_queue_experiment(handwritten_build: Path) -> None:
+    """Hand-written assignments in other spellings: billing_na in treatment, tech_na in control and later switched
+    to treatment (each queue has one consenting interaction in the window). One unit per arm is too few for any
+    clustered inference: every overall result row says so instead of an estimate; the health table names the
+    switch."""
+    units = dict(query(handwritten_build, """
+        select unit_id, itt_arm || '/' || latest_arm from marts.fct_experiment_units
+        where experiment_id = 'exp_empathy_prompt_2026q1'"""))
+    assert units == {"billing_na": "treatment/treatment", "tech_na": "control/treatment"}
+    statuses = {s for (s,) in query(handwritten_build, """
+        select distinct status from marts.mart_experiment_results
+        where experiment_id = 'exp_empathy_prompt_2026q1' and subgroup_split = 'all'""")}
+    assert statuses and statuses <= {"too_few_units", "one_arm_empty", "no_observations"}, statuses
+    health = dict(query(handwritten_build, """
+        select check_name, status from marts.mart_experiment_health
+        where experiment_id = 'exp_empathy_prompt_2026q1'"""))
+    assert health["contamination_switched_units"] == "warn"
+    assert health["contamination_unassigned_interactions"] == "ok"
+    assert health["srm_units"] == "ok"
+    registry = dict(query(handwritten_build, "select experiment_id, status from marts.mart_experiment_registry"))
+    assert registry == {"exp_empathy_prompt_2026q1": "valid", "exp_guidance_card_2026q2": "no_assignments"}
+
