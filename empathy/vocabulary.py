@@ -61,6 +61,11 @@ AGREEMENT = {"value": "estimate"}
 #: Experiments (empathy.stats.experiment_analysis): written in the vocabulary's words already; the seam still casts
 #: the n_* counts and refuses a second word.
 EXPERIMENTS: dict[str, str] = {}
+#: Difference-in-differences (empathy.stats.did via did_analysis): the panel's periods are months.
+DID = {
+    "group": "cohort_period_index", "period": "period_index", "base_period": "base_period_index",
+    "event_time": "event_time_months", "n_units_group": "n_teams_cohort", "n_units_control": "n_teams_control",
+}
 
 
 def to_vocabulary(frame: pd.DataFrame, renames: Mapping[str, str], columns: Sequence[str] | None = None

@@ -277,6 +277,54 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
     return manifest
 
 
+def month_index(t: np.ndarray) -> np.ndarray:
+    """Months since January 2025 (0 = 2025-01) of epoch seconds ``t``, UTC."""
+    return t.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64) - np.datetime64("2025-01", "M").astype(
+        np.int64)
+
+
+def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
+    """Potential-outcome truth of the staggered training rollout on team-month panels, aggregated the way
+    Callaway and Sant'Anna aggregate: cell (cohort g, month t) = mean over the cohort's teams of the team-month mean,
+    over its eligible interactions, of trained-at-the-contact x (outcome if trained - outcome if not) in expectation;
+    by cohort = mean of its cells t >= g; overall = cohorts weighted by their number of teams; by event time e =
+    cells t = g + e weighted by teams. Zero before adoption by construction. A cohort is the month of the team's first
+    empathy_foundations completion (month index from 2025-01 = 0)."""
+    import pandas as pd
+    team = w.team[X["agent"]]
+    first = pd.Series(w.train_at).groupby(w.team).min()
+    cohort_of_team = {int(k): (int(month_index(np.array([v]))[0]) if v < INF else None) for k, v in first.items()}
+    frame = pd.DataFrame({"team": team, "month": month_index(X["t"]), "trained": X["trained"],
+                          "acknowledged": X["train_ack_delta"],
+                          "acknowledged_within_30s": X["train_ack_delta"] * S.P_EARLY[X["ch"]],
+                          "csat_top2_box": X["train_delta"]})[eligible]
+    outcomes = ["acknowledged", "acknowledged_within_30s", "csat_top2_box"]
+    for o in outcomes:
+        frame[o] = frame[o] * frame["trained"]
+    frame["cohort"] = frame["team"].map(cohort_of_team)
+    treated = frame[frame["cohort"].notna()]
+    team_month = treated.groupby(["cohort", "team", "month"])[outcomes].mean().reset_index()
+    cells = team_month.groupby(["cohort", "month"])[outcomes].mean().reset_index()
+    cells = cells[cells["month"] >= cells["cohort"]]
+    teams_per_cohort = team_month.groupby("cohort")["team"].nunique()
+    by_cohort = cells.groupby("cohort")[outcomes].mean()
+    weights = teams_per_cohort.reindex(by_cohort.index)
+    overall = {o: float((by_cohort[o] * weights).sum() / weights.sum()) for o in outcomes} if len(weights) else {}
+    cells["event_time"] = cells["month"] - cells["cohort"]
+    cells["w"] = cells["cohort"].map(teams_per_cohort)
+    by_event = {int(e): {o: float((g[o] * g["w"]).sum() / g["w"].sum()) for o in outcomes}
+                for e, g in cells.groupby("event_time")}
+    return {
+        "definition": staggered_truth.__doc__.replace("\n    ", " "),
+        "cohort_of_team": {f"team_{k + 1:02d}": v for k, v in cohort_of_team.items()},
+        "teams_per_cohort": {int(k): int(v) for k, v in teams_per_cohort.items()},
+        "overall": overall,
+        "by_cohort": {int(g): {o: float(v[o]) for o in outcomes} for g, v in by_cohort.iterrows()},
+        "by_event_time": by_event,
+        "before_adoption": 0.0,
+    }
+
+
 def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: Responses,
                      wave_by_team: dict) -> dict:
     """The manifest's "effects" section: definitions and realised sizes of the planted effects (csat/ack30,
@@ -385,6 +433,12 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
             "att_definition": "mean over eligible interactions by trained agents after completion of "
                               "sum_b coef_b*(P_b trained - P_b untrained), ack via 0.08*p_early[channel]",
             "wave_by_team": wave_by_team,
+            "season_and_drift": {
+                "definition": "every behaviour probability (before clipping) += season_dip in the dip months + "
+                              "drift_per_year x years since 2025-01-01, for every agent alike",
+                "season_dip": S.SEASON_DIP, "dip_months": list(S.SEASON_DIP_MONTHS),
+                "drift_per_year": S.DRIFT_PER_YEAR},
+            "potential_outcome_truth": staggered_truth(w, X, eligible),
         },
         "nps_empathy": {
             "definition": "nps = clip(round(6.3 + plan_offset + 4.0*(E - 0.4) + Normal(0, 1.8)), 0, 10); "

@@ -172,6 +172,12 @@ SKILL_SD = 0.06
 NEW_AGENT_PENALTY = 0.08
 NEW_AGENT_SINCE = T("2025-07-01")
 TRAIN_UPLIFT = 0.10
+# A shared time effect on every behaviour probability (before clipping): a holiday-season dip in November, December
+# and January and a slow upward drift, so that a before/after comparison of trained teams is biased and only a
+# comparison with untrained teams over the same months recovers the training effect.
+SEASON_DIP = -0.06
+SEASON_DIP_MONTHS = (11, 12, 1)
+DRIFT_PER_YEAR = 0.04
 EXP_ACK_UPLIFT = 0.15
 P_CLIP = (0.02, 0.97)
 P_EARLY = np.array([0.70, 0.60, 0.0, 0.60])  # P(ack is in the first 30 s | ack present)

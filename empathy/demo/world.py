@@ -237,6 +237,13 @@ def _clip(p):
     return np.clip(p, *S.P_CLIP)
 
 
+def time_effect(t: np.ndarray) -> np.ndarray:
+    """The shared season-and-drift shift of every behaviour probability at epoch seconds ``t``."""
+    month = t.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64) % 12 + 1
+    years = (t - S.INT_START) / (365.25 * DAY)
+    return S.SEASON_DIP * np.isin(month, S.SEASON_DIP_MONTHS) + S.DRIFT_PER_YEAR * years
+
+
 def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_close=None,
                        no_bot=False, forced_channel=None):
     """Everything about a contact except ids: routing, behaviours, timing, transcript slots."""
@@ -262,7 +269,7 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     trained = t >= w.train_at[agent]
     treat = w.q_treat[queue] & (t >= S.EXP_START)
     bot_only = (rng.random(n) < S.P_BOT_ONLY[ch]) & (not no_bot)
-    raw = S.BASE_P[None, :] + w.skill[agent][:, None]
+    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + time_effect(t)[:, None]
     p0 = raw + S.TRAIN_UPLIFT * trained[:, None]
     p = p0.copy()
     p[:, 0] += S.EXP_ACK_UPLIFT * treat
@@ -282,9 +289,11 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     coef = np.tile(S.BEH_COEF, (n, 1))
     coef[:, 0] = S.ACK30_LIFT * pe
     train_delta = ((trd - untr) * coef).sum(1)
+    train_ack_delta = trd[:, 0] - untr[:, 0]
     itt_delta[bot_only] = 0.0
     itt_ack_delta[bot_only] = 0.0
     train_delta[bot_only] = 0.0
+    train_ack_delta[bot_only] = 0.0
     # resolution (independent of behaviours)
     resolved = rng.random(n) < np.where(esc, 0.55, np.where(tough_reason, 0.62, 0.82))
 
@@ -350,7 +359,7 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     return dict(cust=cust, t=t, ch=ch, reason=reason, queue=queue, product=prod, esc=esc, cat=cat,
                 agent=agent, trained=trained, treat=treat, bot_only=bot_only, beh=beh,
                 ack30=early, resolved=resolved, itt_delta=itt_delta, itt_ack_delta=itt_ack_delta,
-                train_delta=train_delta,
+                train_delta=train_delta, train_ack_delta=train_ack_delta,
                 pres=pres, spk=spk, txt=txt, off=off, ended=ended, first_resp=first_resp)
 
 

@@ -1,0 +1,14 @@
+"""Staggered difference-in-differences of the training rollout on the team-month panel: the event study table
+(empathy/stats/did_analysis.py; estimators in empathy/stats/did.py; decisions: docs/decisions.md D26)."""
+import json
+
+from empathy.frames import sorted_frame
+from empathy.stats.did_analysis import COLUMNS, DidSettings, did_tables
+from empathy.vocabulary import DID, to_vocabulary
+
+
+def model(dbt, session):
+    settings = DidSettings.from_config(json.loads(dbt.config.get("did_settings")))
+    panel = sorted_frame(dbt.ref("fct_team_month_outcomes"))
+    table = did_tables(panel, settings, robustness=False)["event_study"]
+    return to_vocabulary(table, DID, columns=COLUMNS["event_study"])
