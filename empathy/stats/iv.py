@@ -88,8 +88,8 @@ def iv_estimates(
         fit_kwargs = _fit_options(data, cluster, robust)
         iv_fit = IV2SLS(data[outcome], data[controls], data[endog], data[instr]).fit(**fit_kwargs)
         ols_fit = IV2SLS(data[outcome], data[[*controls, *endog]], None, None).fit(**fit_kwargs)
-    except (np.linalg.LinAlgError, ValueError) as error:  # singular design the checks did not foresee
-        return _degenerate(endog, len(data), covariance, "fit_failed", note=str(error))
+    except (np.linalg.LinAlgError, ValueError):  # a singular design the checks did not foresee
+        return _degenerate(endog, len(data), covariance, "fit_failed")
     first_stage = _first_stage(iv_fit, endog, instr)
     overid = _overid(iv_fit, data, controls, endog, instr, cluster, robust)
     n_clusters = int(data[cluster].nunique()) if cluster else None
@@ -209,11 +209,8 @@ def cluster_score_overid(data: pd.DataFrame, controls: list[str], endog: list[st
     return float(len(sums) - residual @ residual)
 
 
-def _degenerate(endog: list[str], n: int, covariance: str, status: str, note: str | None = None) -> pd.DataFrame:
-    """Rows with null estimates and the status that says why (``note`` is kept for a failed fit)."""
+def _degenerate(endog: list[str], n: int, covariance: str, status: str) -> pd.DataFrame:
+    """Rows with null estimates and the status that says why."""
     rows = [{"estimator": estimator, "variable": variable, "n_observations": n, "covariance": covariance,
-             "status": status, "is_weak_instrument": None} for variable in endog or [None] for estimator in ESTIMATORS]
-    table = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
-    if note:
-        table.attrs["note"] = note
-    return table
+             "status": status} for variable in endog or [None] for estimator in ESTIMATORS]
+    return pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)

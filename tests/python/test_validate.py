@@ -215,6 +215,31 @@ select * from (values
 ) as t(behavior_code, phrase_rank, phrase, n_interactions_missed, n_customers_missed, n_interactions_negative,
        share_of_missed, share_of_negative, lift, status);
 
+create table marts.fct_experiment_interactions as
+select * from (values
+    ('exp_a', 'i-1', '{_key(1)}', 'window', 'treatment', true, 1.8, 2.4),
+    ('exp_a', 'i-2', '{_key(2)}', 'pre', null, false, null, 0.0)
+) as t(experiment_id, interaction_key, customer_key, period, itt_arm, is_in_assigned_unit, csat_pulse_weight,
+       cost_to_serve);
+
+create table marts.fct_experiment_customers as
+select * from (values ('exp_a', 'window', '{_key(1)}', 'treatment', 9, 100))
+    as t(experiment_id, period, customer_key, itt_arm, nps, nps_value);
+
+create table marts.mart_experiment_health as
+select * from (values
+    ('exp_a', 'sample_ratio', 'srm_units', 0.5, 0.5, 0.0, 1.0, 'ok'),
+    ('exp_a', 'balance', 'balance:tough_moment_share_pre', 0.3, 0.0, null, null, 'warn')
+) as t(experiment_id, check_group, check_name, estimate, expected, statistic, p_value, status);
+
+create table marts.mart_experiment_results as
+select * from (values
+    ('exp_a', 'csat_top2_box', 'ok', 0.05, 0.02, 0.01, 0.09, 0.01, 0.01, 0.02, 0.03, 0.02, 0.02, 0.03, 12, 6, 400, 200),
+    ('exp_a', 'nps', 'too_few_units', null, null, null, null, null, null, null, null, null, null, null, 2, 1, 40, 20)
+) as t(experiment_id, metric_code, status, estimate, std_error, ci_lower, ci_upper, p_value, p_value_adjusted,
+       p_value_adjusted_bh, p_value_small_cluster, p_value_randomization, p_value_cuped, std_error_small_cluster,
+       n_units, n_units_treated, n_observations, n_observations_treated);
+
 create schema restricted;
 create table restricted.restricted_open_text_answers as
 select * from (values ('resp-1', '{_key(1)}', 'The agent was kind, thanks [EMAIL]'))
