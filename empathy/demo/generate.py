@@ -288,7 +288,8 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
     Callaway and Sant'Anna aggregate: cell (cohort g, month t) = mean over the cohort's teams of the team-month mean,
     over its eligible interactions, of trained-at-the-contact x (outcome if trained - outcome if not) in expectation;
     by cohort = mean of its cells t >= g; overall = cohorts weighted by their number of teams; by event time e =
-    cells t = g + e weighted by teams. Zero before adoption by construction. A cohort is the month of the team's first
+    cells t = g + e weighted by teams; by team = the mean of its own team-months from adoption on (a synthetic
+    control's estimand). Zero before adoption by construction. A cohort is the month of the team's first
     empathy_foundations completion (month index from 2025-01 = 0)."""
     import pandas as pd
     team = w.team[X["agent"]]
@@ -304,6 +305,9 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
     frame["cohort"] = frame["team"].map(cohort_of_team)
     treated = frame[frame["cohort"].notna()]
     team_month = treated.groupby(["cohort", "team", "month"])[outcomes].mean().reset_index()
+    post = team_month[team_month["month"] >= team_month["cohort"]]
+    by_team = {f"team_{int(k) + 1:02d}": {o: float(v[o]) for o in outcomes}
+               for k, v in post.groupby("team")[outcomes].mean().iterrows()}
     cells = team_month.groupby(["cohort", "month"])[outcomes].mean().reset_index()
     cells = cells[cells["month"] >= cells["cohort"]]
     teams_per_cohort = team_month.groupby("cohort")["team"].nunique()
@@ -321,6 +325,7 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
         "overall": overall,
         "by_cohort": {int(g): {o: float(v[o]) for o in outcomes} for g, v in by_cohort.iterrows()},
         "by_event_time": by_event,
+        "by_team": by_team,
         "before_adoption": 0.0,
     }
 

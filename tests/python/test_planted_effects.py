@@ -22,7 +22,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     manifest = generate(customers=CUSTOMERS, seed=7, out_dir=work / "raw")
     result = run_dbt(
         ["build", "--select", "+mart_behavior_effects", "+mart_churn_hazard", "+mart_csat_weighted",
-         "+mart_did_summary", "+mart_did_robustness",
+         "+mart_did_summary", "+mart_did_robustness", "+mart_synthetic_control", "+mart_synthetic_control_weights",
          "--exclude-resource-type", "test", "unit_test"],
         work / "raw", work,
     )
@@ -132,4 +132,23 @@ def test_training_effect_on_acknowledgment_is_clearly_positive(planted: tuple[Pa
         select ci_lower from marts.mart_did_summary where outcome = 'acknowledged_share'
           and estimator = 'callaway_santanna' and aggregation = 'simple' and control_group = 'never_treated'""")
     assert lower > 0
+
+
+def test_synthetic_control_of_one_team_is_near_its_own_truth(planted: tuple[Path, dict]) -> None:
+    """One team against never-trained teams: its effect on acknowledgment is within 0.05 of the team's own
+    potential-outcome truth (a single team's monthly shares are noisy: the placebo p-value is reported, not
+    asserted), the donor weights are a convex combination and the in-time placebo is small beside the effect."""
+    db, manifest = planted
+    team, estimate, placebo, p_value, status = query(db, """
+        select treated_team, estimate, in_time_placebo_estimate, p_value, status from marts.mart_synthetic_control
+        where outcome = 'acknowledged_share'""")[0]
+    truth = manifest["effects"]["training_staggered"]["potential_outcome_truth"]["by_team"][team]["acknowledged"]
+    assert status == "ok"
+    assert abs(estimate - truth) < 0.05, (team, estimate, truth)
+    assert abs(placebo) < 0.5 * abs(estimate)
+    assert 0 < p_value <= 1
+    (total, negative), = query(db, """
+        select sum(weight), count(*) filter (where weight < -1e-9) from marts.mart_synthetic_control_weights
+        where outcome = 'acknowledged_share'""")
+    assert abs(total - 1) < 1e-6 and negative == 0
 

@@ -19,7 +19,7 @@ interactions as (
 
 agents as (
 
-    select * from {{ ref('consented_agents') }}
+    select * from {{ ref('dim_agents') }}
 
 ),
 
