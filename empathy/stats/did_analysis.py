@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..settings import settings_from_var
 from .did import (
     AGGREGATIONS, CONTROL_GROUPS, STATUS_OK, Z95, aggregate, att_gt, bacon_decomposition, influence_se,
     pretrend_average, pretrend_wald, twfe,
@@ -49,9 +50,7 @@ class DidSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "DidSettings":
-        known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__}
-        known["outcomes"] = tuple(known.get("outcomes", ()))
-        return cls(**known)
+        return settings_from_var(cls, config, tuple_fields=["outcomes"])
 
 
 def outcome_panel(panel: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, int]:

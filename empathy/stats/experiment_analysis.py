@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .experiments import (
-    ClusterFit, cluster_wls, clustered_srm_test, randomization_p_value, srm_test, standardized_difference,
+    cluster_wls, clustered_srm_test, randomization_p_value, srm_test, standardized_difference,
     treatment_cells,
 )
+from ..settings import settings_from_var
 from .multiple_testing import bh_adjusted, holm_adjusted
 
 CONTROL = "control"
@@ -44,8 +45,7 @@ class ExperimentSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "ExperimentSettings":
-        known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        return settings_from_var(cls, config)
 
 
 def as_list(value: Any) -> list:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..settings import settings_from_var
 from .synthetic_control import placebo_in_space, placebo_in_time, synthetic_control
 
 UNIT, PERIOD, GROUP = "team", "period_index", "adoption_period_index"
@@ -33,10 +34,7 @@ class SyntheticSettings:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "SyntheticSettings":
-        known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__}
-        known["outcomes"] = tuple(known.get("outcomes", ()))
-        known["treated_team"] = known.get("treated_team") or None
-        return cls(**known)
+        return settings_from_var(cls, config, tuple_fields=["outcomes"])
 
 
 def treated_team(panel: pd.DataFrame, settings: SyntheticSettings) -> tuple[str | None, int | None]:
