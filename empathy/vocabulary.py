@@ -61,6 +61,8 @@ AGREEMENT = {"value": "estimate"}
 #: Experiments (empathy.stats.experiment_analysis): written in the vocabulary's words already; the seam still casts
 #: the n_* counts and refuses a second word.
 EXPERIMENTS: dict[str, str] = {}
+#: Instrumental variables (empathy.stats.iv via iv_analysis): written in the vocabulary's words already.
+IV: dict[str, str] = {}
 #: Synthetic control (empathy.stats.synthetic_control_analysis): written in the vocabulary's words already.
 SYNTHETIC_CONTROL: dict[str, str] = {}
 #: Difference-in-differences (empathy.stats.did via did_analysis): the panel's periods are months.

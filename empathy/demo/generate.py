@@ -330,6 +330,23 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
     }
 
 
+def policy_truth(X, eligible: np.ndarray) -> dict:
+    """The dated policy changes and the instrumental-variables estimand they identify: among the eligible contacts a
+    policy reached, the expected change in CSAT top-2 per expected extra behaviour (of five) it caused, i.e. the
+    Wald ratio E[delta CSAT top-2] / E[delta behaviours count]; per policy and pooled. Repeat contact does not
+    depend on behaviours in the generator: its estimand is 0."""
+    out = {"policies": [{"policy_id": pid, "channel": S.CHANNELS[c], "effective_date": d, "behaviour_uplift": u}
+                        for pid, c, d, u in S.POLICIES],
+           "definition": policy_truth.__doc__.replace("\n    ", " "), "repeat_contact_per_behaviour": 0.0}
+    count, csat = X["policy_count_delta"], X["policy_csat_delta"]
+    reached = eligible & (count > 0)
+    out["csat_top2_per_behaviour"] = {pid: (float(csat[reached & (X["ch"] == c)].sum() / count[reached & (X["ch"] == c)].sum())
+                                            if (reached & (X["ch"] == c)).any() else None)
+                                      for pid, c, _, _ in S.POLICIES}
+    out["csat_top2_per_behaviour_pooled"] = float(csat[reached].sum() / count[reached].sum()) if reached.any() else None
+    return out
+
+
 def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: Responses,
                      wave_by_team: dict) -> dict:
     """The manifest's "effects" section: definitions and realised sizes of the planted effects (csat/ack30,
@@ -445,6 +462,7 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
                 "drift_per_year": S.DRIFT_PER_YEAR},
             "potential_outcome_truth": staggered_truth(w, X, eligible),
         },
+        "policy_instruments": policy_truth(X, eligible),
         "nps_empathy": {
             "definition": "nps = clip(round(6.3 + plan_offset + 4.0*(E - 0.4) + Normal(0, 1.8)), 0, 10); "
                           "plan_offset basic -0.6, pro +0.6, enterprise +0.9; E = mean over "

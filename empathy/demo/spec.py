@@ -178,6 +178,11 @@ TRAIN_UPLIFT = 0.10
 SEASON_DIP = -0.06
 SEASON_DIP_MONTHS = (11, 12, 1)
 DRIFT_PER_YEAR = 0.04
+# Dated policy changes (recorded by users in seeds/policy_changes.csv): from its effective date every behaviour
+# probability of the channel's contacts rises by the uplift (before clipping). They change CSAT only through the
+# behaviours, so their timing is a valid instrument once months and channels are held fixed.
+POLICIES = [("pol_chat_empathy_guide", 1, "2025-09-01", 0.08),  # channel index 1 = chat
+            ("pol_voice_callback_script", 0, "2026-03-02", 0.08)]  # 0 = voice
 EXP_ACK_UPLIFT = 0.15
 P_CLIP = (0.02, 0.97)
 P_EARLY = np.array([0.70, 0.60, 0.0, 0.60])  # P(ack is in the first 30 s | ack present)

@@ -237,6 +237,14 @@ def _clip(p):
     return np.clip(p, *S.P_CLIP)
 
 
+def policy_effect(t: np.ndarray, ch: np.ndarray) -> np.ndarray:
+    """The behaviour-probability uplift of the dated policy changes in force for contacts at ``t`` in channel ``ch``."""
+    out = np.zeros(len(t))
+    for _, channel, date, uplift in S.POLICIES:
+        out += uplift * ((ch == channel) & (t >= T(date)))
+    return out
+
+
 def time_effect(t: np.ndarray) -> np.ndarray:
     """The shared season-and-drift shift of every behaviour probability at epoch seconds ``t``."""
     month = t.astype("datetime64[s]").astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -269,7 +277,7 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     trained = t >= w.train_at[agent]
     treat = w.q_treat[queue] & (t >= S.EXP_START)
     bot_only = (rng.random(n) < S.P_BOT_ONLY[ch]) & (not no_bot)
-    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + time_effect(t)[:, None]
+    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + (time_effect(t) + policy_effect(t, ch))[:, None]
     p0 = raw + S.TRAIN_UPLIFT * trained[:, None]
     p = p0.copy()
     p[:, 0] += S.EXP_ACK_UPLIFT * treat
@@ -290,10 +298,16 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     coef[:, 0] = S.ACK30_LIFT * pe
     train_delta = ((trd - untr) * coef).sum(1)
     train_ack_delta = trd[:, 0] - untr[:, 0]
+    # what the policies in force moved: expected behaviours and expected CSAT top-2 (the IV estimand's parts)
+    pol_moved = _clip(p0) - _clip(p0 - policy_effect(t, ch)[:, None])
+    policy_count_delta = pol_moved.sum(1)
+    policy_csat_delta = (pol_moved * coef).sum(1)
     itt_delta[bot_only] = 0.0
     itt_ack_delta[bot_only] = 0.0
     train_delta[bot_only] = 0.0
     train_ack_delta[bot_only] = 0.0
+    policy_count_delta[bot_only] = 0.0
+    policy_csat_delta[bot_only] = 0.0
     # resolution (independent of behaviours)
     resolved = rng.random(n) < np.where(esc, 0.55, np.where(tough_reason, 0.62, 0.82))
 
@@ -360,6 +374,7 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
                 agent=agent, trained=trained, treat=treat, bot_only=bot_only, beh=beh,
                 ack30=early, resolved=resolved, itt_delta=itt_delta, itt_ack_delta=itt_ack_delta,
                 train_delta=train_delta, train_ack_delta=train_ack_delta,
+                policy_count_delta=policy_count_delta, policy_csat_delta=policy_csat_delta,
                 pres=pres, spk=spk, txt=txt, off=off, ended=ended, first_resp=first_resp)
 
 

@@ -59,7 +59,8 @@ def test_key_estimates_are_those_recorded(demo_db: Path) -> None:
     variable change which behaviours are detected on purpose (docs/decisions.md D23), and at issue 18, whose survey
     weights and generator response mechanism change the survey estimates and the NPS answers on purpose (D24; the
     retention and survival estimates did not move), and at issue 11, whose generator adds a seasonal dip and drift
-    to every behaviour probability, moving behaviours and everything downstream on purpose (D26). A refactor must
+    to every behaviour probability and two dated policy changes, moving behaviours and everything downstream on
+    purpose (D26). A refactor must
     not move them;
     a deliberate change re-records them with record_key_estimates and says why in the decision log."""
     recorded = json.loads(KEY_ESTIMATES.read_text())
