@@ -32,6 +32,14 @@ from great_expectations.expectations.row_conditions import Column
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from empathy.stats import did as _did
+from empathy.stats.did_analysis import (
+    DID_FEW_TEAMS, DID_ESTIMATED, DID_NO_PANEL, DID_GROUP_TIME_STATUSES, DID_EVENT_STUDY_STATUSES, DID_SUMMARY_STATUSES, DID_ROBUSTNESS_STATUSES, DID_ROBUSTNESS_CHECKS, DID_SUMMARY_ESTIMATORS, DID_SUMMARY_AGGREGATIONS,
+)
+from empathy.stats import iv as _iv
+from empathy.stats import iv_analysis as _iv_analysis
+from empathy.stats import synthetic_control as _synthetic_control
+
 Severity = Literal["error", "warning"]
 
 #: 64-char lowercase hex: a sha256 digest, the form of every pseudonymous customer key.
@@ -133,6 +141,29 @@ def key(column: str) -> tuple[ExpectationSpec, ...]:
     return (unique(column), not_null(column))
 
 
+def ordered(column_a: str, column_b: str, *, or_equal: bool = True, **kw: Any) -> ExpectationSpec:
+    """``column_a`` >= ``column_b`` (> without ``or_equal``) on the rows where both are known (a row with either
+    missing passes: an estimate that could not be computed has no interval)."""
+    return expect("expect_column_pair_values_a_to_be_greater_than_b", column_A=column_a, column_B=column_b,
+                  or_equal=or_equal, ignore_row_if="either_value_is_missing", **kw)
+
+
+def ci_ordered(*, notes: str = "Confidence intervals bracket a width of zero or more.", **kw: Any
+               ) -> ExpectationSpec:
+    """ci_lower <= ci_upper where both are known."""
+    return ordered("ci_upper", "ci_lower", notes=notes, **kw)
+
+
+def unit_interval(*columns: str) -> tuple[ExpectationSpec, ...]:
+    """Shares, weights and p-values: every non-null value within [0, 1]."""
+    return tuple(between(column, min_value=0, max_value=1) for column in columns)
+
+
+def non_negative(*columns: str) -> tuple[ExpectationSpec, ...]:
+    """Counts, standard errors, test statistics: every non-null value >= 0."""
+    return tuple(between(column, min_value=0) for column in columns)
+
+
 _FCT_INTERACTIONS_COLUMNS = (
     "interaction_key", "source_system", "interaction_id", "customer_key", "agent_id", "channel", "queue",
     "product", "contact_reason", "tough_moment_category", "is_tough_moment", "is_escalated", "started_at",
@@ -156,6 +187,22 @@ _RECONCILIATION_COUNTS = (
 
 #: Raw tables of the contract: one row each in audit.audit_row_reconciliation.
 RAW_TABLE_COUNT = 14
+
+#: Statuses of the quasi-experiment marts: DiD from empathy/stats/did_analysis.py (imported above).
+#: Synthetic control (empathy/stats/synthetic_control_analysis.py): a fit's statuses, ``few_donor_teams`` (fitted,
+#: fewer donors than var synthetic_control.min_donor_teams) and the two statuses of a design without a treated team.
+SYNTHETIC_CONTROL_ESTIMATED = ("ok", "few_donor_teams")
+SYNTHETIC_CONTROL_STATUSES = (
+    *_synthetic_control.STATUSES, "few_donor_teams", "no_adopting_team", "treated_team_never_adopted",
+)  # fmt: skip
+#: Instrumental variables (empathy/stats/iv.py, iv_analysis.py): the estimator's statuses and those of an
+#: instrument set whose instrument never varies in the data.
+IV_STATUSES = (*_iv.STATUSES, *_iv_analysis.NO_INSTRUMENT.values())
+
+_TEAM_MONTH_SHARES = (
+    "acknowledged_share", "acknowledged_within_30s_share", "named_emotion_share", "clarified_need_share",
+    "offered_options_share", "closed_loop_share", "csat_top2_share", "repeat_contact_share", "tough_moment_share",
+)  # fmt: skip
 
 SUITES: tuple[SuiteSpec, ...] = (
     SuiteSpec(
@@ -640,6 +687,180 @@ SUITES: tuple[SuiteSpec, ...] = (
                    or_equal=True),
             expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="n_observations",
                    column_B="n_observations_treated", or_equal=True),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="fct_team_month_outcomes",
+        expectations=(
+            *privacy(),
+            expect("expect_table_row_count_to_be_between", min_value=1),
+            expect("expect_compound_columns_to_be_unique", column_list=["team", "month_start"]),
+            *(not_null(column) for column in ("team", "month_start", "period_index", "is_adopted",
+                                              "n_interactions", "n_respondents")),
+            *non_negative("n_interactions", "n_respondents", "handle_time_seconds_mean"),
+            ordered("n_interactions", "n_respondents", notes="Answered pulses are about the month's interactions."),
+            *unit_interval(*_TEAM_MONTH_SHARES),
+            expect("expect_column_values_to_not_be_null", column="adoption_period_index",
+                   row_condition=Column("is_adopted") == True,  # noqa: E712
+                   notes="An adopted team-month has an adoption month."),
+            ordered("period_index", "adoption_period_index", row_condition=Column("is_adopted") == True,  # noqa: E712
+                    notes="Adopted: the month is on or after the adoption month."),
+            ordered("adoption_period_index", "period_index", or_equal=False,
+                    row_condition=Column("is_adopted") == False,  # noqa: E712
+                    notes="Not adopted yet: the adoption month (if any) is later."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_did_group_time",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["outcome", "control_group", "cohort_period_index", "period_index"]),
+            not_null("outcome"),
+            not_null("status"),
+            in_set("status", list(DID_GROUP_TIME_STATUSES)),
+            in_set("control_group", list(_did.CONTROL_GROUPS)),
+            *unit_interval("p_value"),
+            *non_negative("std_error", "n_teams_cohort", "n_teams_control"),
+            ci_ordered(),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status").is_in(DID_ESTIMATED)),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=1,
+                     row_condition=Column("status").is_in(DID_ESTIMATED),
+                     notes="An estimated cell has teams on both sides.")
+              for column in ("n_teams_cohort", "n_teams_control")),
+            ordered("period_index", "base_period_index", or_equal=False,
+                    notes="A cell measures the change from an earlier month."),
+            ordered("cohort_period_index", "base_period_index", or_equal=False,
+                    notes="The base month is before the cohort's adoption."),
+            expect("expect_column_values_to_be_in_set", column="status", value_set=list(DID_ESTIMATED), mostly=0.5,
+                   severity="warning", notes="Most group-time cells should be estimable."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_did_event_study",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["outcome", "control_group", "event_time_months"]),
+            not_null("outcome"),
+            not_null("status"),
+            in_set("status", list(DID_EVENT_STUDY_STATUSES)),
+            in_set("control_group", list(_did.CONTROL_GROUPS)),
+            *unit_interval("p_value"),
+            *non_negative("std_error", "n_cells", "n_teams_treated", "n_teams_control", "n_teams_left_out"),
+            ci_ordered(),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status").is_in(DID_ESTIMATED)),
+            expect("expect_column_values_to_be_between", column="n_cells", min_value=1,
+                   row_condition=Column("status").is_in(DID_ESTIMATED),
+                   notes="An estimated event time averages at least one group-time cell."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_did_summary",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["outcome", "control_group", "estimator", "aggregation", "label"]),
+            *(not_null(column) for column in ("outcome", "estimator", "aggregation", "label", "status")),
+            in_set("status", list(DID_SUMMARY_STATUSES)),
+            in_set("control_group", list(_did.CONTROL_GROUPS)),
+            in_set("estimator", list(DID_SUMMARY_ESTIMATORS)),
+            in_set("aggregation", list(DID_SUMMARY_AGGREGATIONS)),
+            expect("expect_column_values_to_be_in_set", column="label", value_set=list(_did.BACON_TYPES),
+                   row_condition=Column("aggregation") == "bacon_weight"),
+            *unit_interval("p_value", "weight"),
+            *non_negative("std_error", "statistic", "degrees_of_freedom", "n_cells", "n_teams_treated",
+                          "n_teams_control", "n_teams_left_out"),
+            ci_ordered(),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status").is_in(DID_ESTIMATED) & (Column("aggregation") != "pretrend_wald"),
+                   notes="Every estimated aggregation, TWFE and Bacon row has an estimate (the Wald test a "
+                         "statistic)."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_did_robustness",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["outcome", "check_name", "label"]),
+            *(not_null(column) for column in ("outcome", "check_name", "label", "status")),
+            in_set("status", list(DID_ROBUSTNESS_STATUSES)),
+            in_set("check_name", list(DID_ROBUSTNESS_CHECKS)),
+            *unit_interval("p_value"),
+            *non_negative("std_error", "statistic", "degrees_of_freedom", "n_teams_treated", "n_teams_control"),
+            ci_ordered(notes="Confidence intervals (and the leave-one-out range) bracket a width of zero or more."),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status").is_in(["passed", "failed", "estimated"])
+                   & (Column("check_name") != "pretrend_wald"),
+                   notes="A check that passed or failed was judged on an estimate."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_synthetic_control",
+        expectations=(
+            *privacy(),
+            *key("outcome"),
+            not_null("status"),
+            in_set("status", list(SYNTHETIC_CONTROL_STATUSES)),
+            *unit_interval("p_value"),
+            *non_negative("n_teams_donor", "n_teams_placebo", "pre_rmspe", "post_rmspe", "rmspe_ratio",
+                          "in_time_placebo_months"),
+            between("placebo_rank", min_value=1),
+            ordered("n_teams_placebo", "placebo_rank", notes="The rank is among the placebo fits."),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status").is_in(SYNTHETIC_CONTROL_ESTIMATED)),
+            expect("expect_column_values_to_be_between", column="n_teams_donor", min_value=1,
+                   row_condition=Column("status").is_in(SYNTHETIC_CONTROL_ESTIMATED),
+                   notes="A fitted synthetic team has at least one donor."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_synthetic_control_weights",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["outcome", "donor_team"]),
+            *(not_null(column) for column in ("outcome", "treated_team", "donor_team", "weight")),
+            *unit_interval("weight"),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_synthetic_control_path",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["outcome", "period_index"]),
+            *(not_null(column) for column in ("outcome", "treated_team", "period_index", "is_post")),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_iv_estimates",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["outcome", "instrument_set", "estimator", "variable"]),
+            *(not_null(column) for column in ("outcome", "instrument_set", "estimator", "variable", "status")),
+            in_set("estimator", list(_iv.ESTIMATORS)),
+            in_set("status", list(IV_STATUSES)),
+            *unit_interval("p_value", "first_stage_f_p_value", "overid_p_value"),
+            *non_negative("std_error", "n_observations", "n_clusters", "first_stage_f", "overid_statistic"),
+            ci_ordered(),
+            ordered("n_observations", "n_clusters", notes="Every cluster (agent) has at least one interaction."),
+            expect("expect_column_values_to_not_be_null", column="estimate", row_condition=Column("status") == "ok"),
+            expect("expect_column_values_to_be_between", column="first_stage_f", max_value=_iv.WEAK_INSTRUMENT_F,
+                   strict_max=True, row_condition=Column("is_weak_instrument") == True,  # noqa: E712
+                   notes="Weak means a first-stage F below the rule of thumb."),
+            expect("expect_column_values_to_be_between", column="first_stage_f", min_value=_iv.WEAK_INSTRUMENT_F,
+                   row_condition=Column("is_weak_instrument") == False),  # noqa: E712
         ),
     ),
     SuiteSpec(

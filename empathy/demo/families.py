@@ -26,7 +26,8 @@ from . import text as TX
 from .raw import (TABLE_MINUTE, RawTable, at_least_one, card_numbers, email_strings, later_load, load_time,
                   messy_email, messy_phone, tscol)
 from .util import DAY, HOUR, MINUTE, T, cat, group_starts, ids, labels, pick, sub_rng, with_nulls, zpad
-from .world import INF, World, candidate_contacts, churn_process, concat, contact_attributes, recording_ok, take
+from .world import (INF, World, candidate_contacts, churn_process, concat, contact_attributes, recording_ok,
+                    supervisor_at, take, team_at)
 
 
 # ------------------------------------------------------------------ results passed between families
@@ -794,24 +795,30 @@ def retention_offers_table(rng: np.random.Generator, c: Contacts, o: Outcomes) -
 
 # ------------------------------------------------------------------ HR: agents and training
 def agents_table(w: World, rng: np.random.Generator) -> Delivery:
-    """agents: one row per agent (team, site, supervisor) plus team-change re-deliveries
-    (continues sub_rng(seed, 13) after retention_offers_table)."""
+    """agents: one row per agent (team, site, supervisor) plus re-deliveries when the roster changed: a team change
+    or a move to another supervisor (continues sub_rng(seed, 13) after retention_offers_table; the moves come from
+    the world, so the draws here are unchanged)."""
     na, nt = w.n_agents, w.n_teams
     sites = ["austin", "dublin", "manila", "bogota"]
     team_site = np.arange(nt) % len(sites)
     chg = np.nonzero(w.team_change_at < INF)[0]
     a_upd0 = w.hired + rng.integers(HOUR, DAY, na)
-    arows = np.concatenate([np.arange(na), chg])
-    a_team = np.concatenate([w.old_team, w.team[chg]])
-    a_upd = np.concatenate([a_upd0, w.team_change_at[chg]])
+    # versions: hire, team change, and the move to another supervisor (recorded by HR within the day)
+    moved = np.nonzero(w.sup_move_at < INF)[0]
+    agent_v = [np.arange(na), chg, moved]
+    at_v = [a_upd0, w.team_change_at[chg], w.sup_move_at[moved] + (moved % 7) * HOUR]
+    arows = np.concatenate(agent_v)
+    a_upd = np.concatenate(at_v)
+    a_team = team_at(w, arows, a_upd)
+    a_sup = supervisor_at(w, arows, a_upd)
     ag = RawTable("agents", {
         "agent_id": ids("AG", arows + 1, 4), "team": ids("team_", a_team + 1, 2),
-        "site": labels(sites, team_site[a_team]), "supervisor_id": ids("SUP", a_team + 1, 3),
+        "site": labels(sites, team_site[a_team]), "supervisor_id": ids("SUP", a_sup + 1, 3),
         "hired_at": tscol(w.hired[arows]), "updated_at": tscol(a_upd),
         "_loaded_at": tscol(np.maximum(load_time(a_upd, "agents"), T("2025-01-01T01:00:00"))),
     })
     ag.parts = [(np.arange(na), "utc"), (np.arange(na, len(arows)), "naive")]
-    return Delivery(ag, int(len(chg)))
+    return Delivery(ag, int(len(arows) - na))
 
 
 def training_completions_table(w: World, rng: np.random.Generator) -> Delivery:

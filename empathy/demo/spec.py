@@ -183,6 +183,17 @@ DRIFT_PER_YEAR = 0.04
 # behaviours, so their timing is a valid instrument once months and channels are held fixed.
 POLICIES = [("pol_chat_empathy_guide", 1, "2025-09-01", 0.08),  # channel index 1 = chat
             ("pol_voice_callback_script", 0, "2026-03-02", 0.08)]  # 0 = voice
+# Supervisor rotations (delivered as re-delivered roster rows with a new supervisor_id): each supervisor's coaching
+# shifts every behaviour probability of the agents they lead by a fixed amount (Normal(0, SUPERVISOR_COACH_SD)).
+# Supervisors lead pods that cut across teams (one per SUPERVISOR_AGENTS_EACH agents); each agent starts under a
+# random one and SUPERVISOR_MOVE_SHARE of the agents move to another on a random day in SUPERVISOR_MOVE_WINDOW, so a
+# team's mix of coaching drifts by small steps rather than jumping on one date (which would be a team-level shock
+# that confounds the training rollout). Like the policies, coaching changes CSAT only through the behaviours, so
+# within an agent the change of supervisor is a valid instrument (a "judge" design).
+SUPERVISOR_COACH_SD = 0.06
+SUPERVISOR_AGENTS_EACH = 6
+SUPERVISOR_MOVE_SHARE = 0.35
+SUPERVISOR_MOVE_WINDOW = ("2025-03-01", "2026-05-01")
 EXP_ACK_UPLIFT = 0.15
 P_CLIP = (0.02, 0.97)
 P_EARLY = np.array([0.70, 0.60, 0.0, 0.60])  # P(ack is in the first 30 s | ack present)

@@ -39,6 +39,10 @@ class World:
     train_at: np.ndarray = None  # INF if never
     team_wave: np.ndarray = None  # per team: 0..2 or -1 never
     hire_order: np.ndarray = None
+    sup_coach: np.ndarray = None  # per supervisor: the shift of every behaviour probability
+    sup_first: np.ndarray = None  # per agent: the first supervisor
+    sup_second: np.ndarray = None  # per agent: the supervisor after the move (== first if none)
+    sup_move_at: np.ndarray = None  # per agent: when the agent moved to sup_second (INF if never)
     hired_sorted: np.ndarray = None
     q_treat: np.ndarray = None
     block_arms: dict = None  # the schedule-block experiment's delivered arms (set by the assignments table)
@@ -233,6 +237,34 @@ def candidate_contacts(w: World, rng):
     return cust[o], t[o], reason[o], product[o]
 
 
+def make_supervisors(w: World, rng):
+    """Supervisors and the agents' moves between them (stream sub_rng(seed, 15)): one supervisor per
+    spec.SUPERVISOR_AGENTS_EACH agents, each agent under a random one at hire; a share of the agents hired before the
+    window's last month move to another supervisor on a random day of spec.SUPERVISOR_MOVE_WINDOW (at least 30 days
+    after their hire)."""
+    na = w.n_agents
+    n_sup = max(4, na // S.SUPERVISOR_AGENTS_EACH)
+    w.sup_coach = rng.normal(0, S.SUPERVISOR_COACH_SD, n_sup)
+    w.sup_first = rng.integers(0, n_sup, na)
+    w.sup_second = (w.sup_first + rng.integers(1, n_sup, na)) % n_sup
+    lo, hi = (T(d) for d in S.SUPERVISOR_MOVE_WINDOW)
+    start = np.maximum(w.hired + 30 * DAY, lo)
+    moves = (rng.random(na) < S.SUPERVISOR_MOVE_SHARE) & (start < hi - 30 * DAY)
+    at = start + (rng.random(na) * (hi - start)).astype(np.int64)
+    w.sup_move_at = np.where(moves, at, INF)
+    w.sup_second = np.where(moves, w.sup_second, w.sup_first)
+
+
+def team_at(w: World, agent: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The team of each agent at epoch seconds ``t`` (the roster's team change, if any, applies from its date)."""
+    return np.where(t >= w.team_change_at[agent], w.team[agent], w.old_team[agent])
+
+
+def supervisor_at(w: World, agent: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The supervisor (index into w.sup_coach) of each agent at epoch seconds ``t``."""
+    return np.where(t >= w.sup_move_at[agent], w.sup_second[agent], w.sup_first[agent])
+
+
 def _clip(p):
     return np.clip(p, *S.P_CLIP)
 
@@ -277,7 +309,8 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     trained = t >= w.train_at[agent]
     treat = w.q_treat[queue] & (t >= S.EXP_START)
     bot_only = (rng.random(n) < S.P_BOT_ONLY[ch]) & (not no_bot)
-    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + (time_effect(t) + policy_effect(t, ch))[:, None]
+    coach = w.sup_coach[supervisor_at(w, agent, t)]
+    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + (time_effect(t) + policy_effect(t, ch) + coach)[:, None]
     p0 = raw + S.TRAIN_UPLIFT * trained[:, None]
     p = p0.copy()
     p[:, 0] += S.EXP_ACK_UPLIFT * treat
@@ -302,12 +335,18 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     pol_moved = _clip(p0) - _clip(p0 - policy_effect(t, ch)[:, None])
     policy_count_delta = pol_moved.sum(1)
     policy_csat_delta = (pol_moved * coef).sum(1)
+    # what the supervisor's coaching moved (signed by the coaching, so that the ratio of sums is a weighted average)
+    sup_moved = (_clip(p0) - _clip(p0 - coach[:, None])) * np.sign(coach)[:, None]
+    supervisor_count_delta = sup_moved.sum(1)
+    supervisor_csat_delta = (sup_moved * coef).sum(1)
     itt_delta[bot_only] = 0.0
     itt_ack_delta[bot_only] = 0.0
     train_delta[bot_only] = 0.0
     train_ack_delta[bot_only] = 0.0
     policy_count_delta[bot_only] = 0.0
     policy_csat_delta[bot_only] = 0.0
+    supervisor_count_delta[bot_only] = 0.0
+    supervisor_csat_delta[bot_only] = 0.0
     # resolution (independent of behaviours)
     resolved = rng.random(n) < np.where(esc, 0.55, np.where(tough_reason, 0.62, 0.82))
 
@@ -375,6 +414,7 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
                 ack30=early, resolved=resolved, itt_delta=itt_delta, itt_ack_delta=itt_ack_delta,
                 train_delta=train_delta, train_ack_delta=train_ack_delta,
                 policy_count_delta=policy_count_delta, policy_csat_delta=policy_csat_delta,
+                supervisor_count_delta=supervisor_count_delta, supervisor_csat_delta=supervisor_csat_delta,
                 pres=pres, spk=spk, txt=txt, off=off, ended=ended, first_resp=first_resp)
 
 

@@ -38,6 +38,32 @@ COLUMNS = {
 }
 
 
+#: Statuses of the DiD marts (the one home of these values; the GE suites import them): an estimated row is ``ok``,
+#: or says that one side has fewer teams than var did.min_treated_teams (still estimated); an outcome whose panel
+#: has under two teams, or no treated team, gets one row per mart with its own status.
+DID_FEW_TEAMS = ("few_treated_teams", "few_control_teams")
+DID_ESTIMATED = (STATUS_OK, *DID_FEW_TEAMS)
+DID_NO_PANEL = ("too_few_teams", "no_treated_teams")
+DID_GROUP_TIME_STATUSES = (
+    *DID_ESTIMATED, "no_treated_units", "no_control_units", "too_few_periods", *DID_NO_PANEL,
+)  # fmt: skip
+DID_EVENT_STUDY_STATUSES = (*DID_ESTIMATED, "no_estimable_cells", *DID_NO_PANEL)
+DID_SUMMARY_STATUSES = (
+    *DID_ESTIMATED, "no_estimable_cells", "no_post_treatment_cells", "no_pre_period_cells", "singular_covariance",
+    "no_treatment_variation", "too_few_degrees_of_freedom", *DID_NO_PANEL,
+)  # fmt: skip
+DID_ROBUSTNESS_STATUSES = (
+    "passed", "failed", *(f"inconclusive_{few}" for few in DID_FEW_TEAMS), "inconclusive_too_many_pre_cells",
+    "estimated", "not_estimable", *DID_NO_PANEL,
+)  # fmt: skip
+DID_ROBUSTNESS_CHECKS = (
+    "pretrend_wald", "pretrend_average", "in_time_placebo", "negative_control_outcome", "leave_one_team_out",
+    "leave_one_team_out_range", "all",
+)  # fmt: skip
+DID_SUMMARY_ESTIMATORS = ("callaway_santanna", "twfe", "goodman_bacon")
+DID_SUMMARY_AGGREGATIONS = (*AGGREGATIONS, "pretrend_wald", "twfe", "bacon_weight")
+
+
 @dataclass(frozen=True)
 class DidSettings:
     """The var `did` of dbt_project.yml."""

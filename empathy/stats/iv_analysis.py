@@ -1,15 +1,30 @@
 """The instrumental-variables mart (mart_iv_estimates): the effect of the empathy behaviours a customer received
-(behaviors_count, 0-5) on CSAT top-2 and repeat contact, instrumented by the timing of dated policy changes
-(seeds/policy_changes.csv) with month and channel fixed effects, so that a policy's instrument is "its channel,
-after its date" against the other channels in the same months. Standard errors are clustered by agent (an agent's
-skill moves both the behaviours and the answers); the instrument itself varies by channel x month, and with a
-handful of treated channel-months, clustering on those cells under-states the uncertainty badly (a test shows it),
-so the design assumes no channel-specific shock in the policy's months beyond the fixed effects. Estimator: empathy/stats/iv.py (2SLS via
-linearmodels, first-stage F, overidentification test, OLS beside it); decisions: docs/decisions.md D26.
+(behaviors_count, 0-5) on CSAT top-2 and repeat contact, by two-stage least squares with OLS beside it (estimator:
+empathy/stats/iv.py; decisions: docs/decisions.md D26, D27). Two kinds of instrument:
 
-Exclusion restriction each instrument needs: the policy changes CSAT and repeat contact only through the behaviours
-agents show, and nothing else changed in that channel from that month (a new tool, a staffing change, a shift in
-why customers call would break it). The overidentification test can only detect policies that disagree.
+* **Policy timing** (seeds/policy_changes.csv): one 0/1 instrument per policy, "its channel, on or after its date",
+  with month and channel fixed effects, so that a policy is compared with the other channels in the same months.
+  Exclusion restriction: the policy changes CSAT and repeat contact only through the behaviours agents show, and
+  nothing else changed in that channel from that month (a new tool, a staffing change, a shift in why customers
+  call would break it). The instrument varies by channel x month; with a handful of treated channel-months,
+  clustering on those cells under-states the uncertainty badly (a test shows it), so the design assumes no
+  channel-specific shock in the policy's months beyond the fixed effects.
+* **Supervisor rotation** (roster versions, int_interactions_joined_to_supervisor_spells): the supervisor's
+  coaching propensity, measured as the leave-one-agent-out mean of behaviours in the contacts of the supervisor's
+  other agents, net of month x channel means (a "judge" instrument: Kling 2006; Dobbie, Goldin and Yang 2018),
+  with agent fixed effects besides month and channel, so that only an agent's change of supervisor identifies the
+  effect and agents' sorting to supervisors is absorbed. Exclusion restriction: a supervisor moves customers'
+  CSAT and repeat contact only through the behaviours their agents show. It fails when supervisors also change
+  what agents may do (refunds, escalations, resolution), when the rotation coincides with a change of queue or
+  training, or when supervisors are rotated because a team's outcomes moved. Monotonicity: a supervisor who
+  raises behaviours for some agents does not lower them for others. The leave-out mean is noisy for supervisors
+  with few other agents; the first-stage F says whether that matters.
+
+Every instrument set is estimated on its own complete cases: each policy alone, the policies together, the
+supervisor instrument alone, and all of them together (overidentified: the test says whether the two designs
+agree). Standard errors are clustered by agent (an agent's skill moves both behaviours and answers; with agent
+fixed effects the fixed effects are nested in the clusters and are not counted in the degrees of freedom, as in
+Stata's areg and reghdfe).
 """
 from __future__ import annotations
 
@@ -23,7 +38,10 @@ from ..settings import settings_from_var
 from .iv import RESULT_COLUMNS, iv_estimates
 
 ENDOGENOUS = "behaviors_count"
-COLUMNS = ["outcome", "instrument_set", *RESULT_COLUMNS]
+SUPERVISOR = "supervisor_leave_out"
+COLUMNS = ["outcome", "instrument_set", "fixed_effects", *RESULT_COLUMNS]
+#: Status of a set whose instrument never varies in the data (no policy reached it; no agent changed supervisor).
+NO_INSTRUMENT = {"policies": "no_policy_reached_the_data", "supervisor_rotation": "no_supervisor_rotation_in_data"}
 
 
 @dataclass(frozen=True)
@@ -37,11 +55,12 @@ class IvSettings:
 
 
 def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Interactions with one 0/1 instrument per policy that reached any of them (its channel, on or after its
-    date) and month and channel dummies. Returns (frame, instruments, fixed-effect columns)."""
+    """Interactions with one 0/1 instrument per policy that reached some but not all of them (its channel, on or
+    after its date) and month and channel dummies. Returns (frame, policy instruments, fixed-effect columns)."""
     frame = outcomes.copy()
     started = pd.to_datetime(frame["started_at"])
     frame["month"] = started.dt.strftime("%Y-%m")
+    frame[ENDOGENOUS] = pd.to_numeric(frame[ENDOGENOUS], errors="coerce").astype(float)
     instruments = []
     for policy in policies.itertuples(index=False):
         column = f"policy__{policy.policy_id}"
@@ -50,27 +69,82 @@ def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame) -> tuple[pd
         if 0 < frame[column].sum() < len(frame):
             instruments.append(column)
     dummies = pd.get_dummies(frame[["month", "channel"]], drop_first=True, dtype=float)
-    frame = pd.concat([frame, dummies], axis=1)
-    for column in [ENDOGENOUS]:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    return frame, instruments, list(dummies.columns)
+    return pd.concat([frame, dummies], axis=1), instruments, list(dummies.columns)
 
 
-def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSettings) -> pd.DataFrame:
-    """Per outcome: 2SLS with every policy instrument together (overidentified when two or more) and with each alone,
-    OLS beside each, clustered by agent."""
-    frame, instruments, fixed = instrument_frame(outcomes, policies)
+def supervisor_instrument(frame: pd.DataFrame) -> pd.Series:
+    """Each contact's supervisor coaching propensity: the mean, over the contacts of the *other* agents of the
+    supervisor in charge when it started, of behaviours net of their month x channel mean (a leave-one-agent-out
+    "judge" instrument; Dobbie, Goldin and Yang 2018). Null without a supervisor, without behaviours, or when the
+    supervisor had no other agent."""
+    behaviours = frame[ENDOGENOUS]
+    usable = behaviours.notna() & frame["supervisor_id"].notna()
+    net = behaviours - behaviours.groupby([frame["month"], frame["channel"]]).transform("mean")
+    data = pd.DataFrame({"supervisor": frame["supervisor_id"], "agent": frame["agent_id"], "net": net})[usable]
+    by_supervisor = data.groupby("supervisor")["net"].agg(["sum", "count"])
+    by_pair = data.groupby(["supervisor", "agent"])["net"].agg(["sum", "count"])
+    pair = by_pair.reindex(pd.MultiIndex.from_frame(data[["supervisor", "agent"]])).to_numpy()
+    total = by_supervisor.reindex(data["supervisor"]).to_numpy()
+    others = total[:, 1] - pair[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        leave_out = np.where(others > 0, (total[:, 0] - pair[:, 0]) / np.where(others > 0, others, 1), np.nan)
+    return pd.Series(leave_out, index=data.index).reindex(frame.index)
+
+
+def absorb(data: pd.DataFrame, columns: list[str], group: str) -> pd.DataFrame:
+    """``columns`` demeaned within ``group`` (the within transformation): by Frisch-Waugh-Lovell, least squares on
+    the demeaned columns gives the coefficients of the model with one fixed effect per group."""
+    out = data.copy()
+    out[columns] = data[columns] - data.groupby(group)[columns].transform("mean")
+    return out
+
+
+def instrument_sets(policies: list[str], has_supervisor: bool) -> list[tuple[str, list[str], bool]]:
+    """(name, instruments, absorb agents) of every set estimated: the policies together and each alone (month and
+    channel fixed effects), the supervisor instrument alone and everything together (plus agent fixed effects)."""
+    sets = [("policies", policies, False)] if len(policies) > 1 else []
+    sets += [(p.removeprefix("policy__"), [p], False) for p in policies]
+    if has_supervisor:
+        sets.append(("supervisor_rotation", [SUPERVISOR], True))
+        if policies:
+            sets.append(("all", [*policies, SUPERVISOR], True))
+    return sets
+
+
+def _fit(data: pd.DataFrame, outcome: str, chosen: list[str], fixed: list[str], by_agent: bool) -> pd.DataFrame:
+    """2SLS and OLS of one outcome on one instrument set, on the set's complete cases."""
+    used = data.dropna(subset=[outcome, ENDOGENOUS, *chosen, "agent_id"])
+    if not by_agent:
+        return iv_estimates(used, outcome, ENDOGENOUS, chosen, exog=fixed, cluster="agent_id")
+    within = absorb(used, [outcome, ENDOGENOUS, *chosen, *fixed], "agent_id")
+    varying = [c for c in fixed if within[c].abs().max() > 1e-12]
+    return iv_estimates(within, outcome, ENDOGENOUS, chosen, exog=varying, cluster="agent_id", add_constant=False)
+
+
+def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSettings,
+             supervisors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per outcome and instrument set (:func:`instrument_sets`): 2SLS and OLS, clustered by agent. ``supervisors``
+    (interaction_key, supervisor_id: the agent's supervisor when the contact started) adds the supervisor-rotation
+    sets when at least one agent worked under two supervisors."""
+    frame, policy_columns, fixed = instrument_frame(outcomes, policies)
+    if supervisors is not None:
+        frame = frame.merge(supervisors[["interaction_key", "supervisor_id"]], on="interaction_key", how="left")
+    else:
+        frame["supervisor_id"] = None
+    frame[SUPERVISOR] = supervisor_instrument(frame)
+    rotated = frame.dropna(subset=[SUPERVISOR]).groupby("agent_id")["supervisor_id"].nunique()
+    sets = instrument_sets(policy_columns, bool((rotated > 1).any()))
+    missing = [("policies", "month, channel")] * (not policy_columns) + [
+        ("supervisor_rotation", "agent, month, channel")] * (not any(n == "supervisor_rotation" for n, _, _ in sets))
     rows = []
     for outcome in settings.outcomes:
         data = frame.assign(**{outcome: pd.to_numeric(frame[outcome].astype("Float64"), errors="coerce")})
-        sets = ([("all", instruments)] if len(instruments) > 1 else []) + [(i.removeprefix("policy__"), [i])
-                                                                           for i in instruments]
-        if not sets:
-            rows.append({"outcome": outcome, "instrument_set": None, "estimator": "2sls", "variable": ENDOGENOUS,
-                         "status": "no_policy_reached_the_data"})
-            continue
-        for name, chosen in sets:
-            table = iv_estimates(data, outcome, ENDOGENOUS, chosen, exog=fixed, cluster="agent_id")
+        for name, effects in missing:
+            rows += [{"outcome": outcome, "instrument_set": name, "fixed_effects": effects, "estimator": estimator,
+                      "variable": ENDOGENOUS, "status": NO_INSTRUMENT[name]} for estimator in ("2sls", "ols")]
+        for name, chosen, by_agent in sets:
+            table = _fit(data, outcome, chosen, fixed, by_agent)
+            table.insert(0, "fixed_effects", "agent, month, channel" if by_agent else "month, channel")
             table.insert(0, "instrument_set", name)
             table.insert(0, "outcome", outcome)
             rows += table.to_dict("records")

@@ -199,3 +199,22 @@ def test_experiment_marts_say_why_on_a_two_queue_experiment(handwritten_build: P
     registry = dict(query(handwritten_build, "select experiment_id, status from marts.mart_experiment_registry"))
     assert registry == {"exp_empathy_prompt_2026q1": "valid", "exp_guidance_card_2026q2": "no_assignments"}
 
+
+def test_roster_versions_give_supervisor_spells_and_each_contact_its_supervisor(handwritten_build: Path) -> None:
+    """AG1 changes supervisor on 2026-01-10 (that version delivered twice, its id padded); AG2 changes team under
+    the same supervisor, which is no rotation. I1 (AG1, 5 January) falls under SUP1, I2 (AG1, 20 January) under
+    SUP7. With one agent per supervisor there is no leave-out instrument: the IV mart says so in a status row."""
+    spells = query(handwritten_build, """
+        select agent_id, spell_index, supervisor_id, valid_from::varchar, valid_to::varchar, n_roster_versions
+        from intermediate.int_agent_supervisor_spells_dated order by agent_id, spell_index""")
+    assert spells == [("AG1", 1, "SUP1", "2023-05-01 00:00:00", "2026-01-10 08:00:00", 1),
+                      ("AG1", 2, "SUP7", "2026-01-10 08:00:00", None, 1),
+                      ("AG2", 1, "SUP2", "2026-01-01 00:00:00", None, 2)]
+    contacts = dict(query(handwritten_build, """
+        select interactions.interaction_id, supervisors.supervisor_id
+        from intermediate.int_interactions_joined_to_supervisor_spells as supervisors
+        inner join marts.fct_interactions as interactions using (interaction_key)"""))
+    assert contacts == {"I1": "SUP1", "I2": "SUP7"}, "AG2's contacts are quarantined or consent-excluded"
+    statuses = {status for (status,) in query(handwritten_build, """
+        select distinct status from marts.mart_iv_estimates where instrument_set = 'supervisor_rotation'""")}
+    assert statuses == {"no_supervisor_rotation_in_data"}

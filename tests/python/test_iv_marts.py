@@ -38,14 +38,14 @@ def _interactions(rng: np.random.Generator, n: int = 60_000, n_agents: int = 300
 def test_2sls_covers_the_effect_ols_does_not_and_instruments_agree():
     table = iv_table(_interactions(np.random.default_rng(4)), POLICIES, IvSettings())
     csat = table[table["outcome"] == "is_csat_top2"].set_index(["instrument_set", "estimator"])
-    both = csat.loc[("all", "2sls")]
+    both = csat.loc[("policies", "2sls")]
     assert both["status"] == "ok" and both["ci_lower"] <= EFFECT <= both["ci_upper"], both
     assert not both["is_weak_instrument"] and both["overid_p_value"] > 0.05
-    ols = csat.loc[("all", "ols")]
+    ols = csat.loc[("policies", "ols")]
     assert ols["ci_lower"] > EFFECT, "skill confounds the OLS estimate upwards"
     for single in ("p_chat", "p_voice"):
         assert csat.loc[(single, "2sls"), "overid_p_value"] is None
-    repeat = table[(table["outcome"] == "has_repeat_contact") & (table["instrument_set"] == "all")
+    repeat = table[(table["outcome"] == "has_repeat_contact") & (table["instrument_set"] == "policies")
                    & (table["estimator"] == "2sls")].iloc[0]
     assert repeat["ci_lower"] <= 0 <= repeat["ci_upper"]
 
@@ -53,5 +53,62 @@ def test_2sls_covers_the_effect_ols_does_not_and_instruments_agree():
 def test_policies_outside_the_data_give_a_status_row():
     later = POLICIES.assign(effective_date="2030-01-01")
     table = iv_table(_interactions(np.random.default_rng(5), n=5_000), later, IvSettings())
-    assert set(table["status"]) == {"no_policy_reached_the_data"}
-    assert len(table) == 2
+    assert set(table["status"]) == {"no_policy_reached_the_data", "no_supervisor_rotation_in_data"}
+    assert len(table) == 8, "two outcomes x two designs x two estimators, each a status row"
+
+
+def _rotating_interactions(rng: np.random.Generator, n: int = 80_000, n_agents: int = 240,
+                           n_supervisors: int = 30) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Agents sorted to supervisors by skill (the best agents start under the best coaches, so comparing agents
+    across supervisors is biased), a third of them moved to a random supervisor mid-year; each supervisor's coaching
+    adds to the behaviours, which raise CSAT top-2 by EFFECT each; skill raises CSAT directly too."""
+    skill = rng.normal(0, 1, n_agents)
+    coaching = np.sort(rng.normal(0, 0.5, n_supervisors))
+    first = np.argsort(np.argsort(skill)) * n_supervisors // n_agents  # sorted: skill rank -> supervisor
+    moves = rng.random(n_agents) < 1 / 3
+    second = np.where(moves, rng.integers(0, n_supervisors, n_agents), first)
+    rotation = pd.Timestamp("2025-07-01") + pd.to_timedelta(rng.integers(0, 60, n_agents), unit="D")
+    agent = rng.integers(0, n_agents, n)
+    started = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 3600, n), unit="s")
+    after = started.to_numpy() >= rotation.to_numpy()[agent]
+    supervisor = np.where(after, second[agent], first[agent])
+    channel = rng.choice(["voice", "chat", "email"], n, p=[0.4, 0.35, 0.25])
+    behaviours = np.clip(np.round(2.2 + 0.5 * skill[agent] + coaching[supervisor] + rng.normal(0, 0.8, n)), 0, 5)
+    p_top2 = np.clip(0.5 + EFFECT * behaviours + 0.06 * skill[agent], 0.01, 0.99)
+    answered = rng.random(n) < 0.35
+    keys = [f"k{i}" for i in range(n)]
+    interactions = pd.DataFrame({
+        "interaction_key": keys, "agent_id": [f"a{a}" for a in agent], "channel": channel, "started_at": started,
+        "behaviors_count": behaviours, "is_csat_top2": np.where(answered, rng.random(n) < p_top2, None),
+        "has_repeat_contact": rng.random(n) < 0.2,
+    })
+    supervisors = pd.DataFrame({"interaction_key": keys, "supervisor_id": [f"s{s}" for s in supervisor]})
+    return interactions, supervisors
+
+
+def test_supervisor_rotation_with_agent_effects_covers_the_effect_despite_sorting():
+    interactions, supervisors = _rotating_interactions(np.random.default_rng(11))
+    none = POLICIES.assign(effective_date="2030-01-01")
+    table = iv_table(interactions, none, IvSettings(), supervisors)
+    csat = table[table["outcome"] == "is_csat_top2"].set_index(["instrument_set", "estimator"])
+    rotation = csat.loc[("supervisor_rotation", "2sls")]
+    assert rotation["status"] == "ok" and rotation["fixed_effects"] == "agent, month, channel"
+    assert rotation["ci_lower"] <= EFFECT <= rotation["ci_upper"] and not rotation["is_weak_instrument"], rotation
+    assert csat.loc[("policies", "2sls"), "status"] == "no_policy_reached_the_data"
+
+
+def test_supervisor_instrument_leaves_the_agent_out():
+    """The instrument of a contact is the month x channel-netted mean of the supervisor's *other* agents: an agent
+    alone under a supervisor gets none, and changing one agent's behaviours leaves that agent's instrument as is."""
+    from empathy.stats.iv_analysis import supervisor_instrument
+    frame = pd.DataFrame({
+        "agent_id": ["a", "a", "b", "b", "c"], "supervisor_id": ["s1", "s1", "s1", "s1", "s2"],
+        "month": ["m"] * 5, "channel": ["chat"] * 5, "behaviors_count": [1.0, 3.0, 4.0, 4.0, 2.0],
+    })
+    cell_mean = frame["behaviors_count"].mean()
+    instrument = supervisor_instrument(frame)
+    assert np.allclose(instrument[:2], 4.0 - cell_mean) and np.allclose(instrument[2:4], 2.0 - cell_mean)
+    assert np.isnan(instrument[4])
+    changed = supervisor_instrument(frame.assign(behaviors_count=[5.0, 5.0, 4.0, 4.0, 2.0]))  # cell mean 4.0
+    assert np.allclose(changed[:2], 4.0 - 4.0), "a's own behaviours reach its instrument only through the cell mean"
+    assert np.allclose(changed[2:4], 5.0 - 4.0)

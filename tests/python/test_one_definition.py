@@ -60,9 +60,8 @@ def test_key_estimates_are_those_recorded(demo_db: Path) -> None:
     weights and generator response mechanism change the survey estimates and the NPS answers on purpose (D24; the
     retention and survival estimates did not move), and at issue 11, whose generator adds a seasonal dip and drift
     to every behaviour probability and two dated policy changes, moving behaviours and everything downstream on
-    purpose (D26). A refactor must
-    not move them;
-    a deliberate change re-records them with record_key_estimates and says why in the decision log."""
+    purpose (D26), and again at issue 11's supervisor rotations, whose coaching shifts behaviours (D27). A refactor
+    must not move them; a deliberate change re-records them with record_key_estimates and says why in the decision log."""
     recorded = json.loads(KEY_ESTIMATES.read_text())
     actual = record_key_estimates(demo_db)
     for key, (_, rel) in KEY_QUERIES.items():

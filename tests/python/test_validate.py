@@ -240,6 +240,112 @@ select * from (values
        p_value_adjusted_bh, p_value_small_cluster, p_value_randomization, p_value_cuped, std_error_small_cluster,
        n_units, n_units_treated, n_observations, n_observations_treated);
 
+create table marts.fct_team_month_outcomes as
+select * from (values
+    ('team_a', date '2025-05-01', 24305, date '2025-06-01', 24306, false, 120, 12,
+     0.60, 0.30, 0.45, 0.50, 0.48, 0.55, 0.58, 0.25, 540.0, 0.40),
+    ('team_a', date '2025-06-01', 24306, date '2025-06-01', 24306, true, 130, 14,
+     0.72, 0.36, 0.52, 0.57, 0.50, 0.61, 0.64, 0.22, 555.5, 0.41),
+    ('team_b', date '2025-05-01', 24305, null, null, false, 0, 0,
+     null, null, null, null, null, null, null, null, null, null)
+) as t(team, month_start, period_index, adoption_month, adoption_period_index, is_adopted, n_interactions,
+       n_respondents, acknowledged_share, acknowledged_within_30s_share, named_emotion_share, clarified_need_share,
+       offered_options_share, closed_loop_share, csat_top2_share, repeat_contact_share, handle_time_seconds_mean,
+       tough_moment_share);
+
+create table marts.mart_did_group_time as
+select * from (values
+    ('csat_top2_share', 'never_treated', 24306, 24305, 24304, -1, 0.01, 0.02, -0.03, 0.05, 0.62, 3, 4, 'ok'),
+    ('csat_top2_share', 'never_treated', 24306, 24306, 24305, 0, 0.05, 0.02, 0.01, 0.09, 0.01, 3, 4, 'ok'),
+    ('csat_top2_share', 'not_yet_treated', 24306, 24307, 24305, 1, 0.06, 0.03, 0.0, 0.12, 0.05, 3, 2,
+     'few_control_teams'),
+    ('csat_top2_share', 'not_yet_treated', 24306, 24308, 24305, 2, null, null, null, null, null, 3, 0,
+     'no_control_units'),
+    ('repeat_contact_share', null, null, null, null, null, null, null, null, null, null, null, null, 'too_few_teams')
+) as t(outcome, control_group, cohort_period_index, period_index, base_period_index, event_time_months, estimate,
+       std_error, ci_lower, ci_upper, p_value, n_teams_cohort, n_teams_control, status);
+
+create table marts.mart_did_event_study as
+select * from (values
+    ('csat_top2_share', 'never_treated', -1, 0.01, 0.02, -0.03, 0.05, 0.62, 1, 6, 4, 0, 'ok'),
+    ('csat_top2_share', 'never_treated', 0, 0.05, 0.02, 0.01, 0.09, 0.01, 2, 6, 4, 0, 'ok'),
+    ('repeat_contact_share', null, null, null, null, null, null, null, null, null, null, null, 'no_treated_teams')
+) as t(outcome, control_group, event_time_months, estimate, std_error, ci_lower, ci_upper, p_value, n_cells,
+       n_teams_treated, n_teams_control, n_teams_left_out, status);
+
+create table marts.mart_did_summary as
+select * from (values
+    ('csat_top2_share', 'never_treated', 'callaway_santanna', 'simple', 'overall', 0.05, 0.02, 0.01, 0.09, 0.01,
+     null, null, null, 6, 6, 4, 0, 'ok'),
+    ('csat_top2_share', 'never_treated', 'callaway_santanna', 'group', '24306', 0.06, 0.02, 0.02, 0.10, 0.003,
+     null, null, null, 3, 6, 4, 0, 'ok'),
+    ('csat_top2_share', 'never_treated', 'callaway_santanna', 'pretrend_wald', 'all_pre_periods', null, null, null,
+     null, 0.4, 5.2, 5, null, null, 6, 4, 0, 'ok'),
+    ('csat_top2_share', null, 'twfe', 'twfe', 'overall', 0.07, 0.03, 0.01, 0.13, 0.02, null, null, null, null, 6, 4,
+     0, 'ok'),
+    ('csat_top2_share', null, 'goodman_bacon', 'bacon_weight', 'treated_vs_never_treated', 0.06, null, null, null,
+     null, null, null, 0.6, 3, 6, 4, 0, 'ok'),
+    ('csat_top2_share', null, 'goodman_bacon', 'bacon_weight', 'earlier_vs_later_treated', 0.09, null, null, null,
+     null, null, null, 0.4, 2, 6, 4, 0, 'ok'),
+    ('repeat_contact_share', null, 'callaway_santanna', 'simple', 'overall', null, null, null, null, null, null, null,
+     null, null, 0, 0, 3, 'too_few_teams')
+) as t(outcome, control_group, estimator, aggregation, label, estimate, std_error, ci_lower, ci_upper, p_value,
+       statistic, degrees_of_freedom, weight, n_cells, n_teams_treated, n_teams_control, n_teams_left_out, status);
+
+create table marts.mart_did_robustness as
+select * from (values
+    ('csat_top2_share', 'pretrend_wald', 'all_pre_periods', null, null, null, null, 0.35, 6.1, 5, 6, 12, 'passed',
+     '{{"small_sample": "Hotelling F"}}'),
+    ('csat_top2_share', 'in_time_placebo', 'shift_3_months', 0.004, 0.01, -0.016, 0.024, 0.69, null, null, 6, 12,
+     'passed', '{{"shift_months": 3}}'),
+    ('csat_top2_share', 'leave_one_team_out', 'team_a', 0.05, 0.02, 0.01, 0.09, 0.01, null, null, 6, 12, 'estimated',
+     null),
+    ('csat_top2_share', 'leave_one_team_out_range', 'all_treated_teams', 0.05, 0.02, 0.03, 0.07, 0.01, null, null, 6,
+     12, 'passed', '{{"min": 0.03, "max": 0.07}}'),
+    ('repeat_contact_share', 'all', 'all', null, null, null, null, null, null, null, null, null, 'too_few_teams', null)
+) as t(outcome, check_name, label, estimate, std_error, ci_lower, ci_upper, p_value, statistic, degrees_of_freedom,
+       n_teams_treated, n_teams_control, status, detail);
+
+create table marts.mart_synthetic_control as
+select * from (values
+    ('csat_top2_share', 'team_a', 24306, 6, 0.08, 0.02, 0.09, 4.5, 1, 7, 0.142857, 0.004, 3, 'ok', '{{"notes": []}}'),
+    ('repeat_contact_share', 'team_a', 24306, 0, null, null, null, null, null, 0, null, null, null, 'no_donors',
+     '{{"notes": ["no donor unit with complete outcome and predictor data"]}}')
+) as t(outcome, treated_team, treatment_period_index, n_teams_donor, estimate, pre_rmspe, post_rmspe, rmspe_ratio,
+       placebo_rank, n_teams_placebo, p_value, in_time_placebo_estimate, in_time_placebo_months, status, detail);
+
+create table marts.mart_synthetic_control_weights as
+select * from (values
+    ('csat_top2_share', 'team_a', 'team_c', 0.7),
+    ('csat_top2_share', 'team_a', 'team_d', 0.3),
+    ('csat_top2_share', 'team_a', 'team_e', 0.0)
+) as t(outcome, treated_team, donor_team, weight);
+
+create table marts.mart_synthetic_control_path as
+select * from (values
+    ('csat_top2_share', 'team_a', 24305, 0.50, 0.49, 0.01, false),
+    ('csat_top2_share', 'team_a', 24306, 0.60, 0.52, 0.08, true)
+) as t(outcome, treated_team, period_index, treated_value, synthetic_value, gap, is_post);
+
+create table marts.mart_iv_estimates as
+select * from (values
+    ('is_csat_top2', 'policies', 'month, channel', '2sls', 'behaviors_count', 0.30, 0.19, -0.08, 0.68, 0.12, 1185, 50,
+     'clustered', 5.3, 'robust_wald_f', 0.005, true, 'wooldridge_score_clustered', 0.01, 0.91,
+     '{{"behaviors_count": {{"policy__pol_a": 0.2, "policy__pol_b": 0.1}}}}', 'ok'),
+    ('is_csat_top2', 'policies', 'month, channel', 'ols', 'behaviors_count', 0.03, 0.01, 0.01, 0.05, 0.004, 1185, 50,
+     'clustered', null, null, null, null, null, null, null, null, 'ok'),
+    ('is_csat_top2', 'pol_a', 'month, channel', '2sls', 'behaviors_count', 0.28, 0.24, -0.20, 0.76, 0.25, 1185, 50,
+     'clustered', 31.8, 'robust_wald_f', 1e-8, false, null, null, null,
+     '{{"behaviors_count": {{"policy__pol_a": 0.2}}}}', 'ok'),
+    ('is_csat_top2', 'supervisor_rotation', 'agent, month, channel', '2sls', 'behaviors_count', 0.25, 0.10, 0.05,
+     0.45, 0.02, 1185, 50, 'clustered', 12.5, 'robust_wald_f', 0.001, false, null, null, null,
+     '{{"behaviors_count": {{"supervisor_leave_out": 0.8}}}}', 'ok'),
+    ('has_repeat_contact', 'pol_a', 'month, channel', '2sls', 'behaviors_count', null, null, null, null, null, 12,
+     null, 'clustered', null, null, null, null, null, null, null, null, 'too_few_observations')
+) as t(outcome, instrument_set, fixed_effects, estimator, variable, estimate, std_error, ci_lower, ci_upper, p_value,
+       n_observations, n_clusters, covariance, first_stage_f, first_stage_f_kind, first_stage_f_p_value,
+       is_weak_instrument, overid_test, overid_statistic, overid_p_value, first_stage_coefficients, status);
+
 create schema restricted;
 create table restricted.restricted_open_text_answers as
 select * from (values ('resp-1', '{_key(1)}', 'The agent was kind, thanks [EMAIL]'))
@@ -312,8 +418,48 @@ def test_good_data_passes_and_builds_data_docs(tmp_path: Path) -> None:
             "marts.dim_customers",
             ("expect_table_columns_to_not_match_regex", None, "error"),
         ),
+        (
+            "update marts.mart_did_group_time set p_value = 1.5 where period_index = 24306",
+            "marts.mart_did_group_time",
+            ("expect_column_values_to_be_between", "p_value", "error"),
+        ),
+        (
+            "insert into marts.mart_did_event_study select * from marts.mart_did_event_study "
+            "where event_time_months = 0",
+            "marts.mart_did_event_study",
+            ("expect_compound_columns_to_be_unique", None, "error"),
+        ),
+        (
+            "update marts.mart_did_summary set ci_lower = ci_upper + 0.1 where aggregation = 'simple'",
+            "marts.mart_did_summary",
+            ("expect_column_pair_values_a_to_be_greater_than_b", None, "error"),
+        ),
+        (
+            "update marts.mart_did_robustness set status = 'ok' where check_name = 'in_time_placebo'",
+            "marts.mart_did_robustness",
+            ("expect_column_values_to_be_in_set", "status", "error"),
+        ),
+        (
+            "update marts.mart_synthetic_control_weights set weight = -0.2 where donor_team = 'team_e'",
+            "marts.mart_synthetic_control_weights",
+            ("expect_column_values_to_be_between", "weight", "error"),
+        ),
+        (
+            "update marts.mart_iv_estimates set estimator = 'liml' where instrument_set = 'pol_a'",
+            "marts.mart_iv_estimates",
+            ("expect_column_values_to_be_in_set", "estimator", "error"),
+        ),
+        (
+            "update marts.mart_iv_estimates set is_weak_instrument = false where instrument_set = 'policies' "
+            "and estimator = '2sls'",
+            "marts.mart_iv_estimates",
+            ("expect_column_values_to_be_between", "first_stage_f", "error"),
+        ),
     ],
-    ids=["negative_handle_time", "unbalanced_reconciliation", "non_hex_customer_key", "email_column"],
+    ids=["negative_handle_time", "unbalanced_reconciliation", "non_hex_customer_key", "email_column",
+         "did_p_value_above_one", "did_event_study_duplicate_key", "did_summary_inverted_ci",
+         "did_robustness_unknown_status", "synthetic_negative_weight", "iv_unknown_estimator",
+         "iv_strong_flag_with_weak_f"],
 )
 def test_bad_row_fails(tmp_path: Path, sql: str, suite: str, expected: tuple[str, str | None, str]) -> None:
     code, summary = run_validate(tmp_path, sql)
