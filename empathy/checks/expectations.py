@@ -32,6 +32,8 @@ from great_expectations.expectations.row_conditions import Column
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from empathy import outreach as _outreach
+from empathy.stats import churn_risk as _churn_risk
 from empathy.stats import did as _did
 from empathy.stats.did_analysis import (
     DID_FEW_TEAMS, DID_ESTIMATED, DID_NO_PANEL, DID_GROUP_TIME_STATUSES, DID_EVENT_STUDY_STATUSES, DID_SUMMARY_STATUSES, DID_ROBUSTNESS_STATUSES, DID_ROBUSTNESS_CHECKS, DID_SUMMARY_ESTIMATORS, DID_SUMMARY_AGGREGATIONS,
@@ -198,6 +200,32 @@ SYNTHETIC_CONTROL_STATUSES = (
 #: Instrumental variables (empathy/stats/iv.py, iv_analysis.py): the estimator's statuses and those of an
 #: instrument set whose instrument never varies in the data.
 IV_STATUSES = (*_iv.STATUSES, *_iv_analysis.NO_INSTRUMENT.values())
+
+#: Churn-risk model (empathy/stats/churn_risk.py): the evaluation compares the fitted models (MODELS) and their
+#: difference (full minus usage_only); statuses of ``evaluation_table``.
+CHURN_RISK_EVALUATION_MODELS = (*_churn_risk.MODELS, "difference")
+CHURN_RISK_EVALUATION_STATUSES = (
+    "ok", "too_few_test_events", "not_estimable", "no_landmark_with_full_horizon", "model_not_fitted",
+)  # fmt: skip
+#: Calibration (empathy/stats/risk_evaluation.py calibration_by_decile, churn_risk.calibration_table): a decile's
+#: status, followed by "; <k> unusable rows dropped" when rows were left out.
+CHURN_RISK_CALIBRATION_STATUSES = (
+    "ok", "no_events", "all_churned", "beyond_follow_up", "no_customers", "model_not_fitted_or_no_landmark",
+)  # fmt: skip
+CHURN_RISK_CALIBRATION_STATUS_REGEX = (
+    rf"^(?:{'|'.join(CHURN_RISK_CALIBRATION_STATUSES)})(?:; \d+ unusable rows dropped)?$"
+)
+#: Coefficients (churn_risk.coefficient_table): ``ok``, or ``ok; <notes>`` (features left out for being constant),
+#: or the status of a model that was not fitted.
+CHURN_RISK_COEFFICIENT_STATUS_REGEX = r"^(?:ok(?:; .+)?|too_few_training_events|fit_failed)$"
+#: Alert outcomes (empathy/outreach.py alert_outcome_table): statuses, those with an estimate, and the outcomes that
+#: are shares (0-1; contacts_in_window is a count, mrr_change currency).
+ALERT_OUTCOME_STATUSES = _outreach.OUTCOME_STATUSES
+ALERT_OUTCOME_ESTIMATED = ("ok", "few_customers")
+ALERT_SHARE_OUTCOMES = ("resolved_share_of_contacts", "opted_out_of_contact", "voluntary_churn_in_window")
+#: Alert decisions (empathy/outreach.py alert_decisions): the statuses that take a slot of the week's capacity.
+ALERT_SELECTED_STATUSES = ("alerted", "held_out")
+ALERT_SUPPRESSED_STATUSES = tuple(s for s in _outreach.STATUSES if s not in ALERT_SELECTED_STATUSES)
 
 _TEAM_MONTH_SHARES = (
     "acknowledged_share", "acknowledged_within_30s_share", "named_emotion_share", "clarified_need_share",
@@ -861,6 +889,167 @@ SUITES: tuple[SuiteSpec, ...] = (
                    notes="Weak means a first-stage F below the rule of thumb."),
             expect("expect_column_values_to_be_between", column="first_stage_f", min_value=_iv.WEAK_INSTRUMENT_F,
                    row_condition=Column("is_weak_instrument") == False),  # noqa: E712
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_churn_risk_model_evaluation",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["model", "landmark_week", "metric"]),
+            *(not_null(column) for column in ("model", "metric", "horizon_weeks", "status")),
+            in_set("model", list(CHURN_RISK_EVALUATION_MODELS)),
+            in_set("metric", list(_churn_risk.METRICS)),
+            in_set("status", list(CHURN_RISK_EVALUATION_STATUSES)),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=0, max_value=1,
+                     row_condition=Column("model").is_in(list(_churn_risk.MODELS)) & Column("metric").is_in(
+                         ["concordance", "auc_at_horizon"]),
+                     notes="Concordance and AUC are probabilities of ranking a pair right.")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=0, max_value=1,
+                     row_condition=Column("model").is_in(list(_churn_risk.MODELS)) & Column("metric").is_in(
+                         ["brier_at_horizon", "integrated_brier"]),
+                     notes="A Brier score is a mean squared error of probabilities.")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=-1, max_value=1,
+                     row_condition=Column("model") == "difference",
+                     notes="The difference of two metrics in [0, 1].")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            *non_negative("std_error", "n_customers", "n_events", "horizon_weeks"),
+            between("n_landmarks", min_value=1),
+            ci_ordered(),
+            expect("expect_column_values_to_not_be_null", column="estimate", row_condition=Column("status") == "ok"),
+            expect("expect_column_values_to_be_between", column="n_events", min_value=_churn_risk.MIN_TEST_EVENTS,
+                   row_condition=Column("status") == "ok",
+                   notes="An ok row has enough churns within the horizon (else too_few_test_events)."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_churn_risk_calibration",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["model", "risk_decile"]),
+            *(not_null(column) for column in ("model", "horizon_weeks", "status")),
+            in_set("model", list(_churn_risk.MODELS)),
+            matches("status", CHURN_RISK_CALIBRATION_STATUS_REGEX),
+            between("risk_decile", min_value=1, max_value=10),
+            *unit_interval("min_predicted", "max_predicted", "mean_predicted", "observed", "ci_lower", "ci_upper"),
+            *non_negative("n_customer_landmarks", "n_events", "std_error"),
+            ci_ordered(),
+            ordered("max_predicted", "min_predicted", notes="The decile's range of predictions."),
+            ordered("n_customer_landmarks", "n_events", notes="No more churns than customer-landmarks."),
+            expect("expect_column_values_to_not_be_null", column="observed",
+                   row_condition=Column("status").is_in(["ok", "no_events", "all_churned"]),
+                   notes="A decile followed to the horizon has an observed probability."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_churn_risk_coefficients",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["model", "feature"]),
+            *(not_null(column) for column in ("model", "n_weeks", "n_events", "status")),
+            in_set("model", list(_churn_risk.MODELS)),
+            matches("status", CHURN_RISK_COEFFICIENT_STATUS_REGEX),
+            *unit_interval("p_value"),
+            *non_negative("std_error", "n_weeks", "n_events"),
+            between("feature_std_dev", min_value=0, strict_min=True,
+                    notes="Features constant in training are left out (named in the status)."),
+            ci_ordered(),
+            ordered("n_weeks", "n_events", notes="At most one churn per customer-week."),
+            *(expect("expect_column_values_to_not_be_null", column=column,
+                     row_condition=Column("feature").is_not_null(),
+                     notes="A fitted model has a coefficient for every feature it kept.")
+              for column in ("estimate", "std_error")),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_at_risk_alerts",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["customer_key", "week_start"]),
+            *(not_null(column) for column in ("customer_key", "week_start", "alert_status", "is_selected",
+                                              "is_held_out", "risk_score", "risk_rank", "n_customers_at_risk",
+                                              "n_selected")),
+            matches("customer_key", SHA256_HEX),
+            in_set("alert_status", list(_outreach.STATUSES)),
+            *unit_interval("risk_score", "weekly_threshold"),
+            between("risk_rank", min_value=1),
+            *non_negative("n_selected"),
+            ordered("n_customers_at_risk", "risk_rank", notes="The rank is among the customers at risk that week."),
+            ordered("n_customers_at_risk", "n_selected",
+                    notes="No more customers selected than at risk (the capacity, var alerts.weekly_capacity, is "
+                          "not read here)."),
+            in_set("is_selected", [True], row_condition=Column("is_held_out") == True,  # noqa: E712
+                   notes="Held out means selected, then not contacted."),
+            in_set("alert_status", list(ALERT_SELECTED_STATUSES),
+                   row_condition=Column("is_selected") == True),  # noqa: E712
+            in_set("alert_status", list(ALERT_SUPPRESSED_STATUSES),
+                   row_condition=Column("is_selected") == False),  # noqa: E712
+            in_set("alert_status", ["held_out"], row_condition=Column("is_held_out") == True),  # noqa: E712
+            expect("expect_column_values_to_not_be_null", column="weekly_threshold",
+                   row_condition=Column("is_selected") == True),  # noqa: E712
+            between("n_selected", min_value=1, row_condition=Column("is_selected") == True,  # noqa: E712
+                    notes="A selected customer counts in the week's selections."),
+            ordered("risk_score", "weekly_threshold", row_condition=Column("is_selected") == True,  # noqa: E712
+                    notes="The threshold is the risk of the last customer selected that week."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_alert_outcomes",
+        expectations=(
+            *privacy(),
+            *key("outcome"),
+            in_set("outcome", list(_outreach.OUTCOMES)),
+            *(not_null(column) for column in ("status", "n_customers_alerted", "n_customers_held_out")),
+            in_set("status", list(ALERT_OUTCOME_STATUSES)),
+            *non_negative("n_customers_alerted", "n_customers_held_out", "std_error", "outcome_window_days"),
+            *unit_interval("p_value"),
+            ci_ordered(),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status").is_in(ALERT_OUTCOME_ESTIMATED)),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=2,
+                     row_condition=Column("status").is_in(ALERT_OUTCOME_ESTIMATED),
+                     notes="A difference is estimated with at least two customers in each arm.")
+              for column in ("n_customers_alerted", "n_customers_held_out")),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=0, max_value=1,
+                     row_condition=Column("outcome").is_in(ALERT_SHARE_OUTCOMES),
+                     notes="Resolution, opt-out and churn are shares.")
+              for column in ("mean_alerted", "mean_held_out")),
+            expect("expect_column_values_to_be_between", column="estimate", min_value=-1, max_value=1,
+                   row_condition=Column("outcome").is_in(ALERT_SHARE_OUTCOMES),
+                   notes="A difference of two shares."),
+            *(expect("expect_column_values_to_be_between", column=column, min_value=0,
+                     row_condition=Column("outcome") == "contacts_in_window")
+              for column in ("mean_alerted", "mean_held_out")),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_empathy_economics",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["metric", "exposure_group"]),
+            not_null("metric"),
+            in_set("metric", ["expected_revenue_per_customer", "difference_per_customer", "value_per_point_per_year"]),
+            not_null("status"),
+            matches("status", r"^(ok(; .+)?|one_group_empty)$"),
+            not_null("assumptions"),
+            *non_negative("std_error", "n_customers", "n_strata", "horizon_days"),
+            ci_ordered(),
+            expect("expect_column_values_to_not_be_null", column="estimate",
+                   row_condition=Column("status") != "one_group_empty"),
+            expect("expect_column_values_to_be_between", column="rmst_days", min_value=0,
+                   row_condition=Column("metric") == "expected_revenue_per_customer",
+                   notes="A restricted mean time is never negative."),
+            expect("expect_column_pair_values_a_to_be_greater_than_b", column_A="horizon_days", column_B="rmst_days",
+                   or_equal=True, ignore_row_if="either_value_is_missing",
+                   row_condition=Column("metric") == "expected_revenue_per_customer",
+                   notes="RMST cannot exceed its horizon."),
         ),
     ),
     SuiteSpec(

@@ -218,3 +218,19 @@ def test_roster_versions_give_supervisor_spells_and_each_contact_its_supervisor(
     statuses = {status for (status,) in query(handwritten_build, """
         select distinct status from marts.mart_iv_estimates where instrument_set = 'supervisor_rotation'""")}
     assert statuses == {"no_supervisor_rotation_in_data"}
+
+
+def test_churn_risk_and_alerts_say_why_with_too_few_churns(handwritten_build: Path) -> None:
+    """A handful of customers and too few churns: the risk model is not fitted, so every statistics mart says so in a
+    status row, nobody is ranked or alerted, and the customer-weeks still exist (one per week at risk)."""
+    statuses = {table: {status for (status,) in query(handwritten_build, f"select distinct status from marts.{table}")}
+                for table in ("mart_churn_risk_model_evaluation", "mart_churn_risk_coefficients",
+                              "mart_churn_risk_calibration", "mart_alert_outcomes")}
+    assert statuses == {"mart_churn_risk_model_evaluation": {"model_not_fitted"},
+                        "mart_churn_risk_coefficients": {"too_few_training_events"},
+                        "mart_churn_risk_calibration": {"model_not_fitted_or_no_landmark"},
+                        "mart_alert_outcomes": {"too_few_alerted_customers"}}
+    assert query(handwritten_build, "select count(*) from marts.mart_at_risk_alerts") == [(0,)]
+    (weeks, customers), = query(handwritten_build, """
+        select count(*), count(distinct customer_key) from intermediate.int_customer_weeks_signalled""")
+    assert weeks > 0 and customers >= 1

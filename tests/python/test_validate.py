@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from empathy.checks import validate
+from empathy import outreach
+from empathy.checks import expectations, validate
 from empathy.checks.expectations import SUITES, RAW_TABLE_COUNT, SuiteSpec, expect
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -346,6 +348,82 @@ select * from (values
        n_observations, n_clusters, covariance, first_stage_f, first_stage_f_kind, first_stage_f_p_value,
        is_weak_instrument, overid_test, overid_statistic, overid_p_value, first_stage_coefficients, status);
 
+create table marts.mart_churn_risk_model_evaluation as
+select * from (values
+    ('full', timestamp '2026-01-05', 'concordance', 8, 0.68, 0.02, 0.64, 0.72, 1400, 12, 1, 'ok'),
+    ('usage_only', timestamp '2026-01-05', 'concordance', 8, 0.62, 0.02, 0.58, 0.66, 1400, 12, 1, 'ok'),
+    ('difference', timestamp '2026-01-05', 'concordance', 8, 0.06, 0.01, 0.04, 0.08, 1400, 12, 1, 'ok'),
+    ('full', timestamp '2026-02-02', 'auc_at_horizon', 8, 0.55, 0.2, 0.2, 0.9, 1380, 3, 1, 'too_few_test_events'),
+    ('full', timestamp '2026-03-02', 'auc_at_horizon', 8, null, null, null, null, 1370, 6, 1, 'not_estimable'),
+    ('full', null, 'brier_at_horizon', 8, 0.05, 0.004, 0.04, 0.06, 2100, 40, 4, 'ok'),
+    ('usage_only', null, 'integrated_brier', 8, 0.03, 0.002, 0.026, 0.034, 2100, 40, 4, 'ok'),
+    ('difference', null, 'integrated_brier', 8, -0.001, 0.0005, -0.002, 0.0, 2100, 40, 4, 'ok')
+) as t(model, landmark_week, metric, horizon_weeks, estimate, std_error, ci_lower, ci_upper, n_customers, n_events,
+       n_landmarks, status);
+
+create table marts.mart_churn_risk_calibration as
+select * from (values
+    ('full', 1, 8, 300, 4, 0.005, 0.015, 0.010, 0.013, 0.006, 0.005, 0.03, 'ok'),
+    ('full', 2, 8, 300, 0, 0.015, 0.02, 0.017, 0.0, 0.0, 0.0, 0.0, 'no_events; 3 unusable rows dropped'),
+    ('full', 8, 8, 12, 0, 0.06, 0.08, 0.07, null, null, null, null, 'beyond_follow_up; 3 unusable rows dropped'),
+    ('full', 9, 8, 0, 0, null, null, null, null, null, null, null, 'no_customers; 3 unusable rows dropped'),
+    ('full', 10, 8, 290, 40, 0.1, 0.5, 0.2, 0.15, 0.02, 0.11, 0.19, 'ok'),
+    ('usage_only', null, 8, null, null, null, null, null, null, null, null, null, 'model_not_fitted_or_no_landmark')
+) as t(model, risk_decile, horizon_weeks, n_customer_landmarks, n_events, min_predicted, max_predicted,
+       mean_predicted, observed, std_error, ci_lower, ci_upper, status);
+
+create table marts.mart_churn_risk_coefficients as
+select * from (values
+    ('full', 'const', -5.1, 0.05, -5.2, -5.0, 0.0, null, null, 52000, 480,
+     'ok; constant in training, left out: plan__enterprise'),
+    ('full', 'active_days_ratio', -0.4, 0.05, -0.5, -0.3, 1e-15, 0.95, 0.4, 52000, 480,
+     'ok; constant in training, left out: plan__enterprise'),
+    ('full', 'has_usage_dip', 0.3, 0.06, 0.18, 0.42, 5e-7, 0.1, 0.3, 52000, 480,
+     'ok; constant in training, left out: plan__enterprise'),
+    ('usage_only', null, null, null, null, null, null, null, null, 52000, 6, 'too_few_training_events')
+) as t(model, feature, estimate, std_error, ci_lower, ci_upper, p_value, feature_mean, feature_std_dev, n_weeks,
+       n_events, status);
+
+create table marts.mart_at_risk_alerts as
+select * from (values
+    ('{_key(1)}', timestamp '2026-01-05', 'alerted', true, false, 0.62, 1, 0.41, 40, 3,
+     '{{"active_days_ratio": 0.81, "contacts_last_28_days": 0.3}}'),
+    ('{_key(2)}', timestamp '2026-01-05', 'suppressed_contact_opt_out', false, false, 0.58, 2, 0.41, 40, 3,
+     '{{"active_days_ratio": 0.7}}'),
+    ('{_key(3)}', timestamp '2026-01-05', 'held_out', true, true, 0.55, 3, 0.41, 40, 3, '{{"has_usage_dip": 0.5}}'),
+    ('{_key(4)}', timestamp '2026-01-05', 'suppressed_open_contact', false, false, 0.50, 4, 0.41, 40, 3, '{{}}'),
+    ('{_key(5)}', timestamp '2026-01-05', 'suppressed_recent_alert', false, false, 0.47, 5, 0.41, 40, 3, '{{}}'),
+    ('{_key(6)}', timestamp '2026-01-05', 'alerted', true, false, 0.41, 6, 0.41, 40, 3, '{{}}'),
+    ('{_key(2)}', timestamp '2026-01-12', 'suppressed_contact_opt_out', false, false, 0.60, 1, null, 1, 0, '{{}}')
+) as t(customer_key, week_start, alert_status, is_selected, is_held_out, risk_score, risk_rank, weekly_threshold,
+       n_customers_at_risk, n_selected, top_signals);
+
+create table marts.mart_alert_outcomes as
+select * from (values
+    ('contacts_in_window', 'Contacts in the window.', 90, 40, 35, 0.8, 0.9, -0.1, 0.2, -0.49, 0.29, 0.62, 'ok'),
+    ('resolved_share_of_contacts', 'Share resolved.', 90, 20, 8, 0.7, 0.6, 0.1, 0.15, -0.19, 0.39, 0.5,
+     'few_customers'),
+    ('opted_out_of_contact', 'Opted out.', 90, 40, 35, 0.02, 0.0, 0.02, 0.02, -0.02, 0.06, 0.32, 'ok'),
+    ('voluntary_churn_in_window', 'Churned.', 90, 1, 12, 0.0, 0.08, null, null, null, null, null,
+     'too_few_alerted_customers'),
+    ('mrr_change', 'Change in MRR.', 90, 40, 1, 3.5, -10.0, null, null, null, null, null,
+     'too_few_held_out_customers')
+) as t(outcome, description, outcome_window_days, n_customers_alerted, n_customers_held_out, mean_alerted,
+       mean_held_out, estimate, std_error, ci_lower, ci_upper, p_value, status);
+
+create table marts.mart_empathy_economics as
+select * from (values
+    ('expected_revenue_per_customer', 'acknowledged_within_30s', 365, 1077.7, 17.4, 1043.6, 1111.8, 328.5, 99.8, 105.6,
+     null, 331, 9, 'MRR held at the mean.', 'ok'),
+    ('expected_revenue_per_customer', 'not_acknowledged_within_30s', 365, 1000.2, 11.9, 976.9, 1023.5, 304.9, 99.8,
+     97.8, null, 915, 9, 'MRR held at the mean.', 'ok; 1 strata with one group only left out'),
+    ('difference_per_customer', 'acknowledged_within_30s', 365, 77.5, 21.1, 36.2, 118.8, 23.6, 99.8, null, null,
+     1246, 9, 'MRR held at the mean.', 'ok'),
+    ('value_per_point_per_year', 'acknowledged_within_30s', 365, null, null, null, null, null, null, null, null,
+     null, null, 'MRR held at the mean.', 'one_group_empty')
+) as t(metric, exposure_group, horizon_days, estimate, std_error, ci_lower, ci_upper, rmst_days, mrr_assumed,
+       group_mean_mrr, share_change, n_customers, n_strata, assumptions, status);
+
 create schema restricted;
 create table restricted.restricted_open_text_answers as
 select * from (values ('resp-1', '{_key(1)}', 'The agent was kind, thanks [EMAIL]'))
@@ -455,11 +533,43 @@ def test_good_data_passes_and_builds_data_docs(tmp_path: Path) -> None:
             "marts.mart_iv_estimates",
             ("expect_column_values_to_be_between", "first_stage_f", "error"),
         ),
+        (
+            "update marts.mart_churn_risk_model_evaluation set model = 'gbm' where model = 'usage_only'",
+            "marts.mart_churn_risk_model_evaluation",
+            ("expect_column_values_to_be_in_set", "model", "error"),
+        ),
+        (
+            "update marts.mart_churn_risk_calibration set observed = 1.2 where model = 'full' and risk_decile = 10",
+            "marts.mart_churn_risk_calibration",
+            ("expect_column_values_to_be_between", "observed", "error"),
+        ),
+        (
+            "update marts.mart_churn_risk_coefficients set status = 'converged' where model = 'full'",
+            "marts.mart_churn_risk_coefficients",
+            ("expect_column_values_to_match_regex", "status", "error"),
+        ),
+        (
+            "update marts.mart_at_risk_alerts set is_selected = false where alert_status = 'held_out'",
+            "marts.mart_at_risk_alerts",
+            ("expect_column_values_to_be_in_set", "is_selected", "error"),
+        ),
+        (
+            "update marts.mart_at_risk_alerts set weekly_threshold = 0.7 where week_start = timestamp '2026-01-05'",
+            "marts.mart_at_risk_alerts",
+            ("expect_column_pair_values_a_to_be_greater_than_b", None, "error"),
+        ),
+        (
+            "update marts.mart_alert_outcomes set outcome = 'nps' where outcome = 'mrr_change'",
+            "marts.mart_alert_outcomes",
+            ("expect_column_values_to_be_in_set", "outcome", "error"),
+        ),
     ],
     ids=["negative_handle_time", "unbalanced_reconciliation", "non_hex_customer_key", "email_column",
          "did_p_value_above_one", "did_event_study_duplicate_key", "did_summary_inverted_ci",
          "did_robustness_unknown_status", "synthetic_negative_weight", "iv_unknown_estimator",
-         "iv_strong_flag_with_weak_f"],
+         "iv_strong_flag_with_weak_f", "churn_risk_evaluation_unknown_model", "churn_risk_calibration_above_one",
+         "churn_risk_coefficients_unknown_status", "alert_held_out_not_selected", "alert_selected_below_threshold",
+         "alert_outcomes_unknown_outcome"],
 )
 def test_bad_row_fails(tmp_path: Path, sql: str, suite: str, expected: tuple[str, str | None, str]) -> None:
     code, summary = run_validate(tmp_path, sql)
@@ -485,6 +595,32 @@ def test_bad_row_details_in_summary(tmp_path: Path) -> None:
     assert by_type["expect_column_pair_values_to_be_equal"]["unexpected_count"] == 1
     customers = next(s for s in summary["suites"] if s["suite"] == "marts.dim_customers")
     assert customers["failed_expectations"][0]["observed_value"] == ["customer_email"]
+
+
+@pytest.mark.parametrize(
+    ("regex", "status", "matches"),
+    [
+        (expectations.CHURN_RISK_CALIBRATION_STATUS_REGEX, "ok", True),
+        (expectations.CHURN_RISK_CALIBRATION_STATUS_REGEX, "beyond_follow_up; 12 unusable rows dropped", True),
+        (expectations.CHURN_RISK_CALIBRATION_STATUS_REGEX, "ok; constant", False),
+        (expectations.CHURN_RISK_CALIBRATION_STATUS_REGEX, "not_ok", False),
+        (expectations.CHURN_RISK_COEFFICIENT_STATUS_REGEX, "ok", True),
+        (expectations.CHURN_RISK_COEFFICIENT_STATUS_REGEX, "ok; constant in training, left out: x", True),
+        (expectations.CHURN_RISK_COEFFICIENT_STATUS_REGEX, "fit_failed", True),
+        (expectations.CHURN_RISK_COEFFICIENT_STATUS_REGEX, "okay", False),
+        (expectations.CHURN_RISK_COEFFICIENT_STATUS_REGEX, "fit_failed; x", False),
+    ],
+)
+def test_churn_risk_status_regexes(regex: str, status: str, matches: bool) -> None:
+    assert bool(re.search(regex, status)) is matches
+
+
+def test_alert_vocabularies_follow_outreach() -> None:
+    """The alert suites' subsets name statuses and outcomes of empathy/outreach.py."""
+    assert set(expectations.ALERT_SHARE_OUTCOMES) <= set(outreach.OUTCOMES)
+    assert set(expectations.ALERT_SELECTED_STATUSES) <= set(outreach.STATUSES)
+    assert set(expectations.ALERT_SUPPRESSED_STATUSES) | set(expectations.ALERT_SELECTED_STATUSES) == set(
+        outreach.STATUSES)
 
 
 def _with_extra(table: str, *specs_: Callable[[], object]) -> tuple[SuiteSpec, ...]:

@@ -1,0 +1,389 @@
+"""A churn-risk model on customer-weeks that can be trusted: a landmark model of churn within a horizon, trained on an earlier
+period and judged on a later one (out of time), beside a usage-only baseline.
+
+Model. Each customer-week at risk (int_customer_weeks_signalled) is a landmark: given what was known at the week's
+start, did the customer churn voluntarily within the horizon (this week and the next ``horizon_weeks - 1``)? A
+logistic regression of that indicator on the week's signals is a direct landmark model of the horizon risk (van
+Houwelingen 2007, "Dynamic prediction by landmarking in event history analysis", *Scand. J. Stat.* 34; the binary
+form, as in Parast, Cheng and Cai 2012). It is chosen over a weekly hazard extrapolated with the signals held fixed:
+signals move in the weeks before churn (usage dips), so such an extrapolation under-predicts the calm-looking
+customers and over-predicts the alarming ones (it was tried; the calibration table showed it). Training landmarks
+are the weeks whose whole horizon ended before the test period and was observed (a customer whose data stop early
+without voluntary churn is left out there). Involuntary churn is not an event (cause-specific, as in
+empathy/stats/survival.py). Fitted by maximum likelihood (statsmodels GLM, binomial family, logit link) on
+standardised features (training means and standard deviations), so a coefficient is the change in the log-odds of
+churning within the horizon per standard deviation of the signal.
+
+Prediction. ``risk`` is the predicted probability of voluntary churn within the horizon. For the survival curve
+inside the horizon (the integrated Brier score) the risk is spread as a constant weekly hazard
+``h = 1 - (1 - risk)^(1/horizon)``, so that ``S(k) = (1 - h)^k`` and ``S(horizon) = 1 - risk``.
+
+Explanation. A signal's contribution to a customer-week's risk is its coefficient times its standardised value
+(its share of the linear predictor against an average training week); the largest positive contributions are
+the reasons an alert gives.
+
+Out-of-time evaluation. The model is trained on weeks that end before the test period starts. At landmarks in
+the test period, every customer still at risk is scored from that week's signals and followed forward: weeks to
+voluntary churn (event) or to involuntary churn or the end of the data (censored). Concordance, time-dependent AUC,
+Brier score at the horizon and the integrated Brier score over weeks 1..horizon are computed by
+empathy/stats/risk_evaluation.py, with the censoring distribution estimated on the landmark's own customers, and
+averaged over landmarks; intervals come from a bootstrap of customers (all of a customer's landmarks together),
+the same resamples for both models, so the difference between them has its own interval.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from ..settings import settings_from_var
+from . import risk_evaluation as rev
+
+#: Signals of the full model (int_customer_weeks_signalled columns, or derived here) and of the usage-only baseline.
+USAGE_FEATURES = ("active_days_ratio", "key_actions_ratio", "usage_ratio_missing", "has_usage_dip")
+CONTACT_FEATURES = (
+    "contacts_last_14_days", "contacts_last_28_days", "tough_moments_last_28_days",
+    "unresolved_contacts_last_28_days", "empathy_absent_contacts_last_28_days", "customer_sentiment_last_28_days",
+    "sentiment_missing", "open_incidents_on_recent_products", "log_tenure_weeks",
+)  # fmt: skip
+MODELS = {"full": (*USAGE_FEATURES, *CONTACT_FEATURES), "usage_only": USAGE_FEATURES}
+CATEGORICAL = ("plan", "segment")  # dummies added to the full model
+EVENT = "is_voluntary_churn_in_week"
+LABEL = "churns_within_horizon"
+METRICS = ("concordance", "auc_at_horizon", "brier_at_horizon", "integrated_brier")
+#: Degenerate designs: too few weeks or events to fit, or to evaluate.
+MIN_TRAIN_EVENTS = 10
+MIN_TEST_EVENTS = 5
+
+
+@dataclass(frozen=True)
+class ChurnRiskSettings:
+    """The var `churn_risk` of dbt_project.yml."""
+    horizon_weeks: int = 8
+    test_weeks: int = 26
+    landmark_every_weeks: int = 4
+    top_contributions: int = 3
+    bootstrap_replicates: int = 100
+    seed: int = 20261126
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "ChurnRiskSettings":
+        return settings_from_var(cls, config)
+
+
+@dataclass
+class FittedHazard:
+    """A fitted discrete-time hazard model: features, their training means and scales, coefficients."""
+    name: str
+    features: list[str]
+    means: pd.Series
+    scales: pd.Series
+    params: pd.Series
+    std_errors: pd.Series
+    n_weeks: int
+    n_events: int
+    status: str = "ok"
+    notes: list[str] = field(default_factory=list)
+
+    def linear_parts(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Each feature's contribution to the linear predictor (coefficient x standardised value)."""
+        z = (features_of(frame, self.features) - self.means) / self.scales
+        return z * self.params[self.features]
+
+    def risk(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted probability of voluntary churn within the horizon."""
+        eta = self.params["const"] + self.linear_parts(frame).sum(axis=1).to_numpy()
+        return 1.0 / (1.0 + np.exp(-eta))
+
+
+def features_of(frame: pd.DataFrame, names: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """The model's feature columns from customer-week rows: ratios with a missing indicator (missing ratio = 1, no
+    change), capped at 3; sentiment with a missing indicator (missing = 0, neutral); log tenure; plan and segment
+    dummies named ``plan__<value>``; counts as they are."""
+    out = pd.DataFrame(index=frame.index)
+    active = pd.to_numeric(frame["active_days_ratio"], errors="coerce")
+    actions = pd.to_numeric(frame["key_actions_ratio"], errors="coerce")
+    sentiment = pd.to_numeric(frame["customer_sentiment_last_28_days"], errors="coerce")
+    derived = {
+        "active_days_ratio": active.fillna(1.0).clip(upper=3.0),
+        "key_actions_ratio": actions.fillna(1.0).clip(upper=3.0),
+        "usage_ratio_missing": active.isna().astype(float),
+        "customer_sentiment_last_28_days": sentiment.fillna(0.0),
+        "sentiment_missing": sentiment.isna().astype(float),
+        "log_tenure_weeks": np.log1p(pd.to_numeric(frame["tenure_weeks"], errors="coerce").fillna(0).clip(lower=0)),
+    }
+    for name in names:
+        if name in derived:
+            out[name] = derived[name]
+        elif "__" in name:
+            column, value = name.split("__", 1)
+            out[name] = (frame[column].astype(str) == value).astype(float)
+        else:
+            out[name] = pd.to_numeric(frame[name], errors="coerce").astype(float).fillna(0.0)
+    return out
+
+
+def feature_names(train: pd.DataFrame, model: str) -> list[str]:
+    """The features of ``model``: its signals, plus plan and segment dummies (the most common level left out) for
+    the full model."""
+    names = list(MODELS[model])
+    if model == "full":
+        for column in CATEGORICAL:
+            levels = train[column].astype(str).value_counts()
+            names += [f"{column}__{level}" for level in sorted(levels.index[1:])]
+    return names
+
+
+def fit_hazard(train: pd.DataFrame, model: str) -> FittedHazard:
+    """Fit the discrete-time hazard model ``model`` on training customer-weeks; constant features are left out
+    (named in ``notes``); too few events or a failed fit give a status instead of coefficients."""
+    names = feature_names(train, model)
+    x = features_of(train, names)
+    y = train[LABEL].astype(bool).astype(float).to_numpy()
+    scales = x.std(ddof=0)
+    constant = [n for n in names if not scales[n] > 0]
+    kept = [n for n in names if n not in constant]
+    notes = [f"constant in training, left out: {', '.join(constant)}"] if constant else []
+    n_events = int(y.sum())
+    empty = pd.Series(dtype=float)
+    if n_events < MIN_TRAIN_EVENTS or len(y) - n_events < MIN_TRAIN_EVENTS:
+        return FittedHazard(model, kept, empty, empty, empty, empty, len(y), n_events, "too_few_training_events", notes)
+    means, scales = x[kept].mean(), scales[kept]
+    standardised = ((x[kept] - means) / scales).to_numpy()
+    independent = _linearly_independent(standardised)
+    collinear = [n for i, n in enumerate(kept) if i not in independent]
+    if collinear:
+        notes.append(f"collinear with earlier features, left out: {', '.join(collinear)}")
+        kept = [kept[i] for i in independent]
+        means, scales, standardised = means[kept], scales[kept], standardised[:, independent]
+    design = sm.add_constant(standardised, has_constant="add")
+    try:
+        fit = sm.GLM(y, design, family=sm.families.Binomial()).fit()
+    except (np.linalg.LinAlgError, ValueError, sm.tools.sm_exceptions.PerfectSeparationError):
+        return FittedHazard(model, kept, means, scales, empty, empty, len(y), n_events, "fit_failed", notes)
+    index = ["const", *kept]
+    return FittedHazard(model, kept, means, scales, pd.Series(fit.params, index=index),
+                        pd.Series(fit.bse, index=index), len(y), n_events, "ok", notes)
+
+
+def _linearly_independent(x: np.ndarray, tol: float = 1e-8) -> list[int]:
+    """Indices of the columns kept when each is added in order only if it raises the rank (with the constant)."""
+    kept: list[int] = []
+    basis = np.ones((x.shape[0], 1))
+    for j in range(x.shape[1]):
+        candidate = np.column_stack([basis, x[:, j]])
+        if np.linalg.matrix_rank(candidate, tol=tol * np.sqrt(x.shape[0])) == candidate.shape[1]:
+            kept.append(j)
+            basis = candidate
+    return kept
+
+
+def horizon_labels(weeks: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Per customer-week: ``churns_within_horizon`` (voluntary churn in this week or the next ``horizon - 1``) and
+    ``is_horizon_observed`` (the horizon's weeks are complete, or it ends in voluntary churn). Rows of a customer are
+    consecutive weeks ending at churn or at the data's end."""
+    data = weeks[["customer_key", "week_start", "is_week_complete", EVENT]].copy()
+    data = data.sort_values(["customer_key", "week_start"])
+    position = data.groupby("customer_key").cumcount()
+    churn_position = position.where(data[EVENT].astype(bool)).groupby(data["customer_key"]).transform("max")
+    complete_rows = data["is_week_complete"].astype(bool).groupby(data["customer_key"]).transform("sum")
+    within = churn_position.notna() & (churn_position - position < horizon) & (churn_position >= position)
+    observed = within | (position + horizon <= complete_rows)
+    out = pd.DataFrame({LABEL: within.to_numpy(), "is_horizon_observed": observed.to_numpy()}, index=data.index)
+    return out.reindex(weeks.index)
+
+
+def split_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """Training landmarks (weeks whose whole horizon ended by the test start and was observed, with their label)
+    and test weeks (from the test start on); the test start is ``test_weeks`` weeks before the last week that has
+    started."""
+    week = pd.to_datetime(weeks["week_start"])
+    test_start = week.max() - pd.Timedelta(weeks=settings.test_weeks - 1)
+    labelled = weeks.join(horizon_labels(weeks, settings.horizon_weeks))
+    ends_by_test = week + pd.Timedelta(weeks=settings.horizon_weeks) <= test_start
+    train = labelled[ends_by_test & labelled["is_horizon_observed"]]
+    return train, weeks[week >= test_start], test_start
+
+
+def coefficient_table(fitted: FittedHazard) -> pd.DataFrame:
+    """The model's coefficients: log-odds of churning within the horizon per standard deviation of each feature,
+    with Wald intervals and p-values."""
+    if fitted.status != "ok":
+        return pd.DataFrame([{"model": fitted.name, "feature": None, "status": fitted.status,
+                              "n_weeks": fitted.n_weeks, "n_events": fitted.n_events}])
+    z = fitted.params / fitted.std_errors
+    from scipy import stats
+    return pd.DataFrame({
+        "model": fitted.name, "feature": fitted.params.index, "estimate": fitted.params.to_numpy(),
+        "std_error": fitted.std_errors.to_numpy(), "ci_lower": (fitted.params - 1.959964 * fitted.std_errors).to_numpy(),
+        "ci_upper": (fitted.params + 1.959964 * fitted.std_errors).to_numpy(),
+        "p_value": 2 * stats.norm.sf(np.abs(z.to_numpy())),
+        "feature_mean": [math.nan, *fitted.means.to_numpy()], "feature_std_dev": [math.nan, *fitted.scales.to_numpy()],
+        "n_weeks": fitted.n_weeks, "n_events": fitted.n_events,
+        "status": "ok" if not fitted.notes else "ok; " + "; ".join(fitted.notes),
+    })
+
+
+def score_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.DataFrame, dict[str, FittedHazard]]:
+    """Every customer-week with each model's probability of churning within the horizon (and the constant weekly
+    hazard it implies), the full model's top contributions (JSON ``{signal: log-odds}``, largest first, positive only) and whether the week was
+    used for training. Models are fitted on the training weeks only (:func:`split_weeks`)."""
+    train, _, test_start = split_weeks(weeks, settings)
+    fitted = {name: fit_hazard(train, name) for name in MODELS}
+    out = weeks[["customer_key", "week_start"]].copy()
+    out["is_training_week"] = weeks.index.isin(train.index)
+    out["test_start"] = test_start
+    for name, model in fitted.items():
+        if model.status != "ok":
+            out[f"weekly_hazard_{name}"] = math.nan
+            out[f"risk_{name}"] = math.nan
+            continue
+        risk = model.risk(weeks)
+        out[f"risk_{name}"] = risk
+        out[f"weekly_hazard_{name}"] = 1 - (1 - risk) ** (1 / settings.horizon_weeks)
+    full = fitted["full"]
+    if full.status == "ok":
+        parts = full.linear_parts(weeks)
+        out["top_signals"] = _top_contributions(parts, settings.top_contributions)
+    else:
+        out["top_signals"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    return out, fitted
+
+
+def _top_contributions(parts: pd.DataFrame, k: int) -> list[str]:
+    """Per row, JSON of the ``k`` largest positive contributions, largest first."""
+    values = parts.to_numpy()
+    names = np.array(parts.columns)
+    order = np.argsort(-values, axis=1)[:, :k]
+    rows = []
+    for i in range(len(values)):
+        chosen = [(names[j], round(float(values[i, j]), 4)) for j in order[i] if values[i, j] > 0]
+        rows.append(json.dumps(dict(chosen)))
+    return rows
+
+
+def landmark_followup(weeks: pd.DataFrame, scored: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
+    """One row per landmark week and customer at risk then: the risk scores at the landmark and the follow-up in
+    weeks to voluntary churn (event) or to involuntary churn or the last complete week (censored). Landmarks start
+    at the test start, every ``landmark_every_weeks``, while a full horizon of complete weeks follows them."""
+    data = weeks[["customer_key", "week_start", "is_week_complete", EVENT, "is_involuntary_churn_in_week"]].merge(
+        scored, on=["customer_key", "week_start"])
+    data["week_start"] = pd.to_datetime(data["week_start"])
+    test_start = pd.to_datetime(scored["test_start"].iloc[0])
+    last_complete = data.loc[data["is_week_complete"].astype(bool), "week_start"].max()
+    landmarks = []
+    landmark = test_start
+    while landmark + pd.Timedelta(weeks=settings.horizon_weeks) <= last_complete:
+        landmarks.append(landmark)
+        landmark += pd.Timedelta(weeks=settings.landmark_every_weeks)
+    rows = []
+    data = data.sort_values(["customer_key", "week_start"])
+    for landmark in landmarks:
+        at_risk = data[data["week_start"] == landmark]
+        after = data[(data["week_start"] >= landmark) & data["is_week_complete"].astype(bool)]
+        ended = after[after[EVENT].astype(bool) | after["is_involuntary_churn_in_week"].astype(bool)]
+        first_end = ended.groupby("customer_key").agg(end_week=("week_start", "min"), voluntary=(EVENT, "first"))
+        last_seen = after.groupby("customer_key")["week_start"].max()
+        frame = at_risk.set_index("customer_key")
+        end = first_end.reindex(frame.index)
+        seen = last_seen.reindex(frame.index)
+        stop = end["end_week"].fillna(seen)
+        frame = frame.assign(
+            landmark_week=landmark,
+            duration_weeks=((stop - landmark).dt.days // 7 + 1).astype(float),
+            is_event=end["voluntary"].astype("boolean").fillna(False).astype(bool).to_numpy())
+        rows.append(frame.reset_index())
+    if not rows:
+        return pd.DataFrame(columns=["customer_key", "landmark_week", "duration_weeks", "is_event"])
+    return pd.concat(rows, ignore_index=True).dropna(subset=["duration_weeks"])
+
+
+def _metrics(d: np.ndarray, e: np.ndarray, risk: np.ndarray, hazard: np.ndarray, horizon: int) -> dict[str, float]:
+    """The four metrics of one landmark's customers (train = test for the censoring distribution)."""
+    times = np.arange(1, horizon + 1, dtype=float)
+    survival = (1 - hazard[:, None]) ** times[None, :]
+    return {
+        "concordance": rev.concordance(d, e, risk),
+        "auc_at_horizon": rev.cumulative_dynamic_auc(d, e, d, e, risk, float(horizon)),
+        "brier_at_horizon": rev.brier_score(d, e, d, e, survival[:, -1], float(horizon)),
+        "integrated_brier": rev.integrated_brier_score(d, e, d, e, survival, times),
+    }
+
+
+def evaluation_table(followup: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
+    """Per model (and their difference, full minus usage-only), landmark and metric: the estimate, a bootstrap
+    standard error and percentile interval (customers resampled with all their landmarks), customers and events
+    within the horizon; plus the average over landmarks."""
+    horizon = settings.horizon_weeks
+    base = {"horizon_weeks": horizon}
+    if followup.empty:
+        return pd.DataFrame([{**base, "model": m, "metric": k, "status": "no_landmark_with_full_horizon"}
+                             for m in (*MODELS, "difference") for k in METRICS])
+    if any(f"weekly_hazard_{m}" not in followup or followup[f"weekly_hazard_{m}"].isna().all() for m in MODELS):
+        return pd.DataFrame([{**base, "model": m, "metric": k, "status": "model_not_fitted"}
+                             for m in (*MODELS, "difference") for k in METRICS])
+    landmarks = sorted(followup["landmark_week"].unique())
+    customers = pd.Index(followup["customer_key"].unique())
+    code = customers.get_indexer(followup["customer_key"])
+    rng = np.random.default_rng(settings.seed)
+
+    def compute(weights: np.ndarray | None) -> dict[tuple, float]:
+        out = {}
+        for landmark in landmarks:
+            rows = np.nonzero((followup["landmark_week"] == landmark).to_numpy())[0]
+            if weights is not None:
+                rows = np.repeat(rows, weights[code[rows]])
+            part = followup.iloc[rows]
+            d, e = part["duration_weeks"].to_numpy(float), part["is_event"].to_numpy(bool)
+            for model in MODELS:
+                values = _metrics(d, e, part[f"risk_{model}"].to_numpy(float),
+                                  part[f"weekly_hazard_{model}"].to_numpy(float), horizon)
+                for metric, value in values.items():
+                    out[(model, landmark, metric)] = value
+        for model in MODELS:
+            for metric in METRICS:
+                out[(model, None, metric)] = float(np.nanmean([out[(model, lm, metric)] for lm in landmarks]))
+        for key in [k for k in out if k[0] == "full"]:
+            out[("difference", key[1], key[2])] = out[key] - out[("usage_only", key[1], key[2])]
+        return out
+
+    point = compute(None)
+    replicates = [compute(rng.multinomial(len(customers), np.full(len(customers), 1 / len(customers))))
+                  for _ in range(settings.bootstrap_replicates)]
+    rows = []
+    for (model, landmark, metric), estimate in point.items():
+        draws = np.array([r[(model, landmark, metric)] for r in replicates], dtype=float)
+        draws = draws[np.isfinite(draws)]
+        part = followup if landmark is None else followup[followup["landmark_week"] == landmark]
+        in_horizon = part["is_event"] & (part["duration_weeks"] <= horizon)
+        n_events = int(in_horizon.sum())
+        status = ("ok" if n_events >= MIN_TEST_EVENTS and np.isfinite(estimate)
+                  else "too_few_test_events" if n_events < MIN_TEST_EVENTS else "not_estimable")
+        rows.append({**base, "model": model, "landmark_week": landmark, "metric": metric, "estimate": estimate,
+                     "std_error": float(draws.std(ddof=1)) if len(draws) > 1 else math.nan,
+                     "ci_lower": float(np.quantile(draws, 0.025)) if len(draws) else math.nan,
+                     "ci_upper": float(np.quantile(draws, 0.975)) if len(draws) else math.nan,
+                     "n_customers": int(part["customer_key"].nunique()), "n_events": n_events,
+                     "n_landmarks": 1 if landmark is not None else len(landmarks), "status": status})
+    return pd.DataFrame(rows)
+
+
+def calibration_table(followup: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
+    """Per model and risk decile (customer-landmarks pooled over landmarks): the mean predicted probability of
+    churning within the horizon beside the Kaplan-Meier observed probability and its interval."""
+    tables = []
+    for model in MODELS:
+        column = f"risk_{model}"
+        if followup.empty or column not in followup or followup[column].isna().all():
+            tables.append(pd.DataFrame([{"model": model, "status": "model_not_fitted_or_no_landmark"}]))
+            continue
+        table = rev.calibration_by_decile(followup[column].to_numpy(float), followup["duration_weeks"].to_numpy(float),
+                                          followup["is_event"].to_numpy(bool), float(settings.horizon_weeks))
+        tables.append(table.assign(model=model))
+    out = pd.concat(tables, ignore_index=True)
+    return out.assign(horizon_weeks=settings.horizon_weeks)

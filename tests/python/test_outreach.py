@@ -1,0 +1,206 @@
+"""The alert policy (empathy/outreach.py) and the churn-risk model (empathy/stats/churn_risk.py) on data written
+here, independently of the demo generator: hand-written customer-weeks whose every decision is known in advance,
+and a simulated discrete-time hazard with known coefficients."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from empathy.outreach import AlertSettings, alert_decisions, alert_outcome_table, customer_outcomes, holdout_draw
+from empathy.stats.churn_risk import (
+    ChurnRiskSettings, evaluation_table, features_of, fit_hazard, horizon_labels, landmark_followup, score_weeks,
+)
+
+SETTINGS = AlertSettings(weekly_capacity=2, frequency_cap_days=14, holdout_share=0.5, holdout_salt="s", weeks=3)
+
+
+def _week(week: str, key: str, risk: float, opted_out: bool = False, open_contact: bool = False) -> dict:
+    return {"customer_key": key, "week_start": pd.Timestamp(week), "risk_full": risk, "top_signals": "{}",
+            "is_contact_opted_out": opted_out, "has_open_contact": open_contact}
+
+
+def _keys_by_arm(n: int = 200) -> tuple[list[str], list[str]]:
+    """Customer keys the salted hash puts in each arm (held out when the draw is below the share)."""
+    keys = [f"c{i:03d}" for i in range(n)]
+    held = [k for k in keys if holdout_draw(k, SETTINGS.holdout_salt) < SETTINGS.holdout_share]
+    return [k for k in keys if k not in held], held
+
+
+def test_policy_suppresses_with_reasons_fills_capacity_and_caps_frequency():
+    (a, b, c, *_), (h, *_) = _keys_by_arm()
+    rows = [
+        _week("2026-01-05", "opted", 0.9, opted_out=True),
+        _week("2026-01-05", "talking", 0.8, open_contact=True),
+        _week("2026-01-05", a, 0.7),
+        _week("2026-01-05", h, 0.6),
+        _week("2026-01-05", b, 0.5),  # below the capacity: no row
+        _week("2026-01-12", a, 0.9),  # selected a week ago: capped
+        _week("2026-01-12", b, 0.4),
+        _week("2026-01-12", c, 0.3),
+        _week("2026-01-19", a, 0.9),  # 14 days after its selection: selectable again
+    ]
+    decisions = alert_decisions(pd.DataFrame(rows), SETTINGS)
+    got = {(r.week_start.strftime("%m-%d"), r.customer_key): r.alert_status for r in decisions.itertuples()}
+    assert got == {
+        ("01-05", "opted"): "suppressed_contact_opt_out", ("01-05", "talking"): "suppressed_open_contact",
+        ("01-05", a): "alerted", ("01-05", h): "held_out",
+        ("01-12", a): "suppressed_recent_alert", ("01-12", b): "alerted", ("01-12", c): "alerted",
+        ("01-19", a): "alerted",
+    }
+    first = decisions[decisions["week_start"] == "2026-01-05"]
+    assert set(first["weekly_threshold"]) == {0.6} and set(first["n_selected"]) == {2}
+    assert list(first["risk_rank"]) == [1, 2, 3, 4]
+    assert (decisions["is_held_out"] <= decisions["is_selected"]).all()
+
+
+def test_holdout_is_stable_and_has_the_declared_share():
+    keys = [f"customer-{i}" for i in range(20_000)]
+    draws = np.array([holdout_draw(k, "salt-a") for k in keys])
+    assert abs((draws < 0.2).mean() - 0.2) < 0.01
+    assert holdout_draw("customer-1", "salt-a") == holdout_draw("customer-1", "salt-a")
+    assert holdout_draw("customer-1", "salt-a") != holdout_draw("customer-1", "salt-b")
+
+
+def test_outcomes_follow_each_customer_once_over_a_closed_window():
+    (a, b, *_), (h, *_) = _keys_by_arm()
+    settings = AlertSettings(outcome_window_days=14)
+    decisions = pd.DataFrame([
+        {"customer_key": a, "week_start": pd.Timestamp("2026-01-05"), "is_selected": True, "is_held_out": False},
+        {"customer_key": a, "week_start": pd.Timestamp("2026-02-02"), "is_selected": True, "is_held_out": False},
+        {"customer_key": h, "week_start": pd.Timestamp("2026-01-05"), "is_selected": True, "is_held_out": True},
+        {"customer_key": b, "week_start": pd.Timestamp("2026-03-02"), "is_selected": True, "is_held_out": False},
+    ])
+
+    def week(key, day, contacts, unresolved, opted, churn, mrr):
+        return {"customer_key": key, "week_start": pd.Timestamp(day), "contacts_during_week": contacts,
+                "unresolved_contacts_during_week": unresolved, "is_contact_opted_out": opted,
+                "is_voluntary_churn_in_week": churn, "mrr_at_week_start": mrr}
+
+    weeks = pd.DataFrame([
+        week(a, "2026-01-05", 2, 1, False, False, 100.0), week(a, "2026-01-12", 2, 0, True, False, 100.0),
+        week(a, "2026-01-19", 0, 0, True, False, 80.0),
+        week(h, "2026-01-05", 1, 1, False, False, 50.0), week(h, "2026-01-12", 0, 0, False, True, 50.0),
+        week(b, "2026-03-02", 5, 5, False, False, 10.0),
+    ])
+    per_customer = customer_outcomes(decisions, weeks, settings, pd.Timestamp("2026-02-10"))
+    got = per_customer.set_index("customer_key")
+    assert list(got.index) == [a, h], "b's window is still open; a counts once, at its first selection"
+    assert got.loc[a, "contacts_in_window"] == 4 and got.loc[a, "resolved_share_of_contacts"] == 0.75
+    assert got.loc[a, "opted_out_of_contact"] == 1 and got.loc[a, "mrr_change"] == -20
+    assert got.loc[h, "voluntary_churn_in_window"] == 1 and got.loc[h, "mrr_change"] == -50, "churned: no revenue"
+    table = alert_outcome_table(per_customer, settings).set_index("outcome")
+    assert set(table["status"]) == {"too_few_alerted_customers"}, "one alerted customer: no interval"
+
+
+def test_difference_and_interval_match_welch():
+    rng = np.random.default_rng(3)
+    per_customer = pd.DataFrame({"is_held_out": rng.random(400) < 0.25})
+    for outcome in ("contacts_in_window", "resolved_share_of_contacts", "opted_out_of_contact",
+                    "voluntary_churn_in_window", "mrr_change"):
+        per_customer[outcome] = rng.normal(1.0, 1.0, 400) + 0.5 * ~per_customer["is_held_out"]
+    table = alert_outcome_table(per_customer, AlertSettings()).set_index("outcome")
+    from scipy import stats
+    a = per_customer.loc[~per_customer["is_held_out"], "mrr_change"]
+    h = per_customer.loc[per_customer["is_held_out"], "mrr_change"]
+    welch = stats.ttest_ind(a, h, equal_var=False)
+    row = table.loc["mrr_change"]
+    assert row["estimate"] == pytest.approx(a.mean() - h.mean())
+    assert row["estimate"] / row["std_error"] == pytest.approx(welch.statistic)
+    assert row["status"] == "ok"
+
+
+# ----------------------------------------------------------------------------------------- the churn-risk model
+def _simulated_weeks(rng: np.random.Generator, n: int = 3000, n_weeks: int = 60) -> pd.DataFrame:
+    """Customer-weeks from a known discrete-time hazard: logit h = -5 + 1.2 * dip + 0.4 * contacts in 14 days.
+    Each customer has a lasting contact rate (so the contacts seen at a landmark foretell later weeks); a dip
+    happens in 10% of weeks; customers leave at their churn week."""
+    rows = []
+    start = pd.Timestamp("2025-01-06")
+    rate = rng.gamma(1.0, 0.5, n)
+    for customer in range(n):
+        for week in range(n_weeks):
+            dip = rng.random() < 0.1
+            contacts = rng.poisson(rate[customer])
+            hazard = 1 / (1 + np.exp(-(-5 + 1.2 * dip + 0.4 * contacts)))
+            churn = rng.random() < hazard
+            rows.append({
+                "customer_key": f"k{customer}", "week_start": start + pd.Timedelta(weeks=week), "plan": "basic",
+                "segment": "smb", "tenure_weeks": week + 10, "active_days_ratio": 0.3 if dip else 1.0,
+                "key_actions_ratio": 1.0, "has_usage_dip": dip, "contacts_last_14_days": contacts,
+                "contacts_last_28_days": contacts + rng.poisson(rate[customer]), "tough_moments_last_28_days": 0,
+                "unresolved_contacts_last_28_days": 0, "empathy_absent_contacts_last_28_days": 0,
+                "customer_sentiment_last_28_days": None, "open_incidents_on_recent_products": 0,
+                "is_week_complete": True, "is_voluntary_churn_in_week": churn, "is_involuntary_churn_in_week": False,
+            })
+            if churn:
+                break
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> pd.DataFrame:
+    return _simulated_weeks(np.random.default_rng(8))
+
+
+def test_hazard_model_recovers_the_simulated_coefficients(simulated):
+    fitted = fit_hazard(simulated.join(horizon_labels(simulated, 1)), "full")  # a one-week horizon: the hazard
+    assert fitted.status == "ok"
+    per_unit = fitted.params / fitted.scales.reindex(fitted.params.index).fillna(1.0)
+    assert abs(per_unit["contacts_last_14_days"] - 0.4) < 3 * fitted.std_errors["contacts_last_14_days"] / \
+        fitted.scales["contacts_last_14_days"]
+    assert abs(per_unit["active_days_ratio"] * -0.7 - 1.2) < 0.35, "a dip is the ratio falling from 1 to 0.3"
+    notes = " ".join(fitted.notes)
+    assert "constant in training" in notes and "collinear" in notes and "has_usage_dip" in notes, notes
+
+
+def test_followup_counts_weeks_from_the_landmark_and_censors_at_the_end():
+    weeks = pd.DataFrame([
+        {"customer_key": "a", "week_start": pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=i),
+         "is_week_complete": True, "is_voluntary_churn_in_week": i == 3, "is_involuntary_churn_in_week": False}
+        for i in range(4)] + [
+        {"customer_key": "b", "week_start": pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=i),
+         "is_week_complete": i < 11, "is_voluntary_churn_in_week": False, "is_involuntary_churn_in_week": False}
+        for i in range(12)])
+    scored = weeks[["customer_key", "week_start"]].assign(test_start=pd.Timestamp("2026-01-05"), risk_full=0.1)
+    settings = ChurnRiskSettings(horizon_weeks=2, landmark_every_weeks=4)
+    followup = landmark_followup(weeks, scored, settings).set_index(["landmark_week", "customer_key"])
+    first = pd.Timestamp("2026-01-05")
+    assert followup.loc[(first, "a"), ["duration_weeks", "is_event"]].tolist() == [4.0, True]
+    assert followup.loc[(first, "b"), ["duration_weeks", "is_event"]].tolist() == [11.0, False]
+    landmarks = [first + pd.Timedelta(weeks=4 * k) for k in range(3)]  # each followed by 2 complete weeks
+    assert sorted(followup.index.get_level_values(0).unique()) == landmarks
+
+
+def test_horizon_labels_look_forward_and_say_when_the_horizon_was_not_observed():
+    weeks = pd.DataFrame([
+        {"customer_key": "a", "week_start": pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=i), "is_week_complete": True,
+         "is_voluntary_churn_in_week": i == 4} for i in range(5)] + [
+        {"customer_key": "b", "week_start": pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=i),
+         "is_week_complete": i < 4, "is_voluntary_churn_in_week": False} for i in range(5)])
+    labels = horizon_labels(weeks, 2)
+    assert labels["churns_within_horizon"].tolist() == [False, False, False, True, True] + [False] * 5
+    assert labels["is_horizon_observed"].tolist() == [True] * 5 + [True, True, True, False, False]
+
+
+def test_evaluation_says_why_when_there_is_nothing_to_evaluate():
+    table = evaluation_table(pd.DataFrame(columns=["customer_key", "landmark_week", "duration_weeks", "is_event"]),
+                             ChurnRiskSettings())
+    assert set(table["status"]) == {"no_landmark_with_full_horizon"} and len(table) == 12
+
+
+def test_model_beats_a_usage_only_baseline_when_contacts_matter(simulated):
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20, landmark_every_weeks=4, bootstrap_replicates=30)
+    scored, fitted = score_weeks(simulated, settings)
+    assert fitted["usage_only"].status == "ok"
+    reasons = [json.loads(s) for s in scored["top_signals"].head(500)]
+    assert all(list(r.values()) == sorted(r.values(), reverse=True) for r in reasons)
+    followup = landmark_followup(simulated, scored, settings)
+    table = evaluation_table(followup, settings)
+    average = table[table["landmark_week"].isna()].set_index(["model", "metric"])
+    assert average.loc[("difference", "concordance"), "ci_lower"] > 0, average.loc["difference"]
+    assert 0.5 < average.loc[("full", "auc_at_horizon"), "estimate"] <= 1
+    features = features_of(simulated.head(3), ["customer_sentiment_last_28_days", "sentiment_missing"])
+    assert features["sentiment_missing"].tolist() == [1.0, 1.0, 1.0], "missing sentiment is flagged, set to 0"
