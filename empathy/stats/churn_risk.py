@@ -167,8 +167,8 @@ def fit_hazard(train: pd.DataFrame, model: str) -> FittedHazard:
     except (np.linalg.LinAlgError, ValueError, sm.tools.sm_exceptions.PerfectSeparationError):
         return FittedHazard(model, kept, means, scales, empty, empty, len(y), n_events, "fit_failed", notes)
     index = ["const", *kept]
-    return FittedHazard(model, kept, means, scales, pd.Series(fit.params, index=index),
-                        pd.Series(fit.bse, index=index), len(y), n_events, "ok", notes)
+    return FittedHazard(model, kept, means, scales, pd.Series(np.round(fit.params, 12), index=index),
+                        pd.Series(np.round(fit.bse, 12), index=index), len(y), n_events, "ok", notes)
 
 
 def _linearly_independent(x: np.ndarray, tol: float = 1e-8) -> list[int]:
@@ -243,7 +243,9 @@ def score_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.Da
             out[f"weekly_hazard_{name}"] = math.nan
             out[f"risk_{name}"] = math.nan
             continue
-        risk = model.risk(weeks)
+        # Rounded to 12 decimals: multithreaded BLAS may change the fit's last bits between runs, and the same raw
+        # data must build the same warehouse (tests/python/test_safe_operations.py).
+        risk = np.round(model.risk(weeks), 12)
         out[f"risk_{name}"] = risk
         out[f"weekly_hazard_{name}"] = 1 - (1 - risk) ** (1 / settings.horizon_weeks)
     full = fitted["full"]
