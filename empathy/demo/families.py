@@ -121,12 +121,15 @@ def build_contacts(w: World, seed: int) -> tuple[Contacts, TranscriptSlots]:
     rng = sub_rng(seed, 5)
     cc, ct, cr, cp = candidate_contacts(w, rng)
     cand = contact_attributes(w, rng, cc, ct, reason=cr, product=cp)
-    life, cancel = churn_process(w, sub_rng(seed, 6), cand["cust"], cand["t"], cand["ack30"])
+    save_rng = sub_rng(seed, 16)
+    life, cancel = churn_process(w, sub_rng(seed, 6), cand["cust"], cand["t"], cand["ack30"], save_rng)
     rng = sub_rng(seed, 7)
     canc = contact_attributes(w, rng, cancel["cust"], cancel["t"],
                               reason=np.full(len(cancel["cust"]), S.R_CANCEL),
-                              force_close=cancel["script"] == 1, no_bot=True,
-                              forced_channel=pick(rng, len(cancel["cust"]), [0.5, 0.3, 0.2, 0.0]))
+                              force_close=cancel["closure"].any(1), no_bot=True,
+                              forced_channel=pick(rng, len(cancel["cust"]), [0.5, 0.3, 0.2, 0.0]),
+                              forced_agent=cancel["agent"])
+    save_closing_turns(canc, cancel["closure"], save_rng)
     canc["queue"] = 9 + S.REGION_TO_QREG[w.region[canc["cust"]]]  # retention queues
     n_cand = len(cand["cust"])
     keep = cand["t"] < life["churn_at"][cand["cust"]]
@@ -155,6 +158,19 @@ def build_contacts(w: World, seed: int) -> tuple[Contacts, TranscriptSlots]:
                         cust=cust, ch=ch, src=src, iid=iid, src_arr=src_arr, first_pos=first_pos,
                         end_obs=np.minimum(life["churn_at"], S.CAP), churned=life["churn_at"] <= S.CAP - HOUR)
     return contacts, slots
+
+
+def save_closing_turns(canc: dict, closure: np.ndarray, rng: np.random.Generator) -> None:
+    """The agent's closing turn of each save conversation says exactly the closure sub-behaviours shown (text groups
+    save_close_<mask>, bit k for S.CLOSURE_BEHAVIORS[k]); without any, a neutral goodbye (continues
+    sub_rng(seed, 16) after churn_process)."""
+    n = len(closure)
+    mask = (closure * (1 << np.arange(closure.shape[1]))).sum(1)
+    groups = ["close_neutral"] + [f"save_close_{m}" for m in range(1, 1 << closure.shape[1])]
+    starts = np.array([TX.GROUP_START[g] for g in groups])
+    sizes = np.array([TX.GROUP_N[g] for g in groups])
+    canc["txt"][:, 10] = starts[mask] + (rng.random(n) * sizes[mask]).astype(np.int64)
+    canc["pres"][:, 10] = canc["pres"][:, 10] | (mask > 0)
 
 
 # ------------------------------------------------------------------ interactions

@@ -24,7 +24,7 @@ from . import families as F
 from . import spec as S
 from .families import Contacts, Delivery, InteractionDirt, Invitations, Outcomes, Responses
 from .raw import iso
-from .util import sub_rng
+from .util import DAY, sub_rng
 from .world import INF, World, make_agents, make_consent, make_customers, make_incidents, make_supervisors
 
 
@@ -348,6 +348,43 @@ def policy_truth(X, eligible: np.ndarray) -> dict:
     return out
 
 
+def save_truth(c: Contacts, window_days: int = 90) -> dict:
+    """The save conversations' planted effects (D29): acceptance per closure sub-behaviour shown, as the average over
+    offers of the exact (clipped) probability difference between all and none shown, divided by their number; and
+    the same effect on being saved (no voluntary churn within window_days of the conversation, among offers whose
+    window closed by the as-of): the acceptance effect times the difference in the saved share between accepted
+    and declined offers, which do not depend on closure."""
+    cancel, life = c.cancel, c.life
+    k = len(S.CLOSURE_BEHAVIORS)
+    per_closure = (cancel["p_full"] - cancel["p_none"]) / k
+    cust, t, acc = cancel["cust"], cancel["t"], cancel["accepted"]
+    closed = t + window_days * DAY <= S.CAP
+    churn_at, vol = life["churn_at"][cust], life["churn_vol"][cust]
+    saved = ~(vol & (churn_at > t) & (churn_at <= t + window_days * DAY))
+    s_acc = float(saved[closed & acc].mean()) if (closed & acc).any() else None
+    s_dec = float(saved[closed & ~acc].mean()) if (closed & ~acc).any() else None
+    acc_effect = float(per_closure.mean()) if len(per_closure) else None
+    saved_effect = (acc_effect * (s_acc - s_dec)) if None not in (acc_effect, s_acc, s_dec) else None
+    return {
+        "definition": "Per save conversation the agent (uniform among those hired) shows each closure sub-behaviour "
+                      f"{S.CLOSURE_BEHAVIORS} w.p. clip(base + {S.SAVE_CLOSURE_SCRIPT}*(save_script=="
+                      f"'empathy_close_loop') + {S.SAVE_CLOSURE_SKILL}*agent_skill), base = "
+                      f"{S.SAVE_CLOSURE_BASE.tolist()}; the closing turn says exactly those shown. P(accept) = "
+                      f"clip(base[offer_type] + {S.ACC_PER_DOLLAR}*offer_amount + {S.ACC_PER_CLOSURE}*n_closure + "
+                      f"{S.ACC_SKILL}*agent_skill, {S.ACC_CLIP[0]}, {S.ACC_CLIP[1]}), base = "
+                      + json.dumps(dict(zip(S.OFFER_TYPES, S.ACC_BASE.tolist())))
+                      + ". Agent skill raises both closure and acceptance (confounding); an accepted offer "
+                        "prevents that churn and restarts the churn clock.",
+        "closure_behaviors": S.CLOSURE_BEHAVIORS,
+        "acceptance_per_closure_behavior": acc_effect,
+        "acceptance_per_dollar": S.ACC_PER_DOLLAR,
+        "saved_window_days": window_days,
+        "saved_share_accepted": s_acc, "saved_share_declined": s_dec,
+        "saved_per_closure_behavior": saved_effect,
+        "offers": int(len(cust)), "offers_window_closed": int(closed.sum()),
+    }
+
+
 def supervisor_truth(w: World, X, eligible: np.ndarray) -> dict:
     """The supervisors' coaching and the estimand a change of supervisor identifies within an agent: among the
     eligible contacts, the expected change in CSAT top-2 per expected extra behaviour (of five) the coaching caused,
@@ -431,9 +468,7 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
             "segment_hr": dict(zip(S.SEGMENTS, S.SEG_HR.tolist())),
             "involuntary_hazard_per_day": S.LAMBDA_INVOL,
             "cancel_contact_probability": S.P_CANCEL_CONTACT,
-            "save_acceptance_probability": "clip(base[offer_type] + 0.15*(save_script=='empathy_close_loop')"
-                                           " + 0.004*offer_amount, 0, 0.9), base = "
-                                           + json.dumps(dict(zip(S.OFFER_TYPES, S.ACC_BASE.tolist()))),
+            "save_acceptance_probability": "see effects.save_closure",
             "offers": int(len(cancel["cust"])), "offers_accepted": n_acc,
             "cohort_customers": int(cohort.sum()),
             "cohort_exposed": int((cohort & life["exposed"]).sum()),
@@ -480,6 +515,7 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
         },
         "policy_instruments": policy_truth(X, eligible),
         "supervisor_instrument": supervisor_truth(w, X, eligible),
+        "save_closure": save_truth(c),
         "nps_empathy": {
             "definition": "nps = clip(round(6.3 + plan_offset + 4.0*(E - 0.4) + Normal(0, 1.8)), 0, 10); "
                           "plan_offset basic -0.6, pro +0.6, enterprise +0.9; E = mean over "

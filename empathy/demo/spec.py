@@ -259,8 +259,17 @@ P_CANCEL_CONTACT = 0.5
 OFFER_TYPES = ["none", "discount", "credit", "plan_change"]
 OFFER_P = [0.3, 0.35, 0.2, 0.15]
 ACC_BASE = np.array([0.08, 0.18, 0.15, 0.20])
-ACC_EMPATHY = 0.15
 ACC_PER_DOLLAR = 0.004
+# Save conversations (issue 12, D29): each closure sub-behaviour the agent shows (summarise the concern, confirm next
+# steps, close the emotional loop) raises the chance the customer accepts and stays far more than money does; the
+# agent's skill raises both the closure behaviours and acceptance, so a naive comparison overstates closure.
+CLOSURE_BEHAVIORS = ["summarise_concern", "confirm_next_steps", "close_emotional_loop"]
+SAVE_CLOSURE_BASE = np.array([0.35, 0.45, 0.25])  # P(sub-behaviour) under the standard script, average agent
+SAVE_CLOSURE_SCRIPT = 0.30  # the empathy_close_loop script adds this to each
+SAVE_CLOSURE_SKILL = 3.0  # times the agent's skill (sd SKILL_SD), on each
+ACC_PER_CLOSURE = 0.08  # acceptance per closure sub-behaviour shown
+ACC_SKILL = 1.5  # acceptance per unit of agent skill, not through closure (the confounding path)
+ACC_CLIP = (0.02, 0.9)
 SAVE_SCRIPTS = ["standard", "empathy_close_loop"]
 CANCEL_REASONS_VOL = ["too_expensive", "missing_features", "switched_competitor",
                       "poor_support", "no_longer_needed"]

@@ -33,6 +33,17 @@ CUSTOMER_PROBLEM = {
                              "Please close my account at the end of this month."],
 }
 
+#: the closing turn of a save conversation is built from one fragment per closure sub-behaviour shown (order of
+#: spec.CLOSURE_BEHAVIORS: summarise the concern, confirm next steps, close the emotional loop); group save_close_<m>
+#: holds the fragments of the bits set in m
+SAVE_CLOSE_FRAGMENTS = [
+    ["To recap, the price went up at renewal and the weekly export keeps failing for you.",
+     "So to sum up, you were billed the new rate without notice and the team seats aren't working."],
+    ["As next steps, I've applied the change and you'll get a confirmation email today.",
+     "Here's what will happen next: the lower rate starts on your next bill and I'll check the seats tomorrow."],
+    ["I hope that puts your mind at ease.", "I'm glad we could sort this out together."],
+]
+
 GROUPS: dict[str, list[str]] = {
     "bot_greet": ["Hi! I'm the virtual assistant. What can I help you with today?",
                   "Welcome to support. Please describe your issue in a few words."],
@@ -68,6 +79,8 @@ GROUPS: dict[str, list[str]] = {
               "As next steps, you'll receive an update from us within two days.",
               "Is there anything else I can help with today?"],
     "close_neutral": ["Alright, bye.", "Okay, have a good day."],
+    **{f"save_close_{_m}": [" ".join(f[_j] for _k, f in enumerate(SAVE_CLOSE_FRAGMENTS) if _m >> _k & 1)
+                            for _j in range(2)] for _m in range(1, 8)},
     "bot_close": ["Glad I could help. Goodbye!", "This chat will now close."],
     "bye": ["Bye.", "Thanks, bye."],
 }

@@ -285,8 +285,9 @@ def time_effect(t: np.ndarray) -> np.ndarray:
 
 
 def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_close=None,
-                       no_bot=False, forced_channel=None):
-    """Everything about a contact except ids: routing, behaviours, timing, transcript slots."""
+                       no_bot=False, forced_channel=None, forced_agent=None):
+    """Everything about a contact except ids: routing, behaviours, timing, transcript slots. force_close (a mask)
+    sets closing the loop to exactly its value, forced_agent fixes who takes the contact."""
     n = len(cust)
     ch = pick(rng, n, S.CHANNEL_P) if forced_channel is None else forced_channel
     if reason is None:
@@ -303,9 +304,12 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     esc = rng.random(n) < np.where(tough_reason, 0.16, 0.05)
     cat = np.where(tough_reason, S.REASON_CAT[reason], np.where(esc, 1, 0))
     # agent among those hired before the contact
-    kk = np.searchsorted(w.hired_sorted, t, side="right")
-    kk = np.maximum(kk, 1)
-    agent = w.hire_order[(rng.random(n) * kk).astype(np.int64)]
+    if forced_agent is None:
+        kk = np.searchsorted(w.hired_sorted, t, side="right")
+        kk = np.maximum(kk, 1)
+        agent = w.hire_order[(rng.random(n) * kk).astype(np.int64)]
+    else:
+        agent = forced_agent
     trained = t >= w.train_at[agent]
     treat = w.q_treat[queue] & (t >= S.EXP_START)
     bot_only = (rng.random(n) < S.P_BOT_ONLY[ch]) & (not no_bot)
@@ -318,7 +322,7 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     beh = rng.random((n, 5)) < p
     beh[bot_only] = False
     if force_close is not None:
-        beh[force_close, 4] = True
+        beh[:, 4] = force_close
     early = beh[:, 0] & (rng.random(n) < S.P_EARLY[ch])
     # expected CSAT top-2 deltas for the manifest (exact: the CSAT model never clips)
     pe = S.P_EARLY[ch]
@@ -427,8 +431,28 @@ def concat(a: dict, b: dict) -> dict:
 
 
 # ------------------------------------------------------------------ churn
-def churn_process(w: World, rng, cust, t, ack30):
-    """Voluntary (with save offers) and involuntary churn. Returns per-customer truth + cancel contacts."""
+def save_agent_and_closure(w: World, rng, t, script):
+    """The agent who takes each save conversation (among those hired by then) and the closure sub-behaviours they
+    show: P = base + script effect + skill effect, clipped like every behaviour probability."""
+    n = len(t)
+    kk = np.maximum(np.searchsorted(w.hired_sorted, t, side="right"), 1)
+    agent = w.hire_order[(rng.random(n) * kk).astype(np.int64)]
+    p = _clip(S.SAVE_CLOSURE_BASE[None, :] + S.SAVE_CLOSURE_SCRIPT * script[:, None]
+              + S.SAVE_CLOSURE_SKILL * w.skill[agent][:, None])
+    closure = rng.random((n, len(S.CLOSURE_BEHAVIORS))) < p
+    return agent, closure
+
+
+def acceptance_probability(w: World, offer, amount, n_closure, agent):
+    """P(the customer accepts the save offer): offer type, money conceded, closure shown, the agent's skill."""
+    return np.clip(S.ACC_BASE[offer] + S.ACC_PER_DOLLAR * amount + S.ACC_PER_CLOSURE * n_closure
+                   + S.ACC_SKILL * w.skill[agent], *S.ACC_CLIP)
+
+
+def churn_process(w: World, rng, cust, t, ack30, save_rng):
+    """Voluntary (with save offers) and involuntary churn. Returns per-customer truth + cancel contacts. The save
+    conversations' agents and closure behaviours come from save_rng (sub_rng(seed, 16)), so the other draws of the
+    churn stream are those of a world without them."""
     n = w.n
     valid = t >= w.signup[cust] + S.ONBOARDING_DAYS * DAY
     vi = np.nonzero(valid)[0]
@@ -444,7 +468,8 @@ def churn_process(w: World, rng, cust, t, ack30):
     invol = w.signup + (rng.exponential(1.0, n) / S.LAMBDA_INVOL * DAY).astype(np.int64)
     prev = origin.copy()
     active = np.ones(n, dtype=bool)
-    out = {k: [] for k in ("cust", "t", "script", "offer", "amount", "accepted")}
+    out = {k: [] for k in ("cust", "t", "script", "offer", "amount", "accepted", "agent", "closure",
+                           "p_none", "p_full")}
     rounds = 0
     while active.any() and rounds < 200:
         rounds += 1
@@ -458,11 +483,17 @@ def churn_process(w: World, rng, cust, t, ack30):
                         [np.where(script == 1, rng.uniform(5, 20, n), rng.uniform(10, 40, n)),
                          np.where(script == 1, rng.uniform(10, 30, n), rng.uniform(20, 60, n)),
                          rng.uniform(10, 50, n)], 0.0).round(2)
-        p_acc = np.clip(S.ACC_BASE[offer] + S.ACC_EMPATHY * script + S.ACC_PER_DOLLAR * amt, 0, 0.9)
-        acc = contact & (rng.random(n) < p_acc)
         idx = np.nonzero(contact)[0]
+        agent, closure = save_agent_and_closure(w, save_rng, ct[idx], script[idx])
+        n_cl = closure.sum(1)
+        p_acc = np.zeros(n)
+        p_acc[idx] = acceptance_probability(w, offer[idx], amt[idx], n_cl, agent)
+        acc = contact & (rng.random(n) < p_acc)
         out["cust"].append(idx); out["t"].append(ct[idx]); out["script"].append(script[idx])
         out["offer"].append(offer[idx]); out["amount"].append(amt[idx]); out["accepted"].append(acc[idx])
+        out["agent"].append(agent); out["closure"].append(closure)
+        out["p_none"].append(acceptance_probability(w, offer[idx], amt[idx], 0, agent))
+        out["p_full"].append(acceptance_probability(w, offer[idx], amt[idx], len(S.CLOSURE_BEHAVIORS), agent))
         prev = np.where(acc, C, prev)
         C = np.where(acc, C + (rng.exponential(1.0, n) / rate * DAY).astype(np.int64), C)
         active = acc

@@ -122,9 +122,14 @@ def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwrit
     words = query(
         handwritten_build,
         f"select segment_index, offset_ms, text_redacted from staging.consented_transcript_segments "
-        f"where interaction_key = '{key}' and speaker = 'agent'",
+        f"where interaction_key = '{key}' and speaker = 'agent' order by segment_index",
     )
-    assert words == [(1, 10000, "I'm sorry to hear that, that sounds really frustrating.")]
+    assert words == [
+        (1, 10000, "I'm sorry to hear that, that sounds really frustrating."),
+        (2, 600000, "Let me briefly recap: you were charged twice for January and I've reversed the second charge."),
+        (3, 630000, "You'll get an email confirming the refund by tomorrow morning."),
+        (4, 660000, "Does that feel a bit better now?"),
+    ]
     evidence = query(
         handwritten_build,
         f"select behavior_code, has_occurred, evidence_source, first_segment_index, first_pattern_id, "
@@ -133,6 +138,7 @@ def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwrit
     )
     assert evidence == [
         ("acknowledge", True, "transcript_and_qa", 1, "ack_sorry", "i'm sorry", True),
+        ("close_loop", True, "transcript", 2, "close_summary", "let me briefly recap", None),
         ("name_emotion", True, "transcript", 1, "emo_sounds", "that sounds really frustrating", None),
     ]
     outcome = query(
@@ -140,9 +146,9 @@ def test_one_interaction_traces_from_words_to_behaviours_score_and_csat(handwrit
         f"select is_acknowledged_within_30s, seconds_to_first_acknowledgment, behaviors_count, empathy_score, "
         f"csat, is_csat_top2, felt_understood from marts.mart_interaction_outcomes where interaction_key = '{key}'",
     )
-    # felt_understood was 9 on a 1-7 scale: quarantined, so absent; the score rule gives 3 for two behaviours
-    # without options.
-    assert outcome == [(True, 10.0, 2, 3, 5.0, True, None)]
+    # felt_understood was 9 on a 1-7 scale: quarantined, so absent; the score rule gives 3 for acknowledgment and
+    # naming the emotion without options (closing the loop does not raise it).
+    assert outcome == [(True, 10.0, 3, 3, 5.0, True, None)]
 
 
 def test_validation_and_privacy_pass_on_hand_written_data(handwritten_build: Path, tmp_path: Path) -> None:
@@ -234,3 +240,22 @@ def test_churn_risk_and_alerts_say_why_with_too_few_churns(handwritten_build: Pa
     (weeks, customers), = query(handwritten_build, """
         select count(*), count(distinct customer_key) from intermediate.int_customer_weeks_signalled""")
     assert weeks > 0 and customers >= 1
+
+
+def test_save_conversation_is_judged_by_closure_in_other_words(handwritten_build: Path) -> None:
+    """O1 was made in I1, whose agent closed in words the demo generator never writes ("Let me briefly recap",
+    "You'll get an email confirming", "Does that feel a bit better now?"): all three closure behaviours are read.
+    Ann contacted again 15 days later (not a callback within 7 days); her saved window is still open at the as-of
+    date, so saved is null with the reason; one offer is too few to compare, and every statistics row says so."""
+    row = query(handwritten_build, """
+        select closure_status, has_summarised_concern, has_confirmed_next_steps, has_closed_emotional_loop,
+               closure_behaviors_count, is_concession, is_saved, saved_status, has_callback, callback_status, team
+        from marts.mart_save_conversations where offer_id = 'O1'""")
+    assert row == [("observed", True, True, True, 3, False, None, "window_open", False, "observed", "team_01")]
+    effects = query(handwritten_build, """
+        select row_kind, status, count(*) from marts.mart_save_effects group by all order by all""")
+    assert {(kind, status) for kind, status, _ in effects} <= {
+        ("effect", "too_few_offers"), ("cell", "ok"), ("cell", "empty_cell")}
+    assert ("effect", "too_few_offers") in {(kind, status) for kind, status, _ in effects}
+    assert query(handwritten_build, "select team, n_offers, status from marts.mart_save_team_scorecard") == [
+        ("team_01", 1, "too_few_offers")]

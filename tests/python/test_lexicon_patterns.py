@@ -117,7 +117,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "close_summary": (
         ["To summarize, the refund is on its way.", "Let me recap what we did today.",
-         "So to wrap up, your plan changes next month.", "Just to recap, the box ships Monday."],
+         "So to wrap up, your plan changes next month.", "Just to recap, the box ships Monday.",
+         "Let me briefly recap what we covered.", "I'll just summarise where we are."],
         ["The summary page shows your plan.", "Wrap the item before sending it back."],
     ),
     "close_next_steps": (
@@ -134,6 +135,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["You'll get a confirmation email within the hour.", "You should hear back from us by Friday.",
          "You will receive the refund in the next few days."],
         ["You'll need to restart the app.", "You will love the new plan."],
+    ),
+    "close_feelings": (
+        ["I hope that puts your mind at rest.", "Does that feel a bit better now?",
+         "I'm really glad we were able to fix this together.", "I truly hope this eases things for you.",
+         "Does that sound okay to you?", "We're so happy we could get that sorted for you."],
+        ["I hope you're not charged again.", "I'm glad to hear the app works.", "Does that feel like the menu?",
+         "Set your mind to the new plan.", "Glad I could help. Goodbye!"],
     ),
 }
 

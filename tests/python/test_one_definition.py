@@ -60,7 +60,9 @@ def test_key_estimates_are_those_recorded(demo_db: Path) -> None:
     weights and generator response mechanism change the survey estimates and the NPS answers on purpose (D24; the
     retention and survival estimates did not move), and at issue 11, whose generator adds a seasonal dip and drift
     to every behaviour probability and two dated policy changes, moving behaviours and everything downstream on
-    purpose (D26), and again at issue 11's supervisor rotations, whose coaching shifts behaviours (D27). A refactor
+    purpose (D26), again at issue 11's supervisor rotations, whose coaching shifts behaviours (D27), and at issue 12's
+    save conversations, whose agents and closure the generator now draws, changing the number of contacts and so every
+    later draw (D29). A refactor
     must not move them; a deliberate change re-records them with record_key_estimates and says why in the decision log."""
     recorded = json.loads(KEY_ESTIMATES.read_text())
     actual = record_key_estimates(demo_db)
@@ -135,7 +137,8 @@ def test_a_sixth_behaviour_reaches_every_behaviour_mart(sixth_behavior_build: Pa
     assert {n for (n,) in per_interaction} == {6}
     outcome = query(db, "select has_reassure, behaviors_count, empathy_score from marts.mart_interaction_outcomes "
                         "where interaction_id = 'I1'")
-    assert outcome == [(True, 3, 4)], "acknowledged and reassured: anchor 4 as the edited seed defines it"
+    # acknowledged, named the emotion, closed the loop (I1 is also a save conversation) and reassured
+    assert outcome == [(True, 4, 4)], "acknowledged and reassured: anchor 4 as the edited seed defines it"
     agreement = query(db, "select count(*) from marts.mart_rater_agreement where behavior_code = 'reassure'")
     assert agreement[0][0] > 0
     effects = query(db, "select distinct outcome from marts.mart_behavior_effects where behavior_code = 'reassure'")

@@ -23,7 +23,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     result = run_dbt(
         ["build", "--select", "+mart_behavior_effects", "+mart_churn_hazard", "+mart_csat_weighted",
          "+mart_did_summary", "+mart_did_robustness", "+mart_synthetic_control", "+mart_synthetic_control_weights",
-         "+mart_iv_estimates", "+mart_churn_risk_model_evaluation", "+mart_alert_outcomes",
+         "+mart_iv_estimates", "+mart_churn_risk_model_evaluation", "+mart_alert_outcomes", "+mart_save_effects",
          "--exclude-resource-type", "test", "unit_test"],
         work / "raw", work,
     )
@@ -212,3 +212,24 @@ def test_alerts_that_the_generator_ignores_have_no_effect(planted: tuple[Path, d
     for outcome, estimate, std_error, n_held_out, status in rows:
         assert status == "ok" and n_held_out >= 30, (outcome, status, n_held_out)
         assert abs(estimate) <= 2.576 * std_error, (outcome, estimate, std_error)
+
+
+def test_closure_in_save_conversations_recovers_the_planted_effect_and_naive_overstates_it(
+        planted: tuple[Path, dict]) -> None:
+    """The generator raises acceptance by a fixed amount per closure behaviour shown, and lets the agent's skill
+    raise both closure and acceptance: within agents, the interval of the per-behaviour effect on saved and on
+    accepted covers the truth (the manifest's saved effect is the acceptance effect times the difference in the
+    saved share of accepted and declined offers), and the naive slope is further from it than the estimate."""
+    db, manifest = planted
+    truth = manifest["effects"]["save_closure"]
+    rows = {outcome: row for outcome, *row in query(db, """
+        select outcome, estimate, ci_lower, ci_upper, naive_estimate, status from marts.mart_save_effects
+        where row_kind = 'effect' and comparison = 'closure_behaviors'""")}
+    for outcome, key in [("saved", "saved_per_closure_behavior"), ("accepted", "acceptance_per_closure_behavior")]:
+        estimate, lower, upper, naive, status = rows[outcome]
+        assert status == "ok" and lower <= truth[key] <= upper, (outcome, rows[outcome], truth[key])
+        assert naive - truth[key] > abs(estimate - truth[key]), (outcome, rows[outcome], truth[key])
+    money = query(db, """select estimate, ci_lower, ci_upper from marts.mart_save_effects
+                         where row_kind = 'effect' and comparison = 'money_conceded_per_10' and outcome = 'accepted'""")
+    (estimate, lower, upper), = money
+    assert lower <= 10 * truth["acceptance_per_dollar"] <= upper and rows["accepted"][0] > estimate

@@ -411,6 +411,39 @@ select * from (values
 ) as t(outcome, description, outcome_window_days, n_customers_alerted, n_customers_held_out, mean_alerted,
        mean_held_out, estimate, std_error, ci_lower, ci_upper, p_value, status);
 
+create table marts.mart_save_conversations as
+select * from (values
+    ('O1', '{_key(1)}', 'a1', timestamp '2026-01-05 10:10', 'empathy_close_loop', 'none', 0.0, false, false,
+     'observed', true, true, true, 3, true, 'observed', false, 'observed', true, 'observed', true),
+    ('O2', '{_key(2)}', 'a1', timestamp '2026-06-20 10:10', 'standard', 'credit', 25.0, true, true,
+     'transcript_not_usable', null, null, null, null, null, 'window_open', null, 'window_open', null, 'not_yet_due',
+     null)
+) as t(offer_id, customer_key, agent_id, offered_at, save_script, offer_type, offer_amount, is_concession,
+       is_accepted, closure_status, has_summarised_concern, has_confirmed_next_steps, has_closed_emotional_loop,
+       closure_behaviors_count, is_saved, saved_status, has_callback, callback_status, is_renewed_at_next_renewal,
+       renewal_status, is_recognition_worthy_save);
+
+create table marts.mart_save_effects as
+select * from (values
+    ('effect', 'saved', 'closure_behaviors', null, null, 0.07, 0.017, 0.037, 0.103, 0.0001, 0.002, 0.10, 1435, 395,
+     'ok'),
+    ('effect', 'saved', 'save_script', 'empathy_close_loop', 'standard', null, null, null, null, null, null, 0.02,
+     12, 3, 'too_few_offers'),
+    ('cell', 'money_conceded_per_save', 'script_by_closure', 'standard | none', null, 158.6, 24.9, 109.9, 207.3,
+     null, null, null, 253, 120, 'ok'),
+    ('cell', 'saved', 'script_by_closure', 'standard | all_three', null, null, null, null, null, null, null, null,
+     0, 0, 'empty_cell')
+) as t(row_kind, outcome, comparison, group_value, reference_value, estimate, std_error, ci_lower, ci_upper, p_value,
+       p_value_adjusted, naive_estimate, n_offers, n_agents, status);
+
+create table marts.mart_save_team_scorecard as
+select * from (values
+    ('team_01', 56, 38, 10, 0.263, 0.150, 0.420, 1, 0.1, 0, 44, 1196.9, 77.0, 0.05, 0.14, 'ok'),
+    ('team_02', 3, 0, 0, null, null, null, 0, null, 0, 1, 10.0, null, null, null, 'too_few_offers')
+) as t(team, n_offers, n_offers_with_outcome, n_saves, save_rate, save_rate_ci_lower, save_rate_ci_upper,
+       n_saves_without_concession, saves_without_concession_share, n_recognition_worthy_saves, n_concessions,
+       money_conceded, money_conceded_per_save, full_closure_share, callback_rate, status);
+
 create table marts.mart_empathy_economics as
 select * from (values
     ('expected_revenue_per_customer', 'acknowledged_within_30s', 365, 1077.7, 17.4, 1043.6, 1111.8, 328.5, 99.8, 105.6,
@@ -559,6 +592,16 @@ def test_good_data_passes_and_builds_data_docs(tmp_path: Path) -> None:
             ("expect_column_pair_values_a_to_be_greater_than_b", None, "error"),
         ),
         (
+            "update marts.mart_save_conversations set is_saved = false where saved_status = 'window_open'",
+            "marts.mart_save_conversations",
+            ("expect_column_values_to_be_null", "is_saved", "error"),
+        ),
+        (
+            "update marts.mart_save_effects set estimate = 0.5 where status = 'too_few_offers'",
+            "marts.mart_save_effects",
+            ("expect_column_values_to_be_null", "estimate", "error"),
+        ),
+        (
             "update marts.mart_alert_outcomes set outcome = 'nps' where outcome = 'mrr_change'",
             "marts.mart_alert_outcomes",
             ("expect_column_values_to_be_in_set", "outcome", "error"),
@@ -569,7 +612,7 @@ def test_good_data_passes_and_builds_data_docs(tmp_path: Path) -> None:
          "did_robustness_unknown_status", "synthetic_negative_weight", "iv_unknown_estimator",
          "iv_strong_flag_with_weak_f", "churn_risk_evaluation_unknown_model", "churn_risk_calibration_above_one",
          "churn_risk_coefficients_unknown_status", "alert_held_out_not_selected", "alert_selected_below_threshold",
-         "alert_outcomes_unknown_outcome"],
+         "save_counted_while_window_open", "save_effect_without_reason", "alert_outcomes_unknown_outcome"],
 )
 def test_bad_row_fails(tmp_path: Path, sql: str, suite: str, expected: tuple[str, str | None, str]) -> None:
     code, summary = run_validate(tmp_path, sql)

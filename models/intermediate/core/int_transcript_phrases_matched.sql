@@ -81,6 +81,7 @@ final as (
         matched.offset_ms,
         matched.speaker,
         patterns.behavior_code,
+        patterns.sub_behavior_code,
         matched.pattern_id,
         matched.matched_text,
         patterns.weight,

@@ -1,6 +1,6 @@
 {#- One row per customer and week at risk (Monday to Sunday, UTC): what was known at the week's start — usage
     against the customer's own trailing baseline, recent contacts, tough moments, contacts without empathy,
-    customer sentiment, open incidents on the customer's products, recurring revenue — and whether the customer
+    customer sentiment (the vendor's, else a lexicon's), open incidents on the customer's products, recurring revenue — and whether the customer
     churned during the week. Every signal reads only data from before week_start, so a model trained on these
     rows cannot see the future (D28). Weeks run from the first full week after signup to the week of churn, or to
     the week holding the as-of date. -#}
@@ -38,9 +38,9 @@ scored as (
 
 ),
 
-segments as (
+segment_sentiment as (
 
-    select * from {{ ref('consented_transcript_segments') }}
+    select * from {{ ref('int_customer_segments_sentiment_filled') }}
 
 ),
 
@@ -98,11 +98,12 @@ usage_weekly as (
 customer_sentiment as (
 
     select
-        segments.interaction_key,
-        avg(segments.sentiment) as customer_sentiment
-    from segments
-    where segments.speaker = 'customer' and segments.sentiment is not null
-    group by segments.interaction_key
+        segment_sentiment.interaction_key,
+        -- decimal arithmetic is exact, so a parallel scan sums in any order to the same bits
+        cast(avg(cast(segment_sentiment.sentiment as decimal(18, 9))) as decimal(18, 9)) as customer_sentiment
+    from segment_sentiment
+    where segment_sentiment.sentiment is not null
+    group by segment_sentiment.interaction_key
 
 ),
 
@@ -141,20 +142,9 @@ contacts_weekly as (
         ) as n_empathy_absent,
         count(contacts.customer_sentiment) as n_with_sentiment,
         sum(contacts.customer_sentiment) as sentiment_sum,
-        max(contacts.started_at) as last_contact_at
+        max(contacts.started_at) as last_contact_at,
+        max(contacts.started_at) filter (where not coalesce(contacts.is_resolved, false)) as last_unresolved_at
     from contacts
-    group by contacts.customer_key, contacts.contact_week
-
-),
-
-last_unresolved as (
-
-    select
-        contacts.customer_key,
-        contacts.contact_week,
-        max(contacts.started_at) as last_unresolved_at
-    from contacts
-    where not coalesce(contacts.is_resolved, false)
     group by contacts.customer_key, contacts.contact_week
 
 ),
@@ -237,15 +227,13 @@ joined as (
         coalesce(contacts_weekly.n_with_sentiment, 0) as n_with_sentiment,
         contacts_weekly.sentiment_sum,
         contacts_weekly.last_contact_at,
-        last_unresolved.last_unresolved_at,
+        contacts_weekly.last_unresolved_at,
         coalesce(open_incidents.n_open_incidents, 0) as open_incidents_on_recent_products
     from spine
     left join usage_weekly
         on spine.customer_key = usage_weekly.customer_key and spine.week_start = usage_weekly.week_start
     left join contacts_weekly
         on spine.customer_key = contacts_weekly.customer_key and spine.week_start = contacts_weekly.contact_week
-    left join last_unresolved
-        on spine.customer_key = last_unresolved.customer_key and spine.week_start = last_unresolved.contact_week
     left join open_incidents
         on spine.customer_key = open_incidents.customer_key and spine.week_start = open_incidents.week_start
 
