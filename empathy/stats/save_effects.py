@@ -198,7 +198,10 @@ def _effect_rows(frame: pd.DataFrame, outcome: str, min_offers: int) -> list[dic
     rows = []
     fits: dict[tuple[str, ...], dict] = {}
     for comparison, group, ref, terms, cats, term in plan:
-        naive = naive_slope(work, column, term)
+        if comparison == "full_closure_within_script":  # naive: full closure against fewer within the script
+            naive = naive_slope(work.loc[work["save_script"] == group], column, "has_full_closure")
+        else:
+            naive = naive_slope(work, column, term)
         if len(used) < min_offers:
             rows.append(_row(outcome, comparison, group, ref, None, term, naive, len(used),
                              int(used[CLUSTER].nunique()), "too_few_offers"))

@@ -24,6 +24,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         ["build", "--select", "+mart_behavior_effects", "+mart_churn_hazard", "+mart_csat_weighted",
          "+mart_did_summary", "+mart_did_robustness", "+mart_synthetic_control", "+mart_synthetic_control_weights",
          "+mart_iv_estimates", "+mart_churn_risk_model_evaluation", "+mart_alert_outcomes", "+mart_save_effects",
+         "+mart_experiment_results",
          "--exclude-resource-type", "test", "unit_test"],
         work / "raw", work,
     )
@@ -233,3 +234,17 @@ def test_closure_in_save_conversations_recovers_the_planted_effect_and_naive_ove
                          where row_kind = 'effect' and comparison = 'money_conceded_per_10' and outcome = 'accepted'""")
     (estimate, lower, upper), = money
     assert lower <= 10 * truth["acceptance_per_dollar"] <= upper and rows["accepted"][0] > estimate
+
+
+def test_queue_experiment_csat_intervals_cover_the_potential_outcome_truth(planted: tuple[Path, dict]) -> None:
+    """With ten times the pulse answers of the demo, the queue experiment's small-cluster (CR3) intervals of CSAT
+    top-2, unweighted and weighted to the interaction mix, cover the potential-outcome truth (D25)."""
+    db, manifest = planted
+    truth = manifest["effects"]["experiment_prompt"]["potential_outcome_truth"]["csat_top2_box"]
+    rows = query(db, """select metric_code, estimate, ci_lower_small_cluster, ci_upper_small_cluster, status
+                        from marts.mart_experiment_results
+                        where experiment_id = 'exp_empathy_prompt_2026q1' and subgroup_split = 'all'
+                          and arm = 'treatment' and metric_code in ('csat_top2_box', 'csat_top2_box_weighted')""")
+    assert len(rows) == 2
+    for metric, estimate, lower, upper, status in rows:
+        assert status == "ok" and lower <= truth <= upper, (metric, estimate, lower, upper, truth)
