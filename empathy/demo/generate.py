@@ -263,8 +263,8 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
             "bot_only_share_by_channel": dict(zip(S.CHANNELS, S.P_BOT_ONLY.tolist())),
             "ack_within_30s_definition": "offset_ms <= 30000 of the first agent segment containing an "
                                          "acknowledgment phrase",
-            "lexicon": {"acknowledge": ["I'm sorry to hear that", "I understand how frustrating this must be",
-                                        "thanks for your patience"],
+            "lexicon": {"acknowledge": ["I'm sorry to hear that", "I completely understand the problem",
+                                        "I see what went wrong", "thanks for your patience"],
                         "name_emotion": ["that sounds really frustrating", "I can hear that you're worried",
                                          "I can tell this is stressful"],
                         "clarify_need": ["just to make sure I understand", "could you tell me a bit more about",

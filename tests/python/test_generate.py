@@ -347,3 +347,29 @@ def test_experiment_and_training_shape(small):
     assert len(waves) >= 6 and any(v is None for v in waves.values())
     assert m["effects"]["experiment_prompt"]["expected_csat_top2_itt"] > 0
     assert m["effects"]["training_staggered"]["expected_csat_top2_att"] > 0
+
+
+def test_each_phrase_group_evidences_only_its_own_behaviour():
+    """The generator's rule (empathy/demo/text.py): a behaviour's phrases appear only in the groups named after it,
+    so a planted behaviour is never also detected as another. Every agent pattern of the lexicon is run by DuckDB's
+    RE2 on every phrase, as int_transcript_phrases_matched runs it; an acknowledgment that also named the emotion
+    once made a prompt raising acknowledgment look like it raised emotion-naming (D29)."""
+    import csv
+
+    from empathy.demo.text import GROUPS
+
+    seed = Path(__file__).resolve().parents[2] / "seeds" / "empathy_phrase_patterns.csv"
+    patterns = [r for r in csv.DictReader(seed.open()) if r["speaker"] == "agent"]
+    own = {"ack": "acknowledge", "open_ack": "acknowledge", "name": "name_emotion", "clarify": "clarify_need",
+           "offer": "offer_options", "close": "close_loop"}
+    con = duckdb.connect()
+    crossed = []
+    for group, phrases in GROUPS.items():
+        allowed = {own.get(group, "close_loop" if group.startswith("save_close_") else None)}
+        for phrase in phrases:
+            for p in patterns:
+                hit = con.execute("select regexp_matches(?, ?) and not coalesce(regexp_matches(?, nullif(?, '')), false)",
+                                  [phrase.lower(), p["pattern"], phrase.lower(), p["unless_pattern"]]).fetchone()[0]
+                if hit and p["behavior_code"] not in allowed:
+                    crossed.append((group, p["pattern_id"], phrase))
+    assert crossed == []

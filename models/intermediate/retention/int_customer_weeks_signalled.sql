@@ -167,34 +167,53 @@ incident_weeks as (
 
 ),
 
-customer_products as (
+customer_product_weeks as (
 
+    -- the weeks whose start falls within the lookback after a contact about the product: started_at < week_start
+    -- <= started_at + lookback (one row per customer, product and week, so the join below is an equi-join that
+    -- grows with the customers, not with customers times incidents)
     select distinct
         contacts.customer_key,
         contacts.product,
-        contacts.started_at
+        cast(unnest(generate_series(
+            cast(date_trunc('week', contacts.started_at) as date) + 7,
+            cast(date_trunc(
+                'week', contacts.started_at + to_days({{ signals['incident_product_lookback_days'] }})
+            ) as date),
+            interval 7 day
+        )) as date) as week_start
     from contacts
     where contacts.product is not null
+
+),
+
+product_week_incidents as (
+
+    -- an incident belongs to one product, so a customer's distinct open incidents are the sum over their products
+    select
+        incident_weeks.product,
+        incident_weeks.week_start,
+        count(distinct incident_weeks.incident_id) as n_open_incidents
+    from incident_weeks
+    where
+        incident_weeks.started_at < incident_weeks.week_start
+        and (incident_weeks.ended_at is null or incident_weeks.ended_at >= incident_weeks.week_start)
+    group by incident_weeks.product, incident_weeks.week_start
 
 ),
 
 open_incidents as (
 
     select
-        customer_products.customer_key,
-        incident_weeks.week_start,
-        count(distinct incident_weeks.incident_id) as n_open_incidents
-    from incident_weeks
-    inner join customer_products
+        customer_product_weeks.customer_key,
+        customer_product_weeks.week_start,
+        cast(sum(product_week_incidents.n_open_incidents) as bigint) as n_open_incidents
+    from customer_product_weeks
+    inner join product_week_incidents
         on
-            incident_weeks.product = customer_products.product
-            and incident_weeks.week_start > customer_products.started_at
-            and incident_weeks.week_start - to_days({{ signals['incident_product_lookback_days'] }})
-            <= customer_products.started_at
-    where
-        incident_weeks.started_at < incident_weeks.week_start
-        and (incident_weeks.ended_at is null or incident_weeks.ended_at >= incident_weeks.week_start)
-    group by customer_products.customer_key, incident_weeks.week_start
+            customer_product_weeks.product = product_week_incidents.product
+            and customer_product_weeks.week_start = product_week_incidents.week_start
+    group by customer_product_weeks.customer_key, customer_product_weeks.week_start
 
 ),
 
