@@ -155,6 +155,7 @@ offer_billing as (
 
     select
         offers.offer_id,
+        offers.customer_key,
         offers.offered_at,
         billing_anchors.last_billing_event_at,
         coalesce(billing_cycles.billing_cycle_days, {{ settings['default_billing_cycle_days'] }})
@@ -171,6 +172,8 @@ next_renewals as (
 
     select
         offer_billing.offer_id,
+        offer_billing.customer_key,
+        offer_billing.offered_at,
         offer_billing.last_billing_event_at,
         offer_billing.billing_cycle_days,
         -- the first due date after the offer: whole billing cycles stepped from the last billing event
@@ -190,13 +193,11 @@ renewals as (
         next_renewals.offer_id,
         count(billing_events.event_at) as n_renewals_by_due_date
     from next_renewals
-    inner join offers
-        on next_renewals.offer_id = offers.offer_id
     inner join billing_events
         on
-            offers.customer_key = billing_events.customer_key
+            next_renewals.customer_key = billing_events.customer_key
             and billing_events.event_type = 'renewed'
-            and offers.offered_at < billing_events.event_at
+            and next_renewals.offered_at < billing_events.event_at
             and billing_events.event_at
             <= next_renewals.next_renewal_due_at + to_days({{ settings['renewal_grace_days'] }})
     group by next_renewals.offer_id
