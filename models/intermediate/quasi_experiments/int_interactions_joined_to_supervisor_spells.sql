@@ -28,7 +28,7 @@ joined as (
         on
             interactions.agent_id = spells.agent_id
             and interactions.started_at >= spells.valid_from
-            and (spells.valid_to is null or interactions.started_at < spells.valid_to)
+            and interactions.started_at < coalesce(spells.valid_to, cast('infinity' as timestamp))
     where interactions.agent_id is not null
 
 ),

@@ -316,7 +316,9 @@ with_revenue as (
         on
             windowed.customer_key = revenue_periods.customer_key
             and windowed.week_start >= revenue_periods.valid_from
-            and (revenue_periods.valid_to is null or windowed.week_start < revenue_periods.valid_to)
+            -- an open end as 'infinity', not an "or ... is null": a disjunction hides the range from the join
+            -- planner, which then compared every customer-week with every revenue period (hours at 100,000)
+            and windowed.week_start < coalesce(revenue_periods.valid_to, cast('infinity' as timestamp))
 
 ),
 
@@ -329,8 +331,8 @@ with_consent as (
     left join contact_consent
         on
             with_revenue.customer_key = contact_consent.customer_key
-            and (contact_consent.valid_from is null or with_revenue.week_start >= contact_consent.valid_from)
-            and (contact_consent.valid_to is null or with_revenue.week_start < contact_consent.valid_to)
+            and with_revenue.week_start >= coalesce(contact_consent.valid_from, cast('-infinity' as timestamp))
+            and with_revenue.week_start < coalesce(contact_consent.valid_to, cast('infinity' as timestamp))
 
 ),
 
