@@ -35,12 +35,16 @@ from typing import Any, Literal
 from empathy import outreach as _outreach
 from empathy.stats import churn_risk as _churn_risk
 from empathy.stats import did as _did
+from empathy.stats import driver_analysis as _driver_analysis
+from empathy.stats import drivers as _drivers
 from empathy.stats.did_analysis import (
     DID_FEW_TEAMS, DID_ESTIMATED, DID_NO_PANEL, DID_GROUP_TIME_STATUSES, DID_EVENT_STUDY_STATUSES, DID_SUMMARY_STATUSES, DID_ROBUSTNESS_STATUSES, DID_ROBUSTNESS_CHECKS, DID_SUMMARY_ESTIMATORS, DID_SUMMARY_AGGREGATIONS,
 )
 from empathy.stats import iv as _iv
 from empathy.stats import iv_analysis as _iv_analysis
+from empathy.stats import exposure_contrasts as _exposure_contrasts
 from empathy.stats import save_effects as _save_effects
+from empathy.stats import service_recovery as _service_recovery
 from empathy.stats import synthetic_control as _synthetic_control
 
 Severity = Literal["error", "warning"]
@@ -227,6 +231,90 @@ ALERT_SHARE_OUTCOMES = ("resolved_share_of_contacts", "opted_out_of_contact", "v
 #: Alert decisions (empathy/outreach.py alert_decisions): the statuses that take a slot of the week's capacity.
 ALERT_SELECTED_STATUSES = ("alerted", "held_out")
 ALERT_SUPPRESSED_STATUSES = tuple(s for s in _outreach.STATUSES if s not in ALERT_SELECTED_STATUSES)
+
+#: Key drivers (empathy/stats/driver_analysis.py, drivers.py): the drivers of each survey, the statuses with an
+#: estimate (a constant driver's is 0) and the units of ``performance``: shares (0-1), seconds, survey items (1-7).
+NPS_DRIVERS = (*_driver_analysis.BEHAVIOUR_DRIVERS, *_driver_analysis.CONTEXT_DRIVERS)
+CSAT_DRIVERS = (*NPS_DRIVERS, *_driver_analysis.SURVEY_ITEM_DRIVERS)
+DRIVER_ESTIMATED = ("ok", "constant_driver")
+DRIVER_SHARE_DRIVERS = (*_driver_analysis.BEHAVIOUR_DRIVERS, "had_tough_moment", "resolved_share")
+DRIVER_SECONDS_DRIVERS = ("handle_time_seconds_mean",)
+#: LMG parts are differences of R-squared, so a part (and its share) of a driver that adds nothing can be below 0
+#: (or a share above 1) by rounding; a real error is far larger.
+DRIVER_ROUNDING_TOLERANCE = 1e-9
+#: Service recovery (empathy/stats/service_recovery.py, statuses from its docstring): row kinds, statuses, and the
+#: statuses each kind of row can take.
+SERVICE_RECOVERY_ROW_KINDS = ("transition", "adjusted_effect", "time_to_recovery")
+SERVICE_RECOVERY_STATUSES = ("ok", "too_few_low_scores", "one_group_empty", "no_variation", "median_not_reached")
+SERVICE_RECOVERY_KIND_STATUSES = {
+    "transition": ("ok", "one_group_empty"),
+    "adjusted_effect": ("ok", "too_few_low_scores", "one_group_empty", "no_variation"),
+    "time_to_recovery": ("ok", "too_few_low_scores", "median_not_reached"),
+}
+SERVICE_RECOVERY_ESTIMATED = ("ok", "median_not_reached")
+#: Acknowledgment contrasts (empathy/stats/exposure_contrasts.py): the contrasts, the channels of the channel rows
+#: (``unknown`` when missing) and the status of the overall handle-time row only.
+ACKNOWLEDGMENT_PROMOTER, ACKNOWLEDGMENT_VARIANCE = _exposure_contrasts.CONTRASTS
+ACKNOWLEDGMENT_CHANNELS = ("voice", "chat", "email", "in_product", "unknown")
+ACKNOWLEDGMENT_NOT_POOLED = "not_pooled_across_channels"
+
+
+def _driver_suite(table: str, outcomes: list[str], drivers: tuple[str, ...]) -> SuiteSpec:
+    """Suite of a key-driver mart (mart_nps_drivers, mart_csat_drivers): one row per outcome x driver x method."""
+    estimated = Column("status").is_in(list(DRIVER_ESTIMATED))
+    not_estimated = Column("status").is_not_in(list(DRIVER_ESTIMATED))
+    kinds = sorted({_driver_analysis.DRIVER_KIND[d] for d in drivers})
+    tolerance = DRIVER_ROUNDING_TOLERANCE
+    return SuiteSpec(
+        schema="marts",
+        table=table,
+        expectations=(
+            *privacy(),
+            has_columns(*_driver_analysis.COLUMNS),
+            expect("expect_compound_columns_to_be_unique", column_list=["outcome", "driver", "method"]),
+            *(not_null(column) for column in ("outcome", "driver_kind", "driver", "method", "status",
+                                              "n_respondents", "n_rows_dropped_missing")),
+            in_set("outcome", list(outcomes)),
+            in_set("driver", list(drivers)),
+            in_set("driver_kind", kinds),
+            *(in_set("driver", [d for d in drivers if _driver_analysis.DRIVER_KIND[d] == kind],
+                     row_condition=Column("driver_kind") == kind) for kind in kinds),
+            in_set("method", list(_drivers.METHODS)),
+            in_set("status", list(_drivers.STATUSES)),
+            *(between(column, min_value=-tolerance, max_value=1,
+                      notes="A part of an R-squared (0 up to rounding) and its interval.")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            between("share_of_r_squared", min_value=-tolerance, max_value=1 + tolerance,
+                    notes="A fraction of the R-squared (up to rounding)."),
+            *unit_interval("r_squared"),
+            *non_negative("std_error", "n_respondents", "n_rows_dropped_missing"),
+            between("rank", min_value=1, max_value=len(drivers), notes="1 = the most important driver."),
+            ci_ordered(),
+            *(expect("expect_column_values_to_not_be_null", column=column, row_condition=estimated)
+              for column in ("estimate", "r_squared")),
+            expect("expect_column_values_to_not_be_null", column="rank", row_condition=Column("status") == "ok"),
+            *(expect("expect_column_values_to_be_null", column=column, row_condition=not_estimated,
+                     notes="A row that says why it has no estimate has none.")
+              for column in ("estimate", "share_of_r_squared", "r_squared")),
+            *(expect("expect_column_values_to_be_null", column=column, row_condition=Column("status") != "ok",
+                     notes="A constant driver has estimate 0 and no interval or rank.")
+              for column in ("std_error", "ci_lower", "ci_upper", "rank")),
+            *(in_set(column, [0], row_condition=Column("status") == "constant_driver",
+                     notes="A driver that does not vary accounts for none of the R-squared.")
+              for column in ("estimate", "share_of_r_squared")),
+            between("performance", min_value=0, max_value=1,
+                    row_condition=Column("driver").is_in([d for d in DRIVER_SHARE_DRIVERS if d in drivers]),
+                    notes="Behaviours, tough moments and resolution are shares."),
+            between("performance", min_value=0,
+                    row_condition=Column("driver").is_in(list(DRIVER_SECONDS_DRIVERS)),
+                    notes="Handle time in seconds."),
+            *((between("performance", min_value=1, max_value=7,
+                       row_condition=Column("driver").is_in(list(_driver_analysis.SURVEY_ITEM_DRIVERS)),
+                       notes="Survey items are scored 1-7."),)
+              if set(_driver_analysis.SURVEY_ITEM_DRIVERS) & set(drivers) else ()),
+        ),
+    )
+
 
 _TEAM_MONTH_SHARES = (
     "acknowledged_share", "acknowledged_within_30s_share", "named_emotion_share", "clarified_need_share",
@@ -1132,6 +1220,125 @@ SUITES: tuple[SuiteSpec, ...] = (
                    or_equal=True, ignore_row_if="either_value_is_missing",
                    row_condition=Column("metric") == "expected_revenue_per_customer",
                    notes="RMST cannot exceed its horizon."),
+        ),
+    ),
+    _driver_suite("mart_nps_drivers", _driver_analysis.NPS_OUTCOMES, NPS_DRIVERS),
+    _driver_suite("mart_csat_drivers", _driver_analysis.CSAT_OUTCOMES, CSAT_DRIVERS),
+    SuiteSpec(
+        schema="marts",
+        table="mart_service_recovery",
+        expectations=(
+            *privacy(),
+            has_columns(*_service_recovery.COLUMNS),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["row_kind", "low_score_kind", "follow_up_group", "next_nps_category", "comparison",
+                                "outcome"]),
+            *(not_null(column) for column in ("row_kind", "low_score_kind", "follow_up_group", "status",
+                                              "n_low_scores", "n_customers")),
+            in_set("row_kind", list(SERVICE_RECOVERY_ROW_KINDS)),
+            in_set("status", list(SERVICE_RECOVERY_STATUSES)),
+            *(in_set("status", list(statuses), row_condition=Column("row_kind") == kind)
+              for kind, statuses in SERVICE_RECOVERY_KIND_STATUSES.items()),
+            in_set("low_score_kind", list(_service_recovery.KINDS)),
+            in_set("follow_up_group", list(_service_recovery.GROUPS)),
+            in_set("next_nps_category", list(_service_recovery.NEXT_CATEGORIES)),
+            in_set("comparison", list(_service_recovery.COMPARISONS)),
+            in_set("outcome", [*_service_recovery.OUTCOMES, "recovered"]),
+            not_null("next_nps_category", row_condition=Column("row_kind") == "transition"),
+            *(expect("expect_column_values_to_be_null", column=column,
+                     row_condition=Column("row_kind") != "transition",
+                     notes="Transition columns are null on the other kinds of row.")
+              for column in ("next_nps_category", "share_of_low_scores", "share_of_later_answers")),
+            *(not_null(column, row_condition=Column("row_kind") == "adjusted_effect")
+              for column in ("comparison", "outcome")),
+            in_set("outcome", list(_service_recovery.OUTCOMES), row_condition=Column("row_kind") == "adjusted_effect"),
+            in_set("follow_up_group", ["empathetic_follow_up"], row_condition=Column("row_kind") == "adjusted_effect",
+                   notes="Adjusted effects compare the empathetic follow-up with another group."),
+            expect("expect_column_values_to_be_null", column="comparison",
+                   row_condition=Column("row_kind") != "adjusted_effect"),
+            in_set("outcome", ["recovered"], row_condition=Column("row_kind") == "time_to_recovery"),
+            not_null("outcome", row_condition=Column("row_kind") == "time_to_recovery"),
+            not_null("horizon_days", row_condition=Column("row_kind") == "time_to_recovery"),
+            *(expect("expect_column_values_to_be_null", column=column,
+                     row_condition=Column("row_kind") != "adjusted_effect",
+                     notes="Only adjusted effects are tests.")
+              for column in ("std_error", "p_value", "p_value_adjusted")),
+            expect("expect_column_values_to_be_null", column="estimate",
+                   row_condition=Column("row_kind") == "transition", notes="Transitions are counts and shares."),
+            *unit_interval("share_of_low_scores", "share_of_later_answers", "p_value", "p_value_adjusted"),
+            *non_negative("n_low_scores", "n_customers", "std_error", "median_days_to_recovery", "horizon_days"),
+            ordered("n_low_scores", "n_customers", notes="Every customer behind a low score has one."),
+            between("estimate", min_value=-1, max_value=1, row_condition=Column("row_kind") == "adjusted_effect",
+                    notes="A difference of two probabilities."),
+            *(between(column, min_value=0, max_value=1, row_condition=Column("row_kind") == "time_to_recovery",
+                      notes="The share recovered within the horizon and its interval.")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            ci_ordered(),
+            ordered("p_value_adjusted", "p_value", notes="Adjusting for many comparisons never lowers a p-value."),
+            not_null("share_of_low_scores",
+                     row_condition=(Column("row_kind") == "transition") & (Column("status") == "ok")),
+            not_null("estimate", row_condition=(Column("row_kind") != "transition")
+                     & Column("status").is_in(list(SERVICE_RECOVERY_ESTIMATED))),
+            not_null("p_value", row_condition=(Column("row_kind") == "adjusted_effect") & (Column("status") == "ok")),
+            *(expect("expect_column_values_to_be_null", column=column,
+                     row_condition=Column("status").is_not_in(list(SERVICE_RECOVERY_ESTIMATED)),
+                     notes="A row that says why it has no estimate has none.")
+              for column in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value", "p_value_adjusted",
+                             "median_days_to_recovery")),
+            expect("expect_column_values_to_be_null", column="median_days_to_recovery",
+                   row_condition=Column("status") == "median_not_reached"),
+            not_null("median_days_to_recovery",
+                     row_condition=(Column("row_kind") == "time_to_recovery") & (Column("status") == "ok"),
+                     notes="An ok time to recovery reached its median (else median_not_reached)."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_acknowledgment_contrasts",
+        expectations=(
+            *privacy(),
+            has_columns(*_exposure_contrasts.COLUMNS),
+            expect("expect_compound_columns_to_be_unique", column_list=["contrast", "group_by", "group_value"]),
+            *(not_null(column) for column in ("contrast", "group_by", "group_value", "status", "n_exposed",
+                                              "n_unexposed")),
+            in_set("contrast", list(_exposure_contrasts.CONTRASTS)),
+            in_set("status", list(_exposure_contrasts.STATUSES)),
+            in_set("group_by", [_exposure_contrasts.OVERALL[0], "channel"]),
+            in_set("group_value", [_exposure_contrasts.OVERALL[1]],
+                   row_condition=Column("group_by") == _exposure_contrasts.OVERALL[0]),
+            in_set("group_value", list(ACKNOWLEDGMENT_CHANNELS), row_condition=Column("group_by") == "channel"),
+            *(in_set("status", [s for s in _exposure_contrasts.STATUSES if s != ACKNOWLEDGMENT_NOT_POOLED],
+                     row_condition=condition,
+                     notes="Only the overall handle-time row is left unpooled across channels.")
+              for condition in (Column("contrast") == ACKNOWLEDGMENT_PROMOTER, Column("group_by") == "channel")),
+            *non_negative("std_error", "n_exposed", "n_unexposed"),
+            *unit_interval("p_value", "p_value_adjusted"),
+            ci_ordered(),
+            ordered("p_value_adjusted", "p_value", notes="Adjusting for many comparisons never lowers a p-value."),
+            *(between(column, min_value=-1, row_condition=Column("contrast") == ACKNOWLEDGMENT_PROMOTER,
+                      notes="A relative change of a share (p1 / p0 - 1) is at least -1.")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            *(between(column, min_value=0, strict_min=True,
+                      row_condition=Column("contrast") == ACKNOWLEDGMENT_VARIANCE,
+                      notes="A ratio of two positive variances.")
+              for column in ("estimate", "ci_lower", "ci_upper")),
+            *(between(column, min_value=0, max_value=1, row_condition=Column("contrast") == ACKNOWLEDGMENT_PROMOTER,
+                      notes="Promoter shares.")
+              for column in ("value_exposed", "value_unexposed")),
+            *(between(column, min_value=0, row_condition=Column("contrast") == ACKNOWLEDGMENT_VARIANCE,
+                      notes="Variances of handle time (seconds squared).")
+              for column in ("value_exposed", "value_unexposed")),
+            *(not_null(column, row_condition=Column("status") == "ok")
+              for column in ("estimate", "ci_lower", "ci_upper", "p_value", "value_exposed", "value_unexposed")),
+            *(expect("expect_column_values_to_be_null", column=column, row_condition=Column("status") != "ok",
+                     notes="Every statistic is null unless the status is ok.")
+              for column in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value", "p_value_adjusted")),
+            *(in_set(column, [0], row_condition=Column("status") == "no_units",
+                     notes="No usable unit in either arm.")
+              for column in ("n_exposed", "n_unexposed")),
+            *(between(column, min_value=_exposure_contrasts.MIN_SHARE_UNITS, row_condition=Column("status") == "ok",
+                      notes="An estimated contrast has units in both arms.")
+              for column in ("n_exposed", "n_unexposed")),
         ),
     ),
     SuiteSpec(

@@ -100,6 +100,7 @@ class Invitations(NamedTuple):
     inv_viol: np.ndarray  # planted consent violation
     inv_ana: np.ndarray  # customer revoked analytics
     nps_value: np.ndarray  # per NPS invitation: the answer the account gives if it responds
+    nps_driver_truth: dict  # the behaviours' planted NPS weights and the driver ordering they imply
     nps_population: pa.Table  # per wave and active account: potential NPS answer (truth for the calibration)
 
 
@@ -438,6 +439,40 @@ def qa_reviews_table(rng: np.random.Generator, c: Contacts, o: Outcomes, d: Inte
 
 
 # ------------------------------------------------------------------ surveys
+def open_text_answers(theme: np.ndarray, rng: np.random.Generator) -> list[str]:
+    """One open-text answer per theme index (order of TX.OPEN_TEXT_THEMES): an opener, a theme statement, half the
+    time a second sentence of the theme, and a closer."""
+    names = TX.OPEN_TEXT_THEME_NAMES
+    n = len(theme)
+    first, second = rng.integers(0, 6, n), rng.integers(0, 4, n)
+    has_second = rng.random(n) < 0.5
+    opener = rng.integers(0, len(TX.OPEN_TEXT_OPENERS), n)
+    closer = rng.integers(0, len(TX.OPEN_TEXT_CLOSERS), n)
+    out = []
+    for i in range(n):
+        name = names[theme[i]]
+        text = TX.OPEN_TEXT_OPENERS[opener[i]] + TX.OPEN_TEXT_THEMES[name][first[i]]
+        if has_second[i]:
+            text += " " + TX.OPEN_TEXT_THEME_SECOND[name][second[i]]
+        out.append(text + TX.OPEN_TEXT_CLOSERS[closer[i]])
+    return out
+
+
+def nps_driver_truth(shares: np.ndarray) -> dict:
+    """The behaviours' planted NPS weights and the ordering of their importance among invited accounts with contacts
+    in the window: a behaviour's standardized weight is its weight times the standard deviation of its true share
+    of contacts across those accounts (the behaviours are drawn nearly independently, so this orders their shares
+    of explained variance, as a Shapley decomposition of R-squared would)."""
+    sd = shares.std(axis=0) if len(shares) > 1 else np.zeros(5)
+    standardized = S.NPS_BEH_COEF * sd
+    order = [S.BEHAVIOURS[i] for i in np.argsort(-standardized, kind="stable")]
+    return {"definition": nps_driver_truth.__doc__.replace("\n    ", " "),
+            "weight_per_share": dict(zip(S.BEHAVIOURS, map(float, S.NPS_BEH_COEF))),
+            "standardized_weight": dict(zip(S.BEHAVIOURS, map(float, standardized))),
+            "share_sd": dict(zip(S.BEHAVIOURS, map(float, sd))),
+            "ordering": order, "n_accounts": int(len(shares))}
+
+
 def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes,
                              d: InteractionDirt) -> tuple[Delivery, Invitations]:
     """survey_invitations: stratified csat-pulse selection with survey-contact suppression and planted
@@ -458,16 +493,18 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
     pi = np.nonzero(invited)[0]
     # relationship NPS waves: every account active at the wave date gets a potential answer (the finite population
     # the calibration study compares with); the sampler draws from accounts at least 30 days old
-    nps_c, nps_t, nps_v, pop = [], [], [], []
-    beh_frac = beh.sum(1) / 5.0
+    nps_c, nps_t, nps_v, pop, invited_shares = [], [], [], [], []
     valid_int = ~d.bad_end
     for wave in S.NPS_WAVES:
         wt = T(wave + "T15:00:00")
         m_int = valid_int & (X["t"] >= wt - 90 * DAY) & (X["t"] < wt)
-        s_ = np.bincount(cust[m_int], weights=beh_frac[m_int], minlength=n)
         c_ = np.bincount(cust[m_int], minlength=n)
-        E = np.where(c_ > 0, s_ / np.maximum(c_, 1), S.NPS_E0)
-        potential = np.clip(np.rint(S.NPS_BASE + S.NPS_PLAN_OFFSET[w.plan] + S.NPS_EMP_COEF * (E - S.NPS_E0)
+        a30_ = np.bincount(cust[m_int], weights=X["ack30"][m_int].astype(float), minlength=n) > 0
+        # each behaviour's share of the account's contacts in the 90 days before the wave, weighted per behaviour
+        shares = np.stack([np.bincount(cust[m_int], weights=beh[m_int, b].astype(float), minlength=n)
+                           / np.maximum(c_, 1) for b in range(5)], axis=1)
+        empathy_term = np.where(c_ > 0, shares @ S.NPS_BEH_COEF - S.NPS_E0 * S.NPS_BEH_COEF.sum(), 0.0)
+        potential = np.clip(np.rint(S.NPS_BASE + S.NPS_PLAN_OFFSET[w.plan] + empathy_term
                                     + rng.normal(0, S.NPS_SD, n)), 0, 10)
         active = (w.signup <= wt) & (life["churn_at"] > wt)
         act = active & (w.signup <= wt - 30 * DAY)
@@ -476,10 +513,13 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
         sel &= ~(w.survey_revoke_at <= snd) & (snd < S.CAP - 3 * HOUR)
         cs = np.nonzero(sel)[0]
         nps_c.append(cs); nps_t.append(snd[cs]); nps_v.append(potential[cs])
+        invited_shares.append(shares[cs][c_[cs] > 0])
         ac = np.nonzero(active)[0]
         pop.append(pa.table({"wave_date": pa.array([wave] * len(ac)), "account_id": ids("A", ac + 1, 6),
                              "plan": labels(S.PLANS, w.plan[ac]), "nps_potential": pa.array(potential[ac]),
-                             "is_invited": pa.array(sel[ac]), "analytics_revoked": pa.array(w.ana_revoked_final[ac])}))
+                             "is_invited": pa.array(sel[ac]), "analytics_revoked": pa.array(w.ana_revoked_final[ac]),
+                             "n_contacts_in_window": pa.array(c_[ac]),
+                             "had_ack_within_30s_in_window": pa.array(a30_[ac])}))
     nps_c = np.concatenate(nps_c); nps_t = np.concatenate(nps_t); nps_v = np.concatenate(nps_v)
     n_p, n_n = len(pi), len(nps_c)
     inv_type = np.concatenate([np.zeros(n_p, np.int64), np.ones(n_n, np.int64)])
@@ -527,7 +567,8 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
                         excluded={"analytics_revoked": int(inv_ana.sum())})
     return delivery, Invitations(pi=pi, n_p=n_p, n_n=n_n, nin=nin, inv_type=inv_type, inv_cust=inv_cust,
                                  inv_sent=inv_sent, inv_id=inv_id, inv_viol=inv_viol, inv_ana=inv_ana, nps_value=nps_v,
-                                 nps_population=pa.concat_tables(pop))
+                                 nps_population=pa.concat_tables(pop),
+                                 nps_driver_truth=nps_driver_truth(np.concatenate(invited_shares)))
 
 
 def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes,
@@ -576,7 +617,12 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
     r_val = vals.ravel()[flat]
     r_at = np.minimum(inv_sent[r_inv] + rng.integers(5 * MINUTE, 2 * DAY, nrp), S.CAP - HOUR)[rr]
     # open text (some with PII)
-    otxt = labels(TX.OPEN_TEXT, rng.integers(0, len(TX.OPEN_TEXT), nresp))
+    # the answer's theme depends on how it went: NPS category, or the pulse's CSAT (4-5, 3, 1-2)
+    mood = np.where(is_pulse, np.where(csat[ii] >= 4, 0, np.where(csat[ii] == 3, 1, 2)),
+                    np.where(vals[:, 4] >= 9, 0, np.where(vals[:, 4] >= 7, 1, 2)))[rr]
+    theme_p = np.array([TX.OPEN_TEXT_THEME_P[m] for m in ("promoter", "passive", "detractor")])
+    theme = np.minimum((rng.random(nresp)[:, None] > np.cumsum(theme_p[mood], axis=1)).sum(axis=1), 3)
+    otxt = labels(open_text_answers(theme, rng), np.arange(nresp))
     rc = inv_cust[r_inv][rr]
     pii_ot = rng.random(nresp) < 0.1
     otxt = pc.if_else(pa.array(pii_ot), cat(labels(TX.OPEN_TEXT_PII_PREFIX, rng.integers(0, 2, nresp)),

@@ -19,9 +19,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from . import families as F
 from . import spec as S
+from . import text as TX
 from .families import Contacts, Delivery, InteractionDirt, Invitations, Outcomes, Responses
 from .raw import iso
 from .util import DAY, sub_rng
@@ -272,7 +274,18 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
                         "offer_options": ["you have a couple of options", "we could either", "one option is"],
                         "close_loop": ["to summarize", "as next steps", "is there anything else I can help with"]},
         },
-        "effects": manifest_effects(w, contacts, outcomes, dirt, responses, wave_by_team),
+        "effects": {**manifest_effects(w, contacts, outcomes, dirt, responses, wave_by_team),
+                    "nps_key_drivers": invitations.nps_driver_truth,
+                    "nps_promoter_share_by_ack30": promoter_share_truth(invitations.nps_population),
+                    "open_text_themes": {
+                        "definition": "each open-text answer without personal data is a statement of one theme, "
+                                      "half the time followed by a second sentence of the same theme, with an "
+                                      "optional opener and closer; the theme is drawn with share_by_category's "
+                                      "probabilities (theme order as in phrases) given how the answer went: "
+                                      "promoter (or CSAT 4-5), passive (CSAT 3), detractor (CSAT 1-2)",
+                        "phrases": {theme: TX.OPEN_TEXT_THEMES[theme] + TX.OPEN_TEXT_THEME_SECOND[theme]
+                                    for theme in TX.OPEN_TEXT_THEME_NAMES},
+                        "share_by_category": TX.OPEN_TEXT_THEME_P}},
         "truth_files": ["_truth/interaction_truth.parquet", "_truth/customer_truth.parquet"],
     }
     return manifest
@@ -329,6 +342,23 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
         "by_team": by_team,
         "before_adoption": 0.0,
     }
+
+
+def promoter_share_truth(population: pa.Table) -> dict:
+    """The promoter share (potential NPS of 9 or 10) among the waves' active accounts (analytics consent kept) with
+    at least one contact in the 90 days before the wave, with and without a contact acknowledged within 30 s, and
+    the relative change (with / without - 1): the population value the weighted promoter-share contrast estimates
+    (a descriptive contrast, not a causal effect)."""
+    frame = population.to_pandas()
+    frame = frame[~frame["analytics_revoked"] & (frame["n_contacts_in_window"] > 0)]
+    promoter = frame["nps_potential"] >= 9
+    exposed = frame["had_ack_within_30s_in_window"]
+    with_ack, without = float(promoter[exposed].mean()), float(promoter[~exposed].mean())
+    return {"definition": promoter_share_truth.__doc__.replace("\n    ", " "),
+            "share_with_ack30": with_ack, "share_without_ack30": without,
+            "relative_change": with_ack / without - 1 if without > 0 else None,
+            "difference": with_ack - without,
+            "n_account_waves": int(len(frame))}
 
 
 def policy_truth(X, eligible: np.ndarray) -> dict:
@@ -517,11 +547,12 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
         "supervisor_instrument": supervisor_truth(w, X, eligible),
         "save_closure": save_truth(c),
         "nps_empathy": {
-            "definition": "nps = clip(round(6.3 + plan_offset + 4.0*(E - 0.4) + Normal(0, 1.8)), 0, 10); "
-                          "plan_offset basic -0.6, pro +0.6, enterprise +0.9; E = mean over "
-                          "the account's interactions (excluding planted defects) started in "
-                          "[wave - 90 days, wave) of (#behaviours present)/5; E = 0.4 if none. "
-                          "wave = wave date 15:00 UTC (sent_at is within 2 days after).",
+            "definition": "nps = clip(round(6.3 + plan_offset + sum_b w_b*(s_b - 0.4) + Normal(0, 1.8)), 0, "
+                          "10); plan_offset basic -0.6, pro +0.6, enterprise +0.9; s_b = share of the account's "
+                          "interactions (excluding planted defects) started in [wave - 90 days, wave) where "
+                          "behaviour b was present; the empathy term is 0 without such interactions. w_b sum to "
+                          "coefficient_per_unit_E (nps_key_drivers holds them). wave = wave date 15:00 UTC (sent_at is "
+                          "within 2 days after).",
             "coefficient_per_unit_E": S.NPS_EMP_COEF,
         },
     }

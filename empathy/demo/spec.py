@@ -217,6 +217,10 @@ NPS_SEL_P = 0.5
 NPS_RESP_P = 0.3
 NPS_BASE = 6.3
 NPS_EMP_COEF = 4.0
+# Each behaviour's weight in the NPS empathy term (acknowledge, name_emotion, clarify_need, offer_options, close_loop):
+# they sum to NPS_EMP_COEF, so the term is NPS_EMP_COEF x (E - E0) when every weight is equal; unequal weights plant
+# a driver ordering (naming the emotion and closing the loop matter most) for the key-driver marts to recover.
+NPS_BEH_COEF = np.array([0.5, 1.4, 0.5, 0.4, 1.2])
 NPS_E0 = 0.4
 NPS_SD = 1.8
 # NPS differs by plan (basic, pro, enterprise), so nonresponse that differs by plan biases the naive NPS.

@@ -97,10 +97,53 @@ for _g, _items in GROUPS.items():
 PII_PREFIX = ["You can email me at ", "My number is ", "The card I used is "]
 PII_SUFFIX = [" if you need anything.", ", call me back please.", ", the charge is on that one."]
 
-OPEN_TEXT = ["The agent was really patient with me.", "Took too long to get an answer.",
-             "Please make the refund process simpler.", "Great service, thank you!",
-             "I had to repeat myself several times.", "Nobody told me what happens next.",
-             "Friendly and quick.", "The app keeps crashing, fix it."]
+# Open-text answers are drawn from four themes (the verbatim-theme marts must find them): a theme statement, half
+# the time a second sentence of the same theme, and now and then an opener or a closer, so that answers vary the
+# way customers' comments do rather than repeating a handful of strings.
+OPEN_TEXT_THEMES = {
+    "felt_heard": ["The agent was really patient and listened to me.",
+                   "She understood how stressed I was and stayed calm.",
+                   "Felt genuinely heard, the person on the line cared.",
+                   "He acknowledged my frustration and explained everything kindly.",
+                   "Such a caring and patient support person, I felt understood.",
+                   "They listened to the whole story without rushing me."],
+    "waiting": ["Took far too long to get an answer.",
+                "I waited on hold for over an hour.",
+                "Slow response, days before anyone replied to my email.",
+                "The queue was endless and the wait time was ridiculous.",
+                "Nobody got back to me for a week, very slow.",
+                "Long wait just to reach a person."],
+    "billing": ["Please make the refund process simpler.",
+                "I was charged twice and still have no refund.",
+                "My invoice was wrong again, billing needs fixing.",
+                "Still no money back for the double charge.",
+                "The subscription fee went up without warning on my bill.",
+                "Refund took weeks and the charge was never explained."],
+    "product_bugs": ["The app keeps crashing, fix it.",
+                     "Login fails every morning since the update.",
+                     "The export feature is broken and the app freezes.",
+                     "Sync errors keep losing my data in the app.",
+                     "Bug after bug, the dashboard will not load.",
+                     "The mobile app crashes whenever I upload a file."],
+}
+OPEN_TEXT_THEME_SECOND = {
+    "felt_heard": ["I really felt cared for.", "Kind and understanding throughout.",
+                   "Best support person I have spoken to, so patient.", "It meant a lot that someone listened."],
+    "waiting": ["Hold music for ages again.", "Response times are getting slower.",
+                "I should not have to wait days for a reply.", "The wait is far too long."],
+    "billing": ["Sort out the billing please.", "I want my money back.",
+                "Check the charges on my account.", "The refund is still missing."],
+    "product_bugs": ["The app is unusable right now.", "Please fix the crashes.",
+                     "Another bug appeared after the latest update.", "It keeps freezing on my phone."],
+}
+OPEN_TEXT_OPENERS = ["", "", "", "Honestly, ", "Overall: ", "Well. "]
+OPEN_TEXT_CLOSERS = ["", "", "", " Thanks.", " That is all.", " Cheers"]
+OPEN_TEXT_THEME_NAMES = list(OPEN_TEXT_THEMES)
+# P(theme | how the answer went): rows promoter (or CSAT 4-5), passive (CSAT 3), detractor (CSAT 1-2).
+OPEN_TEXT_THEME_P = {"promoter": [0.60, 0.15, 0.10, 0.15],
+                     "passive": [0.25, 0.30, 0.20, 0.25],
+                     "detractor": [0.08, 0.37, 0.30, 0.25]}
+OPEN_TEXT = [phrase for phrases in OPEN_TEXT_THEMES.values() for phrase in phrases]
 OPEN_TEXT_PII_PREFIX = ["Call me back at ", "Reach me at "]
 
 QA_COMMENTS = ["Good rapport.", "Missed the chance to acknowledge.",

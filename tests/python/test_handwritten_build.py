@@ -259,3 +259,19 @@ def test_save_conversation_is_judged_by_closure_in_other_words(handwritten_build
     assert ("effect", "too_few_offers") in {(kind, status) for kind, status, _ in effects}
     assert query(handwritten_build, "select team, n_offers, status from marts.mart_save_team_scorecard") == [
         ("team_01", 1, "too_few_offers")]
+
+
+def test_advocacy_marts_say_why_on_hand_written_data(handwritten_build: Path) -> None:
+    """A handful of answers: the driver, service-recovery and acknowledgment marts still have their rows, each with
+    a status of its module (the statistics are null where the status says why)."""
+    from empathy.checks.expectations import SERVICE_RECOVERY_STATUSES
+    from empathy.stats.drivers import STATUSES as DRIVER_STATUSES
+    from empathy.stats.exposure_contrasts import STATUSES as CONTRAST_STATUSES
+
+    allowed = {"mart_nps_drivers": set(DRIVER_STATUSES), "mart_csat_drivers": set(DRIVER_STATUSES),
+               "mart_service_recovery": set(SERVICE_RECOVERY_STATUSES),
+               "mart_acknowledgment_contrasts": set(CONTRAST_STATUSES)}
+    for table, statuses in allowed.items():
+        rows = query(handwritten_build, f"select status, count(*) from marts.{table} group by all")
+        assert rows, f"{table} has no row"
+        assert {status for status, _ in rows} <= statuses, (table, rows)

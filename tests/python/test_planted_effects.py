@@ -6,6 +6,8 @@ folder: the default demo (2,000 customers) is too small for a confidence interva
 """
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,23 @@ from conftest import query, run_dbt
 from empathy.demo.generate import generate
 
 CUSTOMERS = 20_000
+
+# Every coverage check below asks whether a 95% interval covers the generator's truth. With about twenty of them on
+# one draw, a correct estimator fails at least one check in most builds (1 - 0.95^20 = 0.64), so a red build would
+# say nothing. Each interval is therefore widened to the Bonferroni level for the family: the whole module then
+# fails by chance in at most 5% of draws, and an estimator biased by more than about three standard errors still
+# fails. Checks that an interval excludes a value (an effect is positive, the naive interval misses) keep 95%.
+COVERAGE_CHECKS = 21
+FAMILY_Z = NormalDist().inv_cdf(1 - 0.05 / (2 * COVERAGE_CHECKS))
+
+
+def covers(estimate: float, lower: float, upper: float, truth: float, *, log_scale: bool = False) -> bool:
+    """Whether ``truth`` lies in the 95% interval (lower, upper) around ``estimate`` widened on each side by
+    FAMILY_Z / 1.96 (on the log scale for ratios, whose intervals are symmetric there)."""
+    if log_scale:
+        estimate, lower, upper, truth = (math.log(v) for v in (estimate, lower, upper, truth))
+    factor = FAMILY_Z / NormalDist().inv_cdf(0.975)
+    return estimate - factor * (estimate - lower) <= truth <= estimate + factor * (upper - estimate)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +43,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         ["build", "--select", "+mart_behavior_effects", "+mart_churn_hazard", "+mart_csat_weighted",
          "+mart_did_summary", "+mart_did_robustness", "+mart_synthetic_control", "+mart_synthetic_control_weights",
          "+mart_iv_estimates", "+mart_churn_risk_model_evaluation", "+mart_alert_outcomes", "+mart_save_effects",
-         "+mart_experiment_results",
+         "+mart_experiment_results", "+mart_nps_drivers", "+mart_acknowledgment_contrasts",
          "--exclude-resource-type", "test", "unit_test"],
         work / "raw", work,
     )
@@ -40,7 +59,7 @@ def test_acknowledgment_within_30s_lifts_csat_top2_as_planted(planted: tuple[Pat
         "select estimate, ci_lower, ci_upper, n_interactions from marts.mart_behavior_effects "
         "where behavior_code = 'acknowledge_within_30s' and outcome = 'csat_top2'",
     )
-    assert lower <= planted_pp <= upper, (effect, lower, upper)
+    assert covers(effect, lower, upper, planted_pp), (effect, lower, upper)
     assert upper - lower < 8, "the interval is too wide to tell the planted lift from zero"
     assert lower > 0
     assert n > 5_000
@@ -70,19 +89,19 @@ def test_churn_hazard_ratio_of_timely_acknowledgment_covers_the_planted_value(pl
         "where covariate = 'is_first_contact_exposed'",
     )
     assert status == "ok"
-    assert lower <= planted_hr <= upper, (hr, lower, upper)
+    assert covers(hr, lower, upper, planted_hr, log_scale=True), (hr, lower, upper)
     assert upper < 1, "the interval cannot tell the planted protective effect from none"
 
 
 def test_weighted_csat_covers_the_population_value_and_naive_misses(planted: tuple[Path, dict]) -> None:
     db, manifest = planted
     truth = manifest["effects"]["csat_ack30"]["population_top2_share_excluding_analytics_revoked"]
-    (naive_lower, naive_upper, lower, upper), = query(
+    (naive_lower, naive_upper, estimate, lower, upper), = query(
         db,
-        "select naive_ci_lower, naive_ci_upper, ci_lower, ci_upper from marts.mart_csat_weighted "
+        "select naive_ci_lower, naive_ci_upper, estimate, ci_lower, ci_upper from marts.mart_csat_weighted "
         "where metric = 'csat_top2_share' and group_by = 'overall'",
     )
-    assert lower <= truth <= upper
+    assert covers(estimate, lower, upper, truth), (estimate, lower, upper, truth)
     assert not naive_lower <= truth <= naive_upper
 
 
@@ -102,7 +121,7 @@ def test_staggered_training_att_covers_the_potential_outcome_truth(planted: tupl
     assert len(rows) == 2
     for control_group, estimate, lower, upper, status in rows:
         assert status == "ok", (control_group, status)
-        assert lower <= truth <= upper, (control_group, truth, estimate, lower, upper)
+        assert covers(estimate, lower, upper, truth), (control_group, truth, estimate, lower, upper)
 
 
 def test_staggered_training_pretrends_and_placebos_hold(planted: tuple[Path, dict]) -> None:
@@ -167,10 +186,10 @@ def test_policy_instruments_recover_the_effect_of_behaviours_on_csat(planted: tu
         select outcome, estimator, estimate, ci_lower, ci_upper, is_weak_instrument, overid_p_value, status
         from marts.mart_iv_estimates where instrument_set = 'policies'""")}
     estimate, lower, upper, weak, overid_p, status = rows[("is_csat_top2", "2sls")]
-    assert status == "ok" and lower <= truth <= upper, (truth, estimate, lower, upper)
+    assert status == "ok" and covers(estimate, lower, upper, truth), (truth, estimate, lower, upper)
     assert weak is False and overid_p > 0.05
-    _, lower, upper, _, _, _ = rows[("has_repeat_contact", "2sls")]
-    assert lower <= 0 <= upper
+    estimate, lower, upper, _, _, _ = rows[("has_repeat_contact", "2sls")]
+    assert covers(estimate, lower, upper, 0.0), (estimate, lower, upper)
 
 
 def test_supervisor_rotation_recovers_the_effect_of_behaviours_on_csat(planted: tuple[Path, dict]) -> None:
@@ -179,15 +198,15 @@ def test_supervisor_rotation_recovers_the_effect_of_behaviours_on_csat(planted: 
     the two designs together pass the overidentification test; repeat contact covers zero."""
     db, manifest = planted
     truth = manifest["effects"]["supervisor_instrument"]["csat_top2_per_behaviour"]
-    rows = {(outcome, instrument_set): (lower, upper, weak, overid_p, status)
-            for outcome, instrument_set, lower, upper, weak, overid_p, status in query(db, """
-        select outcome, instrument_set, ci_lower, ci_upper, is_weak_instrument, overid_p_value, status
+    rows = {(outcome, instrument_set): (estimate, lower, upper, weak, overid_p, status)
+            for outcome, instrument_set, estimate, lower, upper, weak, overid_p, status in query(db, """
+        select outcome, instrument_set, estimate, ci_lower, ci_upper, is_weak_instrument, overid_p_value, status
         from marts.mart_iv_estimates where estimator = '2sls' and instrument_set in ('supervisor_rotation', 'all')""")}
-    lower, upper, weak, _, status = rows[("is_csat_top2", "supervisor_rotation")]
-    assert status == "ok" and lower <= truth <= upper and weak is False, (truth, lower, upper, weak)
-    assert rows[("is_csat_top2", "all")][3] > 0.05
-    lower, upper, _, _, _ = rows[("has_repeat_contact", "supervisor_rotation")]
-    assert lower <= 0 <= upper
+    estimate, lower, upper, weak, _, status = rows[("is_csat_top2", "supervisor_rotation")]
+    assert status == "ok" and covers(estimate, lower, upper, truth) and weak is False, (truth, estimate, lower, upper)
+    assert rows[("is_csat_top2", "all")][4] > 0.05
+    estimate, lower, upper, _, _, _ = rows[("has_repeat_contact", "supervisor_rotation")]
+    assert covers(estimate, lower, upper, 0.0), (estimate, lower, upper)
 
 
 def test_churn_risk_model_beats_usage_alone_out_of_time(planted: tuple[Path, dict]) -> None:
@@ -228,12 +247,12 @@ def test_closure_in_save_conversations_recovers_the_planted_effect_and_naive_ove
         where row_kind = 'effect' and comparison = 'closure_behaviors'""")}
     for outcome, key in [("saved", "saved_per_closure_behavior"), ("accepted", "acceptance_per_closure_behavior")]:
         estimate, lower, upper, naive, status = rows[outcome]
-        assert status == "ok" and lower <= truth[key] <= upper, (outcome, rows[outcome], truth[key])
+        assert status == "ok" and covers(estimate, lower, upper, truth[key]), (outcome, rows[outcome], truth[key])
         assert naive - truth[key] > abs(estimate - truth[key]), (outcome, rows[outcome], truth[key])
     money = query(db, """select estimate, ci_lower, ci_upper from marts.mart_save_effects
                          where row_kind = 'effect' and comparison = 'money_conceded_per_10' and outcome = 'accepted'""")
     (estimate, lower, upper), = money
-    assert lower <= 10 * truth["acceptance_per_dollar"] <= upper and rows["accepted"][0] > estimate
+    assert covers(estimate, lower, upper, 10 * truth["acceptance_per_dollar"]) and rows["accepted"][0] > estimate
 
 
 def test_queue_experiment_csat_intervals_cover_the_potential_outcome_truth(planted: tuple[Path, dict]) -> None:
@@ -247,4 +266,31 @@ def test_queue_experiment_csat_intervals_cover_the_potential_outcome_truth(plant
                           and arm = 'treatment' and metric_code in ('csat_top2_box', 'csat_top2_box_weighted')""")
     assert len(rows) == 2
     for metric, estimate, lower, upper, status in rows:
-        assert status == "ok" and lower <= truth <= upper, (metric, estimate, lower, upper, truth)
+        assert status == "ok" and covers(estimate, lower, upper, truth), (metric, estimate, lower, upper, truth)
+
+
+def test_nps_key_drivers_put_the_planted_strongest_behaviours_first(planted: tuple[Path, dict]) -> None:
+    """The generator weights naming the emotion and closing the loop most in relationship NPS (about 2.5 times
+    the others, standardized): among the five behaviours, LMG ranks those two first for the 0-10 score, and
+    Johnson's relative weights agree."""
+    db, manifest = planted
+    top_two = {f"{b}_share" for b in manifest["effects"]["nps_key_drivers"]["ordering"][:2]}
+    for method in ("lmg", "relative_weights"):
+        rows = query(db, f"""
+            select driver, estimate, status from marts.mart_nps_drivers
+            where outcome = 'nps' and method = '{method}' and driver_kind = 'empathy_behavior'
+            order by estimate desc""")
+        assert {status for _, _, status in rows} == {"ok"}
+        assert {driver for driver, _, _ in rows[:2]} == top_two, (method, rows)
+
+
+def test_promoter_share_contrast_covers_the_population_value(planted: tuple[Path, dict]) -> None:
+    """The promoter share of NPS answers whose window held a contact acknowledged within 30 s, against those
+    whose timed contacts were not, weighted back to the active accounts: the interval of the relative change
+    covers the generator's population value of the same contrast."""
+    db, manifest = planted
+    truth = manifest["effects"]["nps_promoter_share_by_ack30"]["relative_change"]
+    (estimate, lower, upper, status), = query(db, """
+        select estimate, ci_lower, ci_upper, status from marts.mart_acknowledgment_contrasts
+        where contrast = 'promoter_share_relative_change' and group_by = 'overall'""")
+    assert status == "ok" and covers(estimate, lower, upper, truth), (estimate, lower, upper, truth)

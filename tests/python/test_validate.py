@@ -14,10 +14,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from empathy import outreach
 from empathy.checks import expectations, validate
 from empathy.checks.expectations import SUITES, RAW_TABLE_COUNT, SuiteSpec, expect
+from empathy.stats import driver_analysis, exposure_contrasts, service_recovery
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -457,6 +459,66 @@ select * from (values
 ) as t(metric, exposure_group, horizon_days, estimate, std_error, ci_lower, ci_upper, rmst_days, mrr_assumed,
        group_mean_mrr, share_change, n_customers, n_strata, assumptions, status);
 
+create table marts.mart_nps_drivers as
+select * from (values
+    ('nps', 'empathy_behavior', 'acknowledge_share', 'lmg', 0.036, 0.016, 0.015, 0.073, 0.32, 1, 0.113, 685, 426, 0.55,
+     'ok'),
+    ('nps', 'context', 'handle_time_seconds_mean', 'lmg', 0.077, 0.02, 0.04, 0.11, 0.68, 2, 0.113, 685, 426, 50134.8,
+     'ok'),
+    ('nps', 'context', 'had_tough_moment', 'lmg', 0.0, null, null, null, 0.0, null, 0.113, 685, 426, 0.0,
+     'constant_driver'),
+    ('is_promoter', 'empathy_behavior', 'acknowledge_share', 'relative_weights', null, null, null, null, null, null,
+     null, 12, 3, 0.5, 'too_few_rows')
+) as t(outcome, driver_kind, driver, method, estimate, std_error, ci_lower, ci_upper, share_of_r_squared, rank,
+       r_squared, n_respondents, n_rows_dropped_missing, performance, status);
+
+create table marts.mart_csat_drivers as
+select * from (values
+    ('csat', 'survey_item', 'felt_understood', 'lmg', 0.046, 0.015, 0.02, 0.079, 0.23, 1, 0.2, 913, 649, 4.57, 'ok'),
+    ('csat', 'context', 'resolved_share', 'relative_weights', 0.011, 0.009, 0.002, 0.032, 0.057, 6, 0.2, 913, 649,
+     0.69, 'ok'),
+    ('is_csat_top2', 'empathy_behavior', 'close_loop_share', 'lmg', null, null, null, null, null, null, null, 913, 649,
+     0.5, 'constant_outcome')
+) as t(outcome, driver_kind, driver, method, estimate, std_error, ci_lower, ci_upper, share_of_r_squared, rank,
+       r_squared, n_respondents, n_rows_dropped_missing, performance, status);
+
+create table marts.mart_service_recovery as
+select * from (values
+    ('transition', 'all', 'empathetic_follow_up', 'detractor', null, null, 9, 8, 0.115, 0.529, null, null, null, null,
+     null, null, null, null, 'ok'),
+    ('transition', 'all', 'empathetic_follow_up', 'no_later_answer', null, null, 61, 59, 0.782, null, null, null, null,
+     null, null, null, null, null, 'ok'),
+    ('transition', 'nps_detractor', 'follow_up_not_observed', 'promoter', null, null, 0, 0, null, null, null, null,
+     null, null, null, null, null, null, 'one_group_empty'),
+    ('adjusted_effect', 'all', 'empathetic_follow_up', null, 'empathetic_vs_other_follow_up', 'promoter_next', 60, 51,
+     null, null, -0.194, 0.071, -0.334, -0.055, 0.006, 0.045, null, null, 'ok'),
+    ('adjusted_effect', 'nps_detractor', 'empathetic_follow_up', null, 'empathetic_vs_other_follow_up',
+     'not_detractor_next', 26, 25, null, null, null, null, null, null, null, null, null, null, 'too_few_low_scores'),
+    ('time_to_recovery', 'all', 'other_follow_up', null, null, 'recovered', 150, 144, null, null, 0.138, null, 0.086,
+     0.218, null, null, 417.4, 180, 'ok'),
+    ('time_to_recovery', 'all', 'empathetic_follow_up', null, null, 'recovered', 78, 72, null, null, 0.127, null, 0.061,
+     0.253, null, null, null, 180, 'median_not_reached')
+) as t(row_kind, low_score_kind, follow_up_group, next_nps_category, comparison, outcome, n_low_scores, n_customers,
+       share_of_low_scores, share_of_later_answers, estimate, std_error, ci_lower, ci_upper, p_value, p_value_adjusted,
+       median_days_to_recovery, horizon_days, status);
+
+create table marts.mart_acknowledgment_contrasts as
+select * from (values
+    ('promoter_share_relative_change', 'overall', 'all', 0.38, 0.25, -0.035, 0.975, 0.078, 0.078, 0.224, 0.162, 341,
+     286, 'ok'),
+    ('promoter_share_relative_change', 'channel', 'voice', 0.99, 0.69, 0.011, 2.94, 0.047, 0.186, 0.198, 0.099, 145, 92,
+     'ok'),
+    ('promoter_share_relative_change', 'channel', 'unknown', null, null, null, null, null, null, null, null, 0, 0,
+     'no_units'),
+    ('handle_time_variance_ratio', 'overall', 'all', null, null, null, null, null, null, null, null, 3971, 9754,
+     'not_pooled_across_channels'),
+    ('handle_time_variance_ratio', 'channel', 'voice', 0.88, 0.032, 0.82, 0.947, 0.0008, 0.0024, 2309.3, 2622.6, 2194,
+     3062, 'ok'),
+    ('handle_time_variance_ratio', 'channel', 'email', null, null, null, null, null, null, null, 4578247000.0, 0, 3095,
+     'one_arm_empty')
+) as t(contrast, group_by, group_value, estimate, std_error, ci_lower, ci_upper, p_value, p_value_adjusted,
+       value_exposed, value_unexposed, n_exposed, n_unexposed, status);
+
 create schema restricted;
 create table restricted.restricted_open_text_answers as
 select * from (values ('resp-1', '{_key(1)}', 'The agent was kind, thanks [EMAIL]'))
@@ -606,13 +668,79 @@ def test_good_data_passes_and_builds_data_docs(tmp_path: Path) -> None:
             "marts.mart_alert_outcomes",
             ("expect_column_values_to_be_in_set", "outcome", "error"),
         ),
+        (
+            "update marts.mart_nps_drivers set share_of_r_squared = 1.5 where rank = 1",
+            "marts.mart_nps_drivers",
+            ("expect_column_values_to_be_between", "share_of_r_squared", "error"),
+        ),
+        (
+            "update marts.mart_nps_drivers set estimate = 0.02 where status = 'too_few_rows'",
+            "marts.mart_nps_drivers",
+            ("expect_column_values_to_be_null", "estimate", "error"),
+        ),
+        (
+            "update marts.mart_csat_drivers set status = 'converged' where outcome = 'is_csat_top2'",
+            "marts.mart_csat_drivers",
+            ("expect_column_values_to_be_in_set", "status", "error"),
+        ),
+        (
+            "update marts.mart_csat_drivers set performance = 9 where driver = 'felt_understood'",
+            "marts.mart_csat_drivers",
+            ("expect_column_values_to_be_between", "performance", "error"),
+        ),
+        (
+            "update marts.mart_csat_drivers set driver_kind = 'context' where driver = 'felt_understood'",
+            "marts.mart_csat_drivers",
+            ("expect_column_values_to_be_in_set", "driver", "error"),
+        ),
+        (
+            "update marts.mart_service_recovery set p_value_adjusted = 0.001 where row_kind = 'adjusted_effect' "
+            "and status = 'ok'",
+            "marts.mart_service_recovery",
+            ("expect_column_pair_values_a_to_be_greater_than_b", None, "error"),
+        ),
+        (
+            "update marts.mart_service_recovery set estimate = 1.4 where row_kind = 'time_to_recovery' "
+            "and status = 'ok'",
+            "marts.mart_service_recovery",
+            ("expect_column_values_to_be_between", "estimate", "error"),
+        ),
+        (
+            "update marts.mart_service_recovery set status = 'median_not_reached' where row_kind = 'adjusted_effect' "
+            "and status = 'too_few_low_scores'",
+            "marts.mart_service_recovery",
+            ("expect_column_values_to_be_in_set", "status", "error"),
+        ),
+        (
+            "update marts.mart_acknowledgment_contrasts set estimate = -0.3, ci_lower = -0.4 "
+            "where contrast = 'handle_time_variance_ratio' and status = 'ok'",
+            "marts.mart_acknowledgment_contrasts",
+            ("expect_column_values_to_be_between", "estimate", "error"),
+        ),
+        (
+            "update marts.mart_acknowledgment_contrasts set value_exposed = 1.2 "
+            "where contrast = 'promoter_share_relative_change' and group_by = 'overall'",
+            "marts.mart_acknowledgment_contrasts",
+            ("expect_column_values_to_be_between", "value_exposed", "error"),
+        ),
+        (
+            "update marts.mart_acknowledgment_contrasts set status = 'not_pooled_across_channels' "
+            "where contrast = 'promoter_share_relative_change' and group_value = 'unknown'",
+            "marts.mart_acknowledgment_contrasts",
+            ("expect_column_values_to_be_in_set", "status", "error"),
+        ),
     ],
     ids=["negative_handle_time", "unbalanced_reconciliation", "non_hex_customer_key", "email_column",
          "did_p_value_above_one", "did_event_study_duplicate_key", "did_summary_inverted_ci",
          "did_robustness_unknown_status", "synthetic_negative_weight", "iv_unknown_estimator",
          "iv_strong_flag_with_weak_f", "churn_risk_evaluation_unknown_model", "churn_risk_calibration_above_one",
          "churn_risk_coefficients_unknown_status", "alert_held_out_not_selected", "alert_selected_below_threshold",
-         "save_counted_while_window_open", "save_effect_without_reason", "alert_outcomes_unknown_outcome"],
+         "save_counted_while_window_open", "save_effect_without_reason", "alert_outcomes_unknown_outcome",
+         "nps_drivers_share_above_one", "nps_drivers_estimate_without_reason", "csat_drivers_unknown_status",
+         "csat_drivers_survey_item_off_scale", "csat_drivers_kind_mismatch", "recovery_adjusted_p_below_raw",
+         "recovery_share_recovered_above_one", "recovery_status_of_another_kind",
+         "acknowledgment_negative_variance_ratio", "acknowledgment_promoter_share_above_one",
+         "acknowledgment_promoter_row_not_pooled"],
 )
 def test_bad_row_fails(tmp_path: Path, sql: str, suite: str, expected: tuple[str, str | None, str]) -> None:
     code, summary = run_validate(tmp_path, sql)
@@ -664,6 +792,32 @@ def test_alert_vocabularies_follow_outreach() -> None:
     assert set(expectations.ALERT_SELECTED_STATUSES) <= set(outreach.STATUSES)
     assert set(expectations.ALERT_SUPPRESSED_STATUSES) | set(expectations.ALERT_SELECTED_STATUSES) == set(
         outreach.STATUSES)
+
+
+def test_advocacy_vocabularies_follow_their_modules() -> None:
+    """The advocacy suites' driver units and statuses cover their modules and the models' YAML."""
+    assert set(expectations.CSAT_DRIVERS) == set(driver_analysis.DRIVER_KIND)
+    assert set(expectations.DRIVER_SHARE_DRIVERS) | set(expectations.DRIVER_SECONDS_DRIVERS) | set(
+        driver_analysis.SURVEY_ITEM_DRIVERS) == set(driver_analysis.DRIVER_KIND)
+    statuses_doc = service_recovery.__doc__.split("Status values:")[1]
+    assert all(f"``{status}``" in statuses_doc for status in expectations.SERVICE_RECOVERY_STATUSES)
+    assert set().union(*expectations.SERVICE_RECOVERY_KIND_STATUSES.values()) == set(
+        expectations.SERVICE_RECOVERY_STATUSES)
+    assert expectations.ACKNOWLEDGMENT_NOT_POOLED in exposure_contrasts.STATUSES
+    models = yaml.safe_load((REPO_ROOT / "models" / "marts" / "advocacy" / "_advocacy__models.yml").read_text())
+    tables = ("mart_nps_drivers", "mart_csat_drivers", "mart_service_recovery", "mart_acknowledgment_contrasts")
+    suite_statuses = {spec.table: set(next(e.kwargs["value_set"] for e in spec.expectations
+                                          if e.type == "expect_column_values_to_be_in_set"
+                                          and e.kwargs["column"] == "status" and "row_condition" not in e.kwargs))
+                      for spec in SUITES if spec.table in tables}
+    assert set(suite_statuses) == set(tables)
+    documented = [model for model in models["models"] if model["name"] in tables]
+    assert len(documented) == len(tables)
+    for model in documented:
+        column = next(c for c in model["columns"] if c["name"] == "status")
+        accepted = next(t["accepted_values"]["arguments"]["values"] for t in column["data_tests"]
+                        if isinstance(t, dict) and "accepted_values" in t)
+        assert set(accepted) == suite_statuses[model["name"]], model["name"]
 
 
 def _with_extra(table: str, *specs_: Callable[[], object]) -> tuple[SuiteSpec, ...]:
