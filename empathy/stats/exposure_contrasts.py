@@ -289,6 +289,14 @@ def bonett_variance_ratio_ci(exposed: np.ndarray, unexposed: np.ndarray, alpha: 
     return lower, upper, se_at(float(np.sqrt(v1 / v2)))
 
 
+def _arms(y: np.ndarray, y_ok: np.ndarray, g: np.ndarray, g_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(exposed, unexposed) usable values: a finite value and a 0/1 exposure."""
+    if len(y) != len(g):
+        raise ValueError(f"values ({len(y)}) and groups ({len(g)}) differ in length")
+    keep = y_ok & g_ok
+    return y[keep & (g == 1.0)], y[keep & (g == 0.0)]
+
+
 def variance_contrast(values: Any, groups: Any, *, alpha: float = 0.05, min_units: int = DEFAULT_MIN_UNITS,
                       pooled_kurtosis: Literal["rescaled", "equal_variance"] = "rescaled") -> dict[str, Any]:
     """Variance of handle time with (``groups`` True / 1) against without the acknowledgment: the ratio
@@ -301,10 +309,7 @@ def variance_contrast(values: Any, groups: Any, *, alpha: float = 0.05, min_unit
     z_level = _z(alpha)
     y, y_ok = _numbers(values)
     g, g_ok = _indicator(groups)
-    if len(y) != len(g):
-        raise ValueError(f"values ({len(y)}) and groups ({len(g)}) differ in length")
-    keep = y_ok & g_ok
-    exposed, unexposed = y[keep & (g == 1.0)], y[keep & (g == 0.0)]
+    exposed, unexposed = _arms(y, y_ok, g, g_ok)
     n1, n0 = len(exposed), len(unexposed)
     result: dict[str, Any] = dict.fromkeys(["variance_exposed", "variance_unexposed", "estimate", "std_error",
                                             "ci_lower", "ci_upper", "statistic", "p_value"])
@@ -388,12 +393,21 @@ def promoter_share_table(respondents: pd.DataFrame, *, exposed: str = "is_expose
 def handle_time_variance_table(interactions: pd.DataFrame, *, exposed: str = "is_exposed",
                                handle_time: str = "handle_time_seconds", by: str | None = None, alpha: float = 0.05,
                                min_units: int = DEFAULT_MIN_UNITS,
-                               pooled_kurtosis: Literal["rescaled", "equal_variance"] = "rescaled") -> pd.DataFrame:
+                               pooled_kurtosis: Literal["rescaled", "equal_variance"] = "rescaled",
+                               pool_overall: bool = True) -> pd.DataFrame:
     """:func:`variance_contrast` overall and per value of ``by``, as rows of :data:`COLUMNS` (contrast
-    ``handle_time_variance_ratio``; value_* the variances, n_* interactions, p_value Brown-Forsythe's)."""
+    ``handle_time_variance_ratio``; value_* the variances, n_* interactions, p_value Brown-Forsythe's). With
+    ``pool_overall`` False (the groups' handle times are not comparable) the overall row only counts the arms, with
+    status ``not_pooled_across_channels``."""
     _check_columns(interactions, [exposed, handle_time, by], "handle_time_variance_table")
     rows = []
     for group_by, group_value, part in _groups(interactions, by):
+        if group_by == OVERALL[0] and not pool_overall:
+            arms = _arms(*_numbers(part[handle_time]), *_indicator(part[exposed]))
+            rows.append({"contrast": CONTRASTS[1], "group_by": group_by, "group_value": group_value,
+                         "n_exposed": len(arms[0]), "n_unexposed": len(arms[1]),
+                         "status": "not_pooled_across_channels"})
+            continue
         result = variance_contrast(part[handle_time], part[exposed], alpha=alpha, min_units=min_units,
                                    pooled_kurtosis=pooled_kurtosis)
         rows.append({
@@ -407,7 +421,7 @@ def handle_time_variance_table(interactions: pd.DataFrame, *, exposed: str = "is
 def contrast_table(respondents: pd.DataFrame, interactions: pd.DataFrame, *, by: str | None = None,
                    exposed: str = "is_exposed", outcome: str = "is_promoter", weight: str | None = None,
                    cluster: str | None = None, handle_time: str = "handle_time_seconds", alpha: float = 0.05,
-                   min_units: int = DEFAULT_MIN_UNITS) -> pd.DataFrame:
+                   min_units: int = DEFAULT_MIN_UNITS, pool_handle_time_overall: bool = True) -> pd.DataFrame:
     """Both contrasts in one table (for a dbt Python model): :func:`promoter_share_table` of ``respondents`` then
     :func:`handle_time_variance_table` of ``interactions``, both grouped by ``by`` (a column of both frames) and
     reading the exposure from the column ``exposed`` of each. Never empty: an empty frame gives its contrast's
@@ -415,7 +429,7 @@ def contrast_table(respondents: pd.DataFrame, interactions: pd.DataFrame, *, by:
     shares = promoter_share_table(respondents, exposed=exposed, outcome=outcome, weight=weight, cluster=cluster,
                                   by=by, alpha=alpha, min_units=min_units)
     spread = handle_time_variance_table(interactions, exposed=exposed, handle_time=handle_time, by=by, alpha=alpha,
-                                        min_units=min_units)
+                                        min_units=min_units, pool_overall=pool_handle_time_overall)
     return pd.concat([shares, spread], ignore_index=True)
 
 
@@ -433,14 +447,8 @@ def acknowledgment_contrasts(answers: pd.DataFrame, weights: pd.DataFrame, inter
                                      channel=respondents["last_contact_channel"])[share.notna()]
     timed = interactions.assign(is_exposed=interactions["is_acknowledged_within_30s"].astype("boolean")
                                 .astype("Int64"))
-    table = contrast_table(respondents, timed, by="channel", exposed="is_exposed", outcome="is_promoter",
-                           weight="final_weight", cluster="customer_key", handle_time="handle_time_seconds",
-                           alpha=alpha, min_units=min_units)
     # handle time means different things by channel (e-mail's is elapsed time, voice's talk time), so a variance
-    # over all channels measures the channel mix of each arm, not the spread the acknowledgment might reduce
-    pooled = (table["contrast"] == "handle_time_variance_ratio") & (table["group_by"] == OVERALL[0])
-    statistics = ["estimate", "std_error", "ci_lower", "ci_upper", "p_value", "p_value_adjusted", "value_exposed",
-                  "value_unexposed"]
-    table.loc[pooled, statistics] = np.nan
-    table.loc[pooled, "status"] = "not_pooled_across_channels"
-    return table
+    # over all channels would measure the channel mix of each arm, not the spread the acknowledgment might reduce
+    return contrast_table(respondents, timed, by="channel", exposed="is_exposed", outcome="is_promoter",
+                          weight="final_weight", cluster="customer_key", handle_time="handle_time_seconds",
+                          alpha=alpha, min_units=min_units, pool_handle_time_overall=False)

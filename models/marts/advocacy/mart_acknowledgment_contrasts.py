@@ -10,8 +10,7 @@ from empathy.vocabulary import to_vocabulary
 def model(dbt, session):
     answers = sorted_frame(dbt.ref("int_survey_answers_joined_to_contacts"))
     weights = sorted_frame(dbt.ref("fct_relationship_nps_weights"), ["invitation_id", "final_weight"])
-    interactions = sorted_frame(dbt.ref("mart_interaction_outcomes"),
-                                ["interaction_key", "channel", "is_acknowledged_within_30s"])
-    handle = sorted_frame(dbt.ref("fct_interactions"), ["interaction_key", "handle_time_seconds"])
-    interactions = interactions.merge(handle, on="interaction_key", how="left", validate="one_to_one")
+    timing = dbt.ref("mart_interaction_outcomes").project("interaction_key, channel, is_acknowledged_within_30s")
+    handle = dbt.ref("fct_interactions").project("interaction_key, handle_time_seconds")
+    interactions = sorted_frame(timing.join(handle, "interaction_key", how="left"))
     return to_vocabulary(acknowledgment_contrasts(answers, weights, interactions), {}, columns=COLUMNS)

@@ -3,8 +3,6 @@ by quarter, and emerging themes (share change over the last two quarters, z test
 (empathy/stats/theme_analysis.py; D30)."""
 import json
 
-import pandas as pd
-
 from empathy.frames import sorted_frame
 from empathy.stats.theme_analysis import SHARE_COLUMNS, ShareSettings, theme_shares
 from empathy.vocabulary import to_vocabulary
@@ -16,7 +14,6 @@ def model(dbt, session):
                           ["invitation_id", "survey_type", "customer_key", "responded_at", "assignment_status",
                            "theme_code", "theme_label"])
     answers = sorted_frame(dbt.ref("int_survey_answers_joined_to_contacts"), ["invitation_id", "nps_category", "csat"])
-    nps = sorted_frame(dbt.ref("fct_relationship_nps_weights"), ["invitation_id", "final_weight"])
-    pulses = sorted_frame(dbt.ref("fct_csat_pulse_weights"), ["invitation_id", "final_weight"])
-    weights = pd.concat([nps, pulses], ignore_index=True)
+    weights = sorted_frame(dbt.ref("fct_relationship_nps_weights").project("invitation_id, final_weight").union(
+        dbt.ref("fct_csat_pulse_weights").project("invitation_id, final_weight")))
     return to_vocabulary(theme_shares(themed, answers, weights, settings), {}, columns=SHARE_COLUMNS)
