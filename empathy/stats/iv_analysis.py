@@ -3,10 +3,13 @@
 empathy/stats/iv.py; decisions: docs/decisions.md D26, D27). Two kinds of instrument:
 
 * **Policy timing** (seeds/policy_changes.csv): one 0/1 instrument per policy, "its channel, on or after its date",
-  with month and channel fixed effects, so that a policy is compared with the other channels in the same months.
-  Exclusion restriction: the policy changes CSAT and repeat contact only through the behaviours agents show, and
-  nothing else changed in that channel from that month (a new tool, a staffing change, a shift in why customers
-  call would break it). The instrument varies by channel x month; with a handful of treated channel-months,
+  with month and channel fixed effects, so that a policy is compared with the other channels in the same months,
+  and a linear trend per channel (var iv.channel_trends): a rollout that moves behaviours in every channel alike
+  (training, a drift, an experiment) moves each channel's outcome by a different amount when customers value a
+  behaviour differently by channel (a 30-second acknowledgment on the phone vs by email), and month fixed effects
+  do not absorb that (D26). Exclusion restriction: the policy changes CSAT and repeat contact only through the
+  behaviours agents show, and nothing else changed in that channel from that month beyond its trend (a new tool,
+  a staffing change, a shift in why customers call would break it). The instrument varies by channel x month; with a handful of treated channel-months,
   clustering on those cells under-states the uncertainty badly (a test shows it), so the design assumes no
   channel-specific shock in the policy's months beyond the fixed effects.
 * **Supervisor rotation** (roster versions, int_interactions_joined_to_supervisor_spells): the supervisor's
@@ -48,15 +51,22 @@ NO_INSTRUMENT = {"policies": "no_policy_reached_the_data", "supervisor_rotation"
 class IvSettings:
     """The var `iv` of dbt_project.yml."""
     outcomes: tuple[str, ...] = ("is_csat_top2", "has_repeat_contact")
+    #: A linear time trend per channel beside the month and channel fixed effects (D26): a change that moves
+    #: behaviours in every channel (a training rollout, a drift, an experiment) can move the outcome by a different
+    #: amount in each channel, which month fixed effects do not absorb and a policy's timing would pick up.
+    channel_trends: bool = True
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "IvSettings":
         return settings_from_var(cls, config, tuple_fields=["outcomes"])
 
 
-def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame,
+                     channel_trends: bool = True) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Interactions with one 0/1 instrument per policy that reached some but not all of them (its channel, on or
-    after its date) and month and channel dummies. Returns (frame, policy instruments, fixed-effect columns)."""
+    after its date), month and channel dummies and, with ``channel_trends``, a linear trend (years since the first
+    contact) for every channel but the first (the month dummies hold the common trend). Returns (frame, policy
+    instruments, control columns)."""
     frame = outcomes.copy()
     started = pd.to_datetime(frame["started_at"])
     frame["month"] = started.dt.strftime("%Y-%m")
@@ -69,6 +79,12 @@ def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame) -> tuple[pd
         if 0 < frame[column].sum() < len(frame):
             instruments.append(column)
     dummies = pd.get_dummies(frame[["month", "channel"]], drop_first=True, dtype=float)
+    if channel_trends:
+        years = (started - started.min()).dt.total_seconds().to_numpy() / (365.25 * 86400)
+        channels = sorted(frame["channel"].dropna().unique())[1:]
+        trends = pd.DataFrame({f"trend__{c}": np.where(frame["channel"] == c, years, 0.0) for c in channels},
+                              index=frame.index)
+        dummies = pd.concat([dummies, trends], axis=1)
     return pd.concat([frame, dummies], axis=1), instruments, list(dummies.columns)
 
 
@@ -126,7 +142,8 @@ def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSetting
     """Per outcome and instrument set (:func:`instrument_sets`): 2SLS and OLS, clustered by agent. ``supervisors``
     (interaction_key, supervisor_id: the agent's supervisor when the contact started) adds the supervisor-rotation
     sets when at least one agent worked under two supervisors."""
-    frame, policy_columns, fixed = instrument_frame(outcomes, policies)
+    frame, policy_columns, fixed = instrument_frame(outcomes, policies, settings.channel_trends)
+    trends = ", channel trends" if settings.channel_trends else ""
     if supervisors is not None:
         frame = frame.merge(supervisors[["interaction_key", "supervisor_id"]], on="interaction_key", how="left")
     else:
@@ -136,6 +153,7 @@ def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSetting
     sets = instrument_sets(policy_columns, bool((rotated > 1).any()))
     missing = [("policies", "month, channel")] * (not policy_columns) + [
         ("supervisor_rotation", "agent, month, channel")] * (not any(n == "supervisor_rotation" for n, _, _ in sets))
+    missing = [(name, effects + trends) for name, effects in missing]
     rows = []
     for outcome in settings.outcomes:
         data = frame.assign(**{outcome: pd.to_numeric(frame[outcome].astype("Float64"), errors="coerce")})
@@ -144,7 +162,7 @@ def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSetting
                       "variable": ENDOGENOUS, "status": NO_INSTRUMENT[name]} for estimator in ("2sls", "ols")]
         for name, chosen, by_agent in sets:
             table = _fit(data, outcome, chosen, fixed, by_agent)
-            table.insert(0, "fixed_effects", "agent, month, channel" if by_agent else "month, channel")
+            table.insert(0, "fixed_effects", ("agent, month, channel" if by_agent else "month, channel") + trends)
             table.insert(0, "instrument_set", name)
             table.insert(0, "outcome", outcome)
             rows += table.to_dict("records")
