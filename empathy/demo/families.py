@@ -439,21 +439,27 @@ def qa_reviews_table(rng: np.random.Generator, c: Contacts, o: Outcomes, d: Inte
 
 
 # ------------------------------------------------------------------ surveys
-def open_text_answers(theme: np.ndarray, rng: np.random.Generator) -> list[str]:
-    """One open-text answer per theme index (order of TX.OPEN_TEXT_THEMES): an opener, a theme statement, half the
-    time a second sentence of the theme, and a closer."""
+def open_text_answers(theme: np.ndarray, rng: np.random.Generator, text_rng: np.random.Generator) -> list[str]:
+    """One open-text answer per theme index (order of TX.OPEN_TEXT_THEME_NAMES): an opener, one of the theme's
+    subjects with one of its predicates, half the time a second sentence of the theme, and a closer. ``rng`` draws
+    whether there is a second sentence, the opener and the closer (the draws this stream has always made, so
+    the tables drawn after it do not move); ``text_rng`` (sub_rng(seed, 17)) draws the subject, the predicate and
+    which second sentence."""
     names = TX.OPEN_TEXT_THEME_NAMES
     n = len(theme)
-    first, second = rng.integers(0, 6, n), rng.integers(0, 4, n)
+    rng.integers(0, 6, n), rng.integers(0, 4, n)  # earlier versions' sentence indices: drawn, unused (stream kept)
     has_second = rng.random(n) < 0.5
     opener = rng.integers(0, len(TX.OPEN_TEXT_OPENERS), n)
     closer = rng.integers(0, len(TX.OPEN_TEXT_CLOSERS), n)
+    n_parts = len(TX.OPEN_TEXT_THEME_PARTS[names[0]]["subjects"])
+    subject, predicate = text_rng.integers(0, n_parts, n), text_rng.integers(0, n_parts, n)
+    extra = text_rng.integers(0, len(TX.OPEN_TEXT_THEME_SECOND[names[0]]), n)
     out = []
     for i in range(n):
-        name = names[theme[i]]
-        text = TX.OPEN_TEXT_OPENERS[opener[i]] + TX.OPEN_TEXT_THEMES[name][first[i]]
+        parts = TX.OPEN_TEXT_THEME_PARTS[names[theme[i]]]
+        text = TX.OPEN_TEXT_OPENERS[opener[i]] + f"{parts['subjects'][subject[i]]} {parts['predicates'][predicate[i]]}."
         if has_second[i]:
-            text += " " + TX.OPEN_TEXT_THEME_SECOND[name][second[i]]
+            text += " " + TX.OPEN_TEXT_THEME_SECOND[names[theme[i]]][extra[i]]
         out.append(text + TX.OPEN_TEXT_CLOSERS[closer[i]])
     return out
 
@@ -622,7 +628,7 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
                     np.where(vals[:, 4] >= 9, 0, np.where(vals[:, 4] >= 7, 1, 2)))[rr]
     theme_p = np.array([TX.OPEN_TEXT_THEME_P[m] for m in ("promoter", "passive", "detractor")])
     theme = np.minimum((rng.random(nresp)[:, None] > np.cumsum(theme_p[mood], axis=1)).sum(axis=1), 3)
-    otxt = labels(open_text_answers(theme, rng), np.arange(nresp))
+    otxt = labels(open_text_answers(theme, rng, sub_rng(w.seed, 17)), np.arange(nresp))
     rc = inv_cust[r_inv][rr]
     pii_ot = rng.random(nresp) < 0.1
     otxt = pc.if_else(pa.array(pii_ot), cat(labels(TX.OPEN_TEXT_PII_PREFIX, rng.integers(0, 2, nresp)),

@@ -278,13 +278,15 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
                     "nps_key_drivers": invitations.nps_driver_truth,
                     "nps_promoter_share_by_ack30": promoter_share_truth(invitations.nps_population),
                     "open_text_themes": {
-                        "definition": "each open-text answer without personal data is a statement of one theme, "
-                                      "half the time followed by a second sentence of the same theme, with an "
-                                      "optional opener and closer; the theme is drawn with share_by_category's "
+                        "definition": "each open-text answer without personal data is one theme's subject and "
+                                      "predicate (any pairing; predicates are listed in phrases, and every "
+                                      "composed answer contains exactly one of them), half the time followed by a "
+                                      "second sentence of the same theme (also in phrases), with an optional "
+                                      "opener and closer; the theme is drawn with share_by_category's "
                                       "probabilities (theme order as in phrases) given how the answer went: "
                                       "promoter (or CSAT 4-5), passive (CSAT 3), detractor (CSAT 1-2)",
-                        "phrases": {theme: TX.OPEN_TEXT_THEMES[theme] + TX.OPEN_TEXT_THEME_SECOND[theme]
-                                    for theme in TX.OPEN_TEXT_THEME_NAMES},
+                        "phrases": {theme: TX.OPEN_TEXT_THEME_PARTS[theme]["predicates"]
+                                    + TX.OPEN_TEXT_THEME_SECOND[theme] for theme in TX.OPEN_TEXT_THEME_NAMES},
                         "share_by_category": TX.OPEN_TEXT_THEME_P}},
         "truth_files": ["_truth/interaction_truth.parquet", "_truth/customer_truth.parquet"],
     }

@@ -97,53 +97,63 @@ for _g, _items in GROUPS.items():
 PII_PREFIX = ["You can email me at ", "My number is ", "The card I used is "]
 PII_SUFFIX = [" if you need anything.", ", call me back please.", ", the charge is on that one."]
 
-# Open-text answers are drawn from four themes (the verbatim-theme marts must find them): a theme statement, half
-# the time a second sentence of the same theme, and now and then an opener or a closer, so that answers vary the
-# way customers' comments do rather than repeating a handful of strings.
-OPEN_TEXT_THEMES = {
-    "felt_heard": ["The agent was really patient and listened to me.",
-                   "She understood how stressed I was and stayed calm.",
-                   "Felt genuinely heard, the person on the line cared.",
-                   "He acknowledged my frustration and explained everything kindly.",
-                   "Such a caring and patient support person, I felt understood.",
-                   "They listened to the whole story without rushing me."],
-    "waiting": ["Took far too long to get an answer.",
-                "I waited on hold for over an hour.",
-                "Slow response, days before anyone replied to my email.",
-                "The queue was endless and the wait time was ridiculous.",
-                "Nobody got back to me for a week, very slow.",
-                "Long wait just to reach a person."],
-    "billing": ["Please make the refund process simpler.",
-                "I was charged twice and still have no refund.",
-                "My invoice was wrong again, billing needs fixing.",
-                "Still no money back for the double charge.",
-                "The subscription fee went up without warning on my bill.",
-                "Refund took weeks and the charge was never explained."],
-    "product_bugs": ["The app keeps crashing, fix it.",
-                     "Login fails every morning since the update.",
-                     "The export feature is broken and the app freezes.",
-                     "Sync errors keep losing my data in the app.",
-                     "Bug after bug, the dashboard will not load.",
-                     "The mobile app crashes whenever I upload a file."],
+# Open-text answers are drawn from four themes (the verbatim-theme marts must find them). Customers do not repeat a
+# handful of sentences: an answer is composed from its theme's parts, a subject and what happened to it (any
+# subject goes with any predicate), half the time a second sentence of the theme, and now and then an opener or a
+# closer. The parts of a theme share its everyday words (refund, charge and bill; hold, wait and reply) without
+# every answer using the same one, and inflections vary (charge, charged, charges).
+OPEN_TEXT_THEME_PARTS = {
+    "felt_heard": {
+        "subjects": ["The agent", "She", "He", "The person on the phone", "Your support person", "The woman I spoke to",
+                     "The guy in chat", "Everyone I talked to"],
+        "predicates": ["listened patiently to me", "was kind and understood my frustration",
+                       "stayed calm and really cared", "made me feel heard", "took the time to understand my problem",
+                       "was patient with all my questions", "acknowledged how stressed I was",
+                       "listened without rushing me"],
+    },
+    "waiting": {
+        "subjects": ["The wait", "The hold time", "Getting a reply", "The queue", "Reaching a person",
+                     "The response to my email", "Waiting for a callback", "The chat queue"],
+        "predicates": ["took far too long", "was over an hour on hold", "took days", "was endless",
+                       "was painfully slow", "took a whole week", "kept me waiting for hours",
+                       "meant holding forever"],
+    },
+    "billing": {
+        "subjects": ["The refund", "My last bill", "The invoice", "The extra charge", "The subscription fee",
+                     "My payment", "The double charge", "The billing team"],
+        "predicates": ["still has not been refunded", "was wrong again", "charged me twice",
+                       "went up without warning", "was never explained", "took weeks to refund",
+                       "charged my card for a plan I cancelled", "billed me for the wrong month"],
+    },
+    "product_bugs": {
+        "subjects": ["The app", "The mobile app", "The dashboard", "Login", "The export feature", "Sync",
+                     "The upload page", "The latest update"],
+        "predicates": ["keeps crashing", "is broken since the update", "freezes all the time",
+                       "fails every morning", "loses my data", "will not load", "crashes when I upload a file",
+                       "throws an error on my phone"],
+    },
 }
 OPEN_TEXT_THEME_SECOND = {
     "felt_heard": ["I really felt cared for.", "Kind and understanding throughout.",
-                   "Best support person I have spoken to, so patient.", "It meant a lot that someone listened."],
-    "waiting": ["Hold music for ages again.", "Response times are getting slower.",
-                "I should not have to wait days for a reply.", "The wait is far too long."],
-    "billing": ["Sort out the billing please.", "I want my money back.",
-                "Check the charges on my account.", "The refund is still missing."],
+                   "So patient, the best agent I have spoken to.", "It meant a lot that someone listened.",
+                   "I felt understood for once.", "Thank you for caring."],
+    "waiting": ["Hold music for hours again.", "Replies are getting slower.",
+                "I should not have to wait days for a reply.", "The wait is far too long.",
+                "Nobody answered the phone.", "Still waiting on a callback."],
+    "billing": ["Sort out the billing please.", "I want my money back.", "Check the charges on my account.",
+                "The refund is still missing.", "Stop charging me for things I did not order.",
+                "Fix my invoice."],
     "product_bugs": ["The app is unusable right now.", "Please fix the crashes.",
-                     "Another bug appeared after the latest update.", "It keeps freezing on my phone."],
+                     "Another bug appeared after the update.", "It keeps freezing on my phone.",
+                     "Your developers need to fix this bug.", "Nothing works since the update."],
 }
 OPEN_TEXT_OPENERS = ["", "", "", "Honestly, ", "Overall: ", "Well. "]
 OPEN_TEXT_CLOSERS = ["", "", "", " Thanks.", " That is all.", " Cheers"]
-OPEN_TEXT_THEME_NAMES = list(OPEN_TEXT_THEMES)
+OPEN_TEXT_THEME_NAMES = list(OPEN_TEXT_THEME_PARTS)
 # P(theme | how the answer went): rows promoter (or CSAT 4-5), passive (CSAT 3), detractor (CSAT 1-2).
 OPEN_TEXT_THEME_P = {"promoter": [0.60, 0.15, 0.10, 0.15],
                      "passive": [0.25, 0.30, 0.20, 0.25],
                      "detractor": [0.08, 0.37, 0.30, 0.25]}
-OPEN_TEXT = [phrase for phrases in OPEN_TEXT_THEMES.values() for phrase in phrases]
 OPEN_TEXT_PII_PREFIX = ["Call me back at ", "Reach me at "]
 
 QA_COMMENTS = ["Good rapport.", "Missed the chance to acknowledge.",
