@@ -53,9 +53,10 @@ def test_themes_recover_the_planted_themes_under_the_analysts_names(demo_db: Pat
         inner join restricted.restricted_open_text_answers as answers on themes.response_id = answers.response_id""")
     themed = [(_planted_theme(text, phrases), code) for text, code, _ in rows if text and _planted_theme(text, phrases)]
     assert len(themed) > 300
-    assert {n for *_, n in rows} == {len(phrases)}
+    n_themes, = {n for *_, n in rows}
+    assert len(phrases) <= n_themes <= len(phrases) + 2, n_themes  # a sub-theme split off is allowed
     ari = adjusted_rand_score([planted for planted, _ in themed], [str(code) for _, code in themed])
-    assert ari > 0.8, ari
+    assert ari > 0.8, ari  # measured on the demo: see D30
     for theme in phrases:
         codes = [str(code) for planted, code in themed if planted == theme]
         assert max(set(codes), key=codes.count) == theme, (theme, sorted(set(codes)))
