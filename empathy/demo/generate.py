@@ -276,6 +276,7 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
         },
         "effects": {**manifest_effects(w, contacts, outcomes, dirt, responses, wave_by_team),
                     "nps_key_drivers": invitations.nps_driver_truth,
+                    "agent_skill": agent_skill_truth(w),
                     "nps_promoter_share_by_ack30": promoter_share_truth(invitations.nps_population),
                     "open_text_themes": {
                         "definition": "each open-text answer without personal data is one theme's subject and "
@@ -361,6 +362,17 @@ def promoter_share_truth(population: pa.Table) -> dict:
             "relative_change": with_ack / without - 1 if without > 0 else None,
             "difference": with_ack - without,
             "n_account_waves": int(len(frame))}
+
+
+def agent_skill_truth(w: World, n_top: int = 5) -> dict:
+    """Each agent's planted skill: the shift of every behaviour probability the agent brings, whatever the
+    contact's channel, tough moment or queue (case mix is not skill), the new-agent penalty included; and the
+    agents of highest skill. Training, supervisors' coaching and the season move behaviours too, but by team,
+    supervisor and month, not by agent."""
+    skill = {f"AG{i + 1:04d}": float(v) for i, v in enumerate(w.skill)}
+    order = sorted(skill, key=lambda a: (-skill[a], a))
+    return {"definition": agent_skill_truth.__doc__.replace("\n    ", " "), "skill_by_agent": skill,
+            "top_agents": order[:n_top]}
 
 
 def policy_truth(X, eligible: np.ndarray) -> dict:

@@ -1,0 +1,197 @@
+"""Recognition that is fair (mart_agent_recognition): agents whose empathy is credibly above their team's once the
+mix of contacts they handled is accounted for, and whose customers' outcomes moved with them (issue 14, D31).
+
+Case mix. Every contact falls in a cell (channel x tough moment or not). The organisation's rate in a cell, over
+all agents in the window, is what an average agent achieves on such contacts; an agent's *expected* rate is the
+average of the cell rates over the agent's own contacts (indirect standardisation, as for hospitals' standardised
+ratios). An agent on a hard queue is compared with what anyone achieves on that queue's contacts.
+
+Shrinkage. An agent's true rate ``p_i`` is given a Beta prior centred on the agent's expected rate ``m_i`` with
+a precision ``M`` common to all agents: ``p_i ~ Beta(m_i M, (1 - m_i) M)``, ``s_i | p_i ~ Binomial(n_i, p_i)``.
+``M`` is the maximum of the beta-binomial marginal likelihood (:func:`fit_common_precision`; with one mean for
+everyone this is Griffiths 1973's fit), and each agent's rate is the posterior ``Beta(s_i + m_i M,
+n_i - s_i + (1 - m_i) M)``. When agents vary no more than binomial noise explains, ``M`` is infinite and every
+agent sits at the expectation (nobody is recognised on noise).
+
+Ranking. Agents are ranked by the lower credible bound of their rate minus their expected rate (a lower bound,
+not a point estimate: Robinson 2017's advice for ranking on proportions), and recognised when that bound is above
+their team-mates' excess (the other agents of the team, observed minus expected per contact), they have at least
+``min_interactions`` contacts and ``min_respondents`` answered pulses, and their customers' CSAT top-2 is above
+its own case-mix expectation (posterior mean, same model). The reason is written from the numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from ..settings import settings_from_var
+
+PRIMARY = "empathetic_contact_rate"
+OUTCOMES = ("csat_top2_rate", "repeat_contact_rate")
+#: bounds of log M in the fit of the common precision
+LOG_PRECISION_BOUNDS = (np.log(1e-2), np.log(1e7))
+STATUSES = {
+    "recognised": "credibly above the team after case mix, with enough evidence, and CSAT moved with the agent",
+    "not_credibly_above_team": "the lower credible bound of the excess is not above the team-mates' excess",
+    "outcomes_did_not_move": "credibly above the team, but the customers' CSAT top-2 is not above its expectation",
+    "too_few_interactions": "fewer contacts with an empathy score in the window than the minimum evidence",
+    "too_few_respondents": "fewer answered pulses in the window than the minimum evidence",
+}
+COLUMNS = ["agent_id", "team", "window_starts_at", "n_interactions", "n_respondents", "tough_moment_share",
+           "raw_rate", "expected_rate", "estimate", "ci_lower", "ci_upper", "lower_bound", "excess_lower_bound",
+           "team_excess", "csat_top2_raw_rate", "csat_top2_expected_rate", "csat_top2_estimate",
+           "repeat_contact_raw_rate", "repeat_contact_expected_rate", "repeat_contact_estimate", "prior_precision",
+           "is_recognised", "recognition_rank", "reason", "status"]
+
+
+@dataclass(frozen=True)
+class RecognitionSettings:
+    """The var `coaching` of dbt_project.yml (the keys read here)."""
+    recognition_min_interactions: int = 40
+    recognition_min_respondents: int = 10
+    credible_level: float = 0.95
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "RecognitionSettings":
+        return settings_from_var(cls, config)
+
+
+def expected_counts(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per agent and metric: contacts ``n``, successes ``s`` and expected successes ``e`` (the sum over the agent's
+    cells of contacts times the organisation's rate in the cell), plus the tough-moment share of the contacts."""
+    keys = ["metric", "channel", "is_tough_moment"]
+    rates = cells.groupby(keys, dropna=False)[["n_successes", "n_observations"]].sum()
+    rate = (rates["n_successes"] / rates["n_observations"]).rename("cell_rate")
+    frame = cells.join(rate, on=keys)
+    frame["expected"] = frame["n_observations"] * frame["cell_rate"]
+    frame["tough"] = frame["n_observations"] * frame["is_tough_moment"].astype(float)
+    out = frame.groupby(["agent_id", "metric"], dropna=False).agg(
+        team=("team", "first"), n=("n_observations", "sum"), s=("n_successes", "sum"), e=("expected", "sum"),
+        tough=("tough", "sum"))
+    out["tough_moment_share"] = out.pop("tough") / out["n"]
+    return out.reset_index()
+
+
+def _negative_loglik(log_m: float, s: np.ndarray, n: np.ndarray, mean: np.ndarray) -> float:
+    precision = np.exp(log_m)
+    a, b = mean * precision, (1 - mean) * precision
+    return -float(np.sum(special.betaln(s + a, n - s + b) - special.betaln(a, b)))
+
+
+def fit_common_precision(s: np.ndarray, n: np.ndarray, mean: np.ndarray) -> tuple[float, str]:
+    """Maximum-likelihood precision ``M`` of Beta priors with unit-specific means ``mean`` and a common ``M``
+    (bounded search over log M). Returns (M, status): ``inf`` with ``no_excess_variance`` when the likelihood
+    is maximal at the upper bound or no better than the binomial limit (relative 1e-9); ``too_few_units`` with
+    fewer than three units."""
+    s, n, mean = (np.asarray(v, dtype=float) for v in (s, n, mean))
+    keep = (n > 0) & (mean > 0) & (mean < 1)
+    s, n, mean = s[keep], n[keep], mean[keep]
+    if len(s) < 3:
+        return np.nan, "too_few_units"
+    result = optimize.minimize_scalar(_negative_loglik, bounds=LOG_PRECISION_BOUNDS, args=(s, n, mean),
+                                      method="bounded", options={"xatol": 1e-8})
+    binomial = -float(np.sum(special.xlogy(s, mean) + special.xlog1py(n - s, -mean)))
+    at_bound = result.x >= LOG_PRECISION_BOUNDS[1] - 1e-3
+    if at_bound or result.fun >= binomial - 1e-9 * abs(binomial):
+        return np.inf, "no_excess_variance"
+    return float(np.exp(result.x)), "ok"
+
+
+def shrink_to_expectation(counts: pd.DataFrame, level: float) -> tuple[pd.DataFrame, float]:
+    """Posterior of each agent's rate under Beta(m M, (1 - m) M) with m = e / n (:func:`fit_common_precision`):
+    estimate, credible interval, one-sided lower bound. Returns (frame, M)."""
+    out = counts.copy()
+    out["expected_rate"] = out["e"] / out["n"]
+    out["raw_rate"] = out["s"] / out["n"]
+    precision, _ = fit_common_precision(out["s"], out["n"], out["expected_rate"])
+    m = out["expected_rate"].clip(1e-9, 1 - 1e-9)
+    if np.isinf(precision) or np.isnan(precision):
+        for column in ("estimate", "ci_lower", "ci_upper", "lower_bound"):
+            out[column] = out["expected_rate"]
+        return out, precision
+    a, b = out["s"] + m * precision, out["n"] - out["s"] + (1 - m) * precision
+    out["estimate"] = a / (a + b)
+    out["ci_lower"] = stats.beta.ppf((1 - level) / 2, a, b)
+    out["ci_upper"] = stats.beta.ppf((1 + level) / 2, a, b)
+    out["lower_bound"] = stats.beta.ppf(1 - level, a, b)
+    return out, precision
+
+
+def _team_excess(primary: pd.DataFrame) -> pd.Series:
+    """Per agent: the excess (observed minus expected, per contact) of the *other* agents of the team; NaN for an
+    agent alone in the team."""
+    team = primary.groupby("team", dropna=False)[["s", "e", "n"]].transform("sum")
+    others_n = team["n"] - primary["n"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((team["s"] - primary["s"]) - (team["e"] - primary["e"])) / others_n.where(others_n > 0)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
+
+
+def _reason(row: pd.Series) -> str:
+    """A short reason built from the numbers of the row."""
+    excess = row["team_excess"]
+    team = ("no team-mates" if pd.isna(excess) else
+            f"the rest of the team {abs(100 * excess):.0f} points {'above' if excess > 0 else 'below'} its own")
+    text = (f"Empathetic on {_pct(row['raw_rate'])} of {int(row['n_interactions'])} contacts against "
+            f"{_pct(row['expected_rate'])} expected for their mix of channels and tough moments "
+            f"(95% lower bound {_pct(row['lower_bound'])}; {team})")
+    if row["n_respondents"] > 0:
+        text += (f"; CSAT top-2 {_pct(row['csat_top2_raw_rate'])} of {int(row['n_respondents'])} answers against "
+                 f"{_pct(row['csat_top2_expected_rate'])} expected")
+    if not pd.isna(row["repeat_contact_raw_rate"]):
+        text += (f"; repeat contact {_pct(row['repeat_contact_raw_rate'])} against "
+                 f"{_pct(row['repeat_contact_expected_rate'])} expected")
+    return text + "."
+
+
+def recognition(cells: pd.DataFrame, settings: RecognitionSettings = RecognitionSettings()) -> pd.DataFrame:
+    """One row per agent with a contact in the window (module docstring); recognised agents ranked first by the
+    lower bound of their excess."""
+    if cells.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    counts = expected_counts(cells)
+    by_metric = {}
+    precision = {}
+    for metric, group in counts.groupby("metric"):
+        by_metric[metric], precision[metric] = shrink_to_expectation(group.set_index("agent_id"),
+                                                                     settings.credible_level)
+    if PRIMARY not in by_metric:
+        return pd.DataFrame(columns=COLUMNS)
+    primary = by_metric[PRIMARY]
+    out = pd.DataFrame(index=primary.index)
+    out["team"] = primary["team"]
+    out["n_interactions"] = primary["n"].astype("int64")
+    out["tough_moment_share"] = primary["tough_moment_share"]
+    for column in ("raw_rate", "expected_rate", "estimate", "ci_lower", "ci_upper", "lower_bound"):
+        out[column] = primary[column]
+    out["excess_lower_bound"] = primary["lower_bound"] - primary["expected_rate"]
+    out["team_excess"] = _team_excess(primary)
+    for metric, prefix in (("csat_top2_rate", "csat_top2"), ("repeat_contact_rate", "repeat_contact")):
+        frame = by_metric.get(metric, pd.DataFrame(columns=["raw_rate", "expected_rate", "estimate", "n"]))
+        out[f"{prefix}_raw_rate"] = frame["raw_rate"].reindex(out.index)
+        out[f"{prefix}_expected_rate"] = frame["expected_rate"].reindex(out.index)
+        out[f"{prefix}_estimate"] = frame["estimate"].reindex(out.index)
+        if prefix == "csat_top2":
+            out["n_respondents"] = frame["n"].reindex(out.index).fillna(0).astype("int64")
+    out["prior_precision"] = precision[PRIMARY]
+    above = out["excess_lower_bound"] > out["team_excess"].fillna(0.0)
+    csat_moved = out["csat_top2_estimate"] > out["csat_top2_expected_rate"]
+    out["status"] = np.select(
+        [out["n_interactions"] < settings.recognition_min_interactions,
+         out["n_respondents"] < settings.recognition_min_respondents, ~above, ~csat_moved.fillna(False)],
+        ["too_few_interactions", "too_few_respondents", "not_credibly_above_team", "outcomes_did_not_move"],
+        "recognised")
+    out["is_recognised"] = out["status"] == "recognised"
+    out = out.reset_index().sort_values(["is_recognised", "excess_lower_bound", "agent_id"],
+                                        ascending=[False, False, True], kind="stable")
+    out["recognition_rank"] = np.where(out["is_recognised"], np.arange(1, len(out) + 1), None)
+    out["reason"] = out.apply(_reason, axis=1)
+    out["window_starts_at"] = cells["window_starts_at"].iloc[0] if "window_starts_at" in cells else None
+    return out[COLUMNS].reset_index(drop=True)

@@ -1,0 +1,94 @@
+{#- One row per agent, case-mix cell (channel x tough moment or not) and recognition metric over the last
+    var coaching.recognition_months calendar months of contacts: the units the rate is a share of and the
+    successes. Feeds mart_agent_recognition, which compares each agent with what the organisation achieves on the
+    same mix of contacts. -#}
+{%- set settings = var('coaching') -%}
+with
+
+outcomes as (
+
+    select * from {{ ref('mart_interaction_outcomes') }}
+    where agent_id is not null
+
+),
+
+agents as (
+
+    select * from {{ ref('dim_agents') }}
+
+),
+
+window_start as (
+
+    select
+        date_trunc('month', max(outcomes.started_at))
+        - to_months({{ settings['recognition_months'] | int }} - 1) as starts_at
+    from outcomes
+
+),
+
+in_window as (
+
+    select outcomes.*
+    from outcomes
+    cross join window_start
+    where outcomes.started_at >= window_start.starts_at
+
+),
+
+long as (
+
+    {%- set metrics = [
+        ('empathetic_contact_rate', 'is_empathetic_contact'),
+        ('csat_top2_rate', 'is_csat_top2'),
+        ('repeat_contact_rate', 'has_repeat_contact'),
+    ] %}
+    {%- for name, column in metrics %}
+        select
+            in_window.agent_id,
+            in_window.channel,
+            coalesce(in_window.is_tough_moment, false) as is_tough_moment,
+            '{{ name }}' as metric,
+            in_window.{{ column }}::integer as outcome
+        from in_window
+        where in_window.{{ column }} is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+cells as (
+
+    select
+        long.agent_id,
+        long.channel,
+        long.is_tough_moment,
+        long.metric,
+        count(*) as n_observations,
+        sum(long.outcome)::bigint as n_successes
+    from long
+    group by long.agent_id, long.channel, long.is_tough_moment, long.metric
+
+),
+
+final as (
+
+    select
+        cells.agent_id,
+        agents.team,
+        cells.channel,
+        cells.is_tough_moment,
+        cells.metric,
+        cells.n_observations,
+        cells.n_successes,
+        window_start.starts_at as window_starts_at
+    from cells
+    cross join window_start
+    left join agents
+        on cells.agent_id = agents.agent_id
+
+)
+
+select * from final
