@@ -990,6 +990,7 @@ def write_truth(out: Path, w: World, c: Contacts, o: Outcomes, d: InteractionDir
         "tough_moment_category": labels([c_ or "" for c_ in S.CATS], cat_).cast(pa.string()),
         "ack_within_30s": fa(X["ack30"]),
         **{b: fa(beh[:, j]) for j, b in enumerate(S.BEHAVIOURS)},
+        **{f"p_{b}": fa(X["p_beh"][:, j]) for j, b in enumerate(S.BEHAVIOURS)},
         "p_top2": fa(o.p_top2), "csat_potential": fa(o.csat.astype(np.int64)),
         "csat_top2_potential": fa(o.top2), "is_eligible_for_pulse": fa(d.eligible),
         "is_resolved": fa(X["resolved"] & ~o.open_), "is_open": fa(o.open_), "is_bot_only": fa(X["bot_only"]),

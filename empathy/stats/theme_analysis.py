@@ -6,7 +6,8 @@ The theme model is empathy/stats/themes.py (TF-IDF + NMF, number of themes by st
 verbatim_theme_names seed). Sentiment is VADER's compound score (empathy/sentiment.py) with the thresholds its
 authors recommend: positive at 0.05 or more, negative at -0.05 or less, neutral between (Hutto and Gilbert 2014;
 the vaderSentiment README). Shares are among the answers that got a theme, weighted by the survey's final weight
-(Taylor-linearised standard errors, customers as clusters; empathy/stats/weights.survey_estimate). An emerging
+(Taylor-linearised standard errors, customers as clusters; empathy/stats/weights.survey_estimate), with Korn and
+Graubard's interval (:func:`korn_graubard_interval`), which a share near 0 needs. An emerging
 theme is one whose share changed between the last two quarters with answers: the difference of the two shares,
 its standard error treating the quarters as independent samples (a customer answering in both makes it slightly
 conservative or liberal; the bias is small when few customers answer twice), a two-sided z test and Holm's
@@ -81,6 +82,24 @@ def answer_themes(answers: pd.DataFrame, named: pd.DataFrame, settings: ThemeSet
     return out.reindex(columns=ANSWER_COLUMNS)
 
 
+def korn_graubard_interval(share: float, std_error: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """A design-based interval for a weighted share that stays inside [0, 1] and keeps its coverage near 0 and 1
+    (Korn and Graubard 1998, without their degrees-of-freedom factor): the Clopper-Pearson interval of
+    ``share * n_eff`` successes in ``n_eff`` trials, with the effective sample size ``n_eff = share (1 - share) /
+    std_error^2`` capped at the ``n`` answers (``n`` itself when the share is 0 or 1 or the error is 0). A normal
+    interval around a share of 1 in 55 answers reaches below zero and misses a true 10%; this one does not."""
+    if not (np.isfinite(share) and n > 0):
+        return np.nan, np.nan
+    if 0 < share < 1 and np.isfinite(std_error) and std_error > 0:
+        n_eff = min(share * (1 - share) / std_error**2, float(n))
+    else:
+        n_eff = float(n)
+    x, alpha = share * n_eff, 1 - level
+    lower = 0.0 if x <= 0 else float(stats.beta.ppf(alpha / 2, x, n_eff - x + 1))
+    upper = 1.0 if x >= n_eff else float(stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x))
+    return lower, upper
+
+
 def _quarter(timestamps: pd.Series) -> pd.Series:
     stamps = pd.to_datetime(timestamps, utc=True)
     return stamps.dt.year.astype(str) + "-Q" + stamps.dt.quarter.astype(str)
@@ -99,8 +118,9 @@ def _share_rows(frame: pd.DataFrame, survey_type: str, breakdown: str, by: str, 
             else:
                 est = survey_estimate(part, "theme_code", "final_weight", statistic="proportion", category=code,
                                       cluster_column="customer_key").iloc[0]
+                lower, upper = korn_graubard_interval(float(est["estimate"]), float(est["se"]), len(part))
                 row.update(estimate=float(est["estimate"]), std_error=float(est["se"]),
-                           ci_lower=float(est["ci_lower"]), ci_upper=float(est["ci_upper"]), status="ok")
+                           ci_lower=lower, ci_upper=upper, status="ok")
             rows.append(row)
     return rows
 

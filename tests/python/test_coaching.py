@@ -8,6 +8,10 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
+import os
+from pathlib import Path
+
+from empathy.demo.spec import BEHAVIOURS
 from empathy.stats.recognition import RecognitionSettings, fit_common_precision, recognition
 from empathy.stats.scorecards import ScorecardSettings, effective_counts, scorecards
 
@@ -205,11 +209,39 @@ def test_demo_scorecards_cover_every_agent_month_and_rank_on_evidence(demo_db) -
     assert small_by_bound < small_by_raw, rows
 
 
-def test_demo_recognition_finds_skilled_agents(demo_db, demo_manifest) -> None:
-    """On the demo the recognition ranking follows the planted skill (Spearman of the excess lower bound with skill
-    measured 0.56; raw rates 0.59: the demo's agents handle similar volumes on similar contact mixes, so shrinkage
-    and case mix have little to correct, which the hand-written tests above exercise), and recognised agents are
-    more skilled than the average agent."""
+def test_demo_scorecards_are_closer_to_the_true_monthly_rates_than_raw_rates(demo_db, demo_manifest) -> None:
+    """The generator records each contact's behaviour probabilities; an agent-month's true rate is their mean
+    over the contacts the scorecard counts. Shrunk toward the team, every behaviour's scorecard is closer to it
+    than the raw rate (mean squared error measured 0.007-0.009 against 0.027-0.031)."""
+    from conftest import PROJECT_DIR, query
+    raw_dir = Path(os.environ.get("EMPATHY_RAW_DIR", PROJECT_DIR / "data" / "demo"))
+    truth_path = raw_dir / "_truth" / "interaction_truth.parquet"
+    cases = " ".join(f"when '{b}_rate' then truth.p_{b}" for b in BEHAVIOURS)
+    rows = query(demo_db, f"""
+        with truth as (
+            select outcomes.agent_id, date_trunc('month', outcomes.started_at)::date as month_start,
+                   {", ".join(f"avg(truth.p_{b}) as p_{b}" for b in BEHAVIOURS)}
+            from marts.mart_interaction_outcomes as outcomes
+            inner join read_parquet('{truth_path}') as truth using (source_system, interaction_id)
+            where outcomes.has_acknowledge is not null and outcomes.agent_id is not null
+            group by all
+        )
+        select cards.metric,
+               avg(power(cards.estimate - case cards.metric {cases} end, 2)),
+               avg(power(cards.raw_rate - case cards.metric {cases} end, 2)), count(*)
+        from marts.mart_agent_scorecards as cards
+        inner join truth using (agent_id, month_start)
+        where cards.metric in ({", ".join(f"'{b}_rate'" for b in BEHAVIOURS)}) and cards.status = 'ok'
+        group by cards.metric""")
+    assert len(rows) == len(BEHAVIOURS)
+    for metric, shrunk, raw, n in rows:
+        assert n > 100 and shrunk < 0.6 * raw, (metric, shrunk, raw, n)
+
+
+def test_demo_recognition_follows_planted_skill(demo_db, demo_manifest) -> None:
+    """The demo's agents differ in skill, home queue (tough-moment share 0.2-0.7) and volume. The recognition
+    ranking's rank correlation with the planted skill (measured 0.55; raw rates 0.52) is clearly positive, every
+    agent has a reason, and recognised agents, if any, are more skilled than the average agent."""
     from conftest import query
     skill = demo_manifest["effects"]["agent_skill"]["skill_by_agent"]
     rows = query(demo_db, "select agent_id, excess_lower_bound, is_recognised, reason from marts.mart_agent_recognition")

@@ -88,3 +88,21 @@ def test_too_few_answers_gives_rows_not_errors() -> None:
     shares = theme_shares(out, answers[["invitation_id"]].assign(nps_category=None, csat=4.0),
                           answers[["invitation_id"]].assign(final_weight=1.0), ShareSettings())
     assert len(shares) == 1 and shares["status"].iloc[0] == "no_themes"
+
+
+def test_korn_graubard_interval_is_clopper_pearson_on_the_effective_sample_size():
+    """With the binomial standard error the effective sample size is the count of answers, and the interval is
+    statsmodels' Clopper-Pearson ('beta') interval; near zero it stays inside [0, 1] where a normal one does not."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from empathy.stats.theme_analysis import korn_graubard_interval
+
+    for successes, n in ((1, 55), (12, 40), (0, 30), (30, 30)):
+        share = successes / n
+        se = np.sqrt(share * (1 - share) / n)
+        lower, upper = korn_graubard_interval(share, se, n)
+        ref_lower, ref_upper = proportion_confint(successes, n, alpha=0.05, method="beta")
+        assert np.isclose(lower, ref_lower, atol=1e-9) and np.isclose(upper, ref_upper, atol=1e-9), (successes, n)
+    lower, upper = korn_graubard_interval(1 / 55, 0.011, 55)
+    assert 0 < lower and upper > 0.08, "a design effect widens it, and it covers a true 10% the normal one missed"
+    assert np.isnan(korn_graubard_interval(np.nan, 0.1, 10)[0])
