@@ -360,13 +360,19 @@ def transcript_segments_table(w: World, rng: np.random.Generator, c: Contacts, s
 
 
 # ------------------------------------------------------------------ QA reviews
+def reviewer_lenience(rng: np.random.Generator, n_reviewers: int = 15) -> np.ndarray:
+    """Each QA reviewer's lenience (scale points added to every score): the first draw of qa_reviews_table's
+    stream, so the manifest can report it by calling this on a fresh sub_rng(seed, 10)."""
+    return rng.normal(0, 0.35, n_reviewers)
+
+
 def qa_reviews_table(rng: np.random.Generator, c: Contacts, o: Outcomes, d: InteractionDirt) -> Delivery:
     """qa_reviews: regular and calibration review sessions (five behaviour scores each, reviewer lenience),
     out-of-range scores, unknown codes, orphans and duplicates (stream sub_rng(seed, 10))."""
     X, ni, iid, src_arr = c.X, c.ni, c.iid, c.src_arr
     beh, ended, ana_rev_row, eligible = X["beh"], o.ended, o.ana_rev_row, d.eligible
-    n_rev = 15
-    lenience = rng.normal(0, 0.35, n_rev)
+    lenience = reviewer_lenience(rng)
+    n_rev = len(lenience)
     qa_pool = eligible & ~X["bot_only"]
     rev_at = ended + rng.integers(DAY, 14 * DAY, ni)
     qa_pool &= rev_at < S.CAP - HOUR

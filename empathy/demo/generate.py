@@ -277,6 +277,11 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
         "effects": {**manifest_effects(w, contacts, outcomes, dirt, responses, wave_by_team),
                     "nps_key_drivers": invitations.nps_driver_truth,
                     "agent_skill": agent_skill_truth(w),
+                    "qa_reviewer_lenience": {
+                        "definition": "scale points each QA reviewer adds to every score (Normal(0, 0.35)); "
+                                      "no drift over time is planted",
+                        "lenience_by_reviewer": {f"QA{i + 1:02d}": float(v) for i, v in
+                                                 enumerate(F.reviewer_lenience(sub_rng(seed, 10)))}},
                     "nps_promoter_share_by_ack30": promoter_share_truth(invitations.nps_population),
                     "open_text_themes": {
                         "definition": "each open-text answer without personal data is one theme's subject and "

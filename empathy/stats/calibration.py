@@ -85,10 +85,9 @@ def calibration(reviews: pd.DataFrame, detections: pd.DataFrame,
         return pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=ITEM_COLUMNS)
     data = reviews.copy()
     data["month_start"] = pd.to_datetime(data["reviewed_at"]).dt.to_period("M").dt.to_timestamp()
-    data = _deviations(collapse_duplicate_ratings(data).merge(
-        data.sort_values(["reviewed_at", "review_id"])[["interaction_key", "behavior_code", "reviewer_id", "month_start"]].drop_duplicates(
-            ["interaction_key", "behavior_code", "reviewer_id"]), on=["interaction_key", "behavior_code",
-                                                                   "reviewer_id"], how="left"))
+    keys = ["interaction_key", "behavior_code", "reviewer_id"]
+    first_month = data.sort_values(["reviewed_at", "review_id"])[[*keys, "month_start"]].drop_duplicates(keys)
+    data = _deviations(collapse_duplicate_ratings(data).merge(first_month, on=keys, how="left"))
     data = data.merge(detections, on=["interaction_key", "behavior_code"], how="left")
     categories = sorted(pd.unique(data["score"].dropna()))
     rows, items = [], []

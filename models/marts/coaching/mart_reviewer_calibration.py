@@ -1,0 +1,20 @@
+"""Evaluator calibration per QA reviewer and month: leniency against colleagues on the same work, weighted kappa
+against peers and kappa against the transcript detector, drift against earlier months, and whether a calibration
+session is due (empathy/stats/calibration.py; decisions: docs/decisions.md D31). The session's interactions are in
+mart_calibration_session_items."""
+import json
+
+from empathy.frames import sorted_frame
+from empathy.stats.calibration import COLUMNS, CalibrationSettings, calibration
+from empathy.vocabulary import to_vocabulary
+
+
+def model(dbt, session):
+    config = json.loads(dbt.config.get("calibration_settings"))
+    config["present_min_score"] = int(dbt.config.get("qa_behavior_present_min_score"))
+    settings = CalibrationSettings.from_config(config)
+    reviews = sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration"))
+    detections = sorted_frame(dbt.ref("int_interaction_behaviors_observed"),
+                              columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
+    table, _ = calibration(reviews, detections, settings)
+    return to_vocabulary(table, {}, columns=COLUMNS)
