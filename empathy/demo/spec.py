@@ -169,11 +169,6 @@ SPEAKER_LABELS = [["agent", "Agent ", "AGENT"], ["customer", "Customer", "caller
 BEHAVIOURS = ["acknowledge", "name_emotion", "clarify_need", "offer_options", "close_loop"]
 BASE_P = np.array([0.50, 0.30, 0.45, 0.40, 0.45])
 SKILL_SD = 0.06
-# Routing: a contact goes to an agent hired before it with probability proportional to the agent's volume
-# (lognormal, sd AGENT_VOLUME_SD on the log scale) times AGENT_HOME_AFFINITY when the contact's function is the
-# agent's home function (else 1): agents differ in case mix and in how many contacts they take.
-AGENT_VOLUME_SD = 0.8
-AGENT_HOME_AFFINITY = 6.0
 NEW_AGENT_PENALTY = 0.08
 NEW_AGENT_SINCE = T("2025-07-01")
 TRAIN_UPLIFT = 0.10

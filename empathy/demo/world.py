@@ -7,7 +7,7 @@ import numpy as np
 
 from . import spec as S
 from .text import GROUP_N, GROUP_START
-from .util import DAY, HOUR, MINUTE, T, cond_pick, pick, sub_rng
+from .util import DAY, HOUR, MINUTE, T, cond_pick, pick
 
 INF = np.iinfo(np.int64).max // 4
 
@@ -39,9 +39,6 @@ class World:
     train_at: np.ndarray = None  # INF if never
     team_wave: np.ndarray = None  # per team: 0..2 or -1 never
     hire_order: np.ndarray = None
-    home_fn: np.ndarray = None  # the function whose queues bring the agent most contacts
-    volume: np.ndarray = None  # relative contact volume
-    route_cumulative: np.ndarray = None  # per function: cumulative routing weights in hire order
     sup_coach: np.ndarray = None  # per supervisor: the shift of every behaviour probability
     sup_first: np.ndarray = None  # per agent: the first supervisor
     sup_second: np.ndarray = None  # per agent: the supervisor after the move (== first if none)
@@ -124,14 +121,6 @@ def make_agents(w: World, rng):
                 break
     w.hire_order = np.argsort(w.hired, kind="stable")
     w.hired_sorted = w.hired[w.hire_order]
-    # routing (own stream, so the draws above and below do not move): each agent has a home function, whose queues
-    # bring it most of its contacts (functions differ in how many contacts are tough moments, so agents' case mix
-    # differs), and a volume (part-timers and heavy hitters)
-    routing = sub_rng(w.seed, 18)
-    w.home_fn = routing.integers(0, 4, na)
-    w.volume = np.exp(routing.normal(0, S.AGENT_VOLUME_SD, na))
-    weights = w.volume[None, :] * np.where(w.home_fn[None, :] == np.arange(4)[:, None], S.AGENT_HOME_AFFINITY, 1.0)
-    w.route_cumulative = np.cumsum(weights[:, w.hire_order], axis=1)  # per function, in hire order
     # experiment arms: 6/6 over the 12 queues
     arm = np.zeros(len(S.QUEUES), dtype=bool)
     arm[rng.permutation(len(S.QUEUES))[:6]] = True
@@ -314,17 +303,11 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
     tough_reason = S.REASON_CAT[reason] > 0
     esc = rng.random(n) < np.where(tough_reason, 0.16, 0.05)
     cat = np.where(tough_reason, S.REASON_CAT[reason], np.where(esc, 1, 0))
-    # agent among those hired before the contact, drawn in proportion to volume x home-function affinity
+    # agent among those hired before the contact
     if forced_agent is None:
         kk = np.searchsorted(w.hired_sorted, t, side="right")
         kk = np.maximum(kk, 1)
-        u = rng.random(n)
-        position = np.zeros(n, dtype=np.int64)
-        for f in range(len(w.route_cumulative)):
-            m = fn == f
-            cumulative = w.route_cumulative[f]
-            position[m] = np.searchsorted(cumulative, u[m] * cumulative[kk[m] - 1], side="right")
-        agent = w.hire_order[np.minimum(position, kk - 1)]
+        agent = w.hire_order[(rng.random(n) * kk).astype(np.int64)]
     else:
         agent = forced_agent
     trained = t >= w.train_at[agent]
