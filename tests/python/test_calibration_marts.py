@@ -87,7 +87,7 @@ def test_a_month_with_few_shared_items_says_so():
 
 def test_demo_calibration_recovers_planted_lenience(demo_db: Path, demo_manifest: dict) -> None:
     """The generator gives each QA reviewer a lenience (no drift); pooled over months, the mart's leniency ranks
-    the reviewers as planted (measured Spearman 0.96), and every session item belongs to a session that is due."""
+    the reviewers as planted (measured Spearman 0.97), and every session item belongs to a session that is due."""
     planted = demo_manifest["effects"]["qa_reviewer_lenience"]["lenience_by_reviewer"]
     rows = query(demo_db, """
         select reviewer_id, sum(leniency * n_items) / sum(n_items) from marts.mart_reviewer_calibration

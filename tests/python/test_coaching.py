@@ -252,3 +252,28 @@ def test_demo_recognition_follows_planted_skill(demo_db, demo_manifest) -> None:
     recognised = [skill[r[0]] for r in rows if r[2]]
     if recognised:
         assert np.mean(recognised) > np.mean(list(skill.values()))
+
+
+def test_demo_coaching_moments_meet_their_definitions(demo_db) -> None:
+    """Every missed moment on the demo is a tough moment with a behaviour missing and a poor outcome, every bright
+    spot a tough moment with at most one behaviour missing and a good outcome; at most var moments_per_agent per
+    agent and kind; the mart carries positions, not text."""
+    from conftest import query
+    rows = query(demo_db, """
+        select moment_kind,
+               count(*) filter (where tough_moment_category is null),
+               count(*) filter (where moment_kind = 'missed_moment' and not (behaviors_count < 5 and (csat <= 2
+                   or has_repeat_contact or is_churned_within_90_days))),
+               count(*) filter (where moment_kind = 'bright_spot' and not (behaviors_count >= 4 and csat >= 4
+                   and not has_repeat_contact and not is_churned_within_90_days)),
+               max(moment_rank), count(*)
+        from marts.mart_coaching_moments group by moment_kind""")
+    kinds = {kind: rest for kind, *rest in rows}
+    assert kinds.get("missed_moment", [0, 0, 0, 0, 0])[4] > 50
+    for kind, (not_tough, bad_missed, bad_bright, top_rank, _) in kinds.items():
+        assert not_tough == bad_missed == bad_bright == 0, kind
+        assert top_rank <= 5
+    columns = {name for name, in query(demo_db, """
+        select column_name from information_schema.columns
+        where table_schema = 'marts' and table_name = 'mart_coaching_moments'""")}
+    assert not columns & {"first_matched_text", "text_redacted", "customer_key"}
