@@ -119,7 +119,10 @@ variance as (
         case when pooled.n_agents > 1 then
                 sqrt(
                     pooled.n_agents / (pooled.n_agents - 1.0)
-                    * sum(power(per_agent.n_successes - pooled.estimate * per_agent.n_observations, 2))
+                    -- summed in decimal: exact, so the same in any order a parallel scan adds them
+                    * sum(
+                        power(per_agent.n_successes - pooled.estimate * per_agent.n_observations, 2)::decimal(38, 10)
+                    )::double
                 ) / pooled.n_observations
         end as std_error
     from pooled
