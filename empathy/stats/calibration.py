@@ -77,20 +77,25 @@ def _mean_se(values: pd.Series) -> tuple[float, float]:
     return (float(values.mean()) if n else np.nan, float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan)
 
 
-def calibration(reviews: pd.DataFrame, detections: pd.DataFrame,
-                settings: CalibrationSettings = CalibrationSettings()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(reviewer x month table, session items). ``reviews``: review_id, interaction_key, behavior_code,
-    reviewer_id, score, reviewed_at. ``detections``: interaction_key, behavior_code, is_detected_in_transcript."""
-    if reviews.empty:
-        return pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=ITEM_COLUMNS)
+def _prepared(reviews: pd.DataFrame) -> pd.DataFrame:
+    """One rating per reviewer x item (duplicates collapsed), its month of first review and its deviation from the
+    other reviewers' mean (``deviation``; ``m`` reviewers on the item)."""
     data = reviews.copy()
     data["month_start"] = pd.to_datetime(data["reviewed_at"]).dt.to_period("M").dt.to_timestamp()
     keys = ["interaction_key", "behavior_code", "reviewer_id"]
     first_month = data.sort_values(["reviewed_at", "review_id"])[[*keys, "month_start"]].drop_duplicates(keys)
-    data = _deviations(collapse_duplicate_ratings(data).merge(first_month, on=keys, how="left"))
-    data = data.merge(detections, on=["interaction_key", "behavior_code"], how="left")
+    return _deviations(collapse_duplicate_ratings(data).merge(first_month, on=keys, how="left"))
+
+
+def calibration(reviews: pd.DataFrame, detections: pd.DataFrame,
+                settings: CalibrationSettings = CalibrationSettings()) -> pd.DataFrame:
+    """The reviewer x month table (COLUMNS). ``reviews``: review_id, interaction_key, behavior_code, reviewer_id,
+    score, reviewed_at. ``detections``: interaction_key, behavior_code, is_detected_in_transcript."""
+    if reviews.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    data = _prepared(reviews).merge(detections, on=["interaction_key", "behavior_code"], how="left")
     categories = sorted(pd.unique(data["score"].dropna()))
-    rows, items = [], []
+    rows = []
     for (reviewer, month), own in data.groupby(["reviewer_id", "month_start"], sort=True):
         shared = own[own["deviation"].notna()]
         row = {"reviewer_id": reviewer, "month_start": month, "n_reviews": int(len(own)),
@@ -122,14 +127,26 @@ def calibration(reviews: pd.DataFrame, detections: pd.DataFrame,
         row["session_reason"] = "; ".join(reasons) or None
         row["status"] = "ok" if enough else "too_few_items"
         rows.append(row)
-        if reasons:
-            worst = shared.assign(size=shared["deviation"].abs()).sort_values(
-                ["size", "interaction_key", "behavior_code"], ascending=[False, True, True]).head(
-                settings.n_session_items)
-            others_mean = worst["score"] - worst["deviation"]
-            for rank, (item, mean) in enumerate(zip(worst.itertuples(index=False), others_mean), start=1):
-                items.append({"reviewer_id": reviewer, "month_start": month, "item_rank": rank,
-                              "interaction_key": item.interaction_key, "behavior_code": item.behavior_code,
-                              "score": item.score, "others_mean_score": float(mean), "deviation": item.deviation,
-                              "n_other_reviewers": int(item.m - 1)})
-    return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(items, columns=ITEM_COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def session_items(reviews: pd.DataFrame, table: pd.DataFrame,
+                  settings: CalibrationSettings = CalibrationSettings()) -> pd.DataFrame:
+    """The items to review together (ITEM_COLUMNS) for every reviewer-month of ``table`` (calibration's output)
+    with a session due: the month's shared items where the reviewer was furthest from colleagues' mean."""
+    due = table.loc[table["is_session_due"].astype(bool), ["reviewer_id", "month_start"]] if len(table) else table
+    if reviews.empty or due.empty:
+        return pd.DataFrame(columns=ITEM_COLUMNS)
+    due = due.assign(month_start=pd.to_datetime(due["month_start"]))
+    shared = _prepared(reviews).merge(due, on=["reviewer_id", "month_start"])
+    shared = shared[shared["deviation"].notna()]
+    items = []
+    for (reviewer, month), own in shared.groupby(["reviewer_id", "month_start"], sort=True):
+        worst = own.assign(size=own["deviation"].abs()).sort_values(
+            ["size", "interaction_key", "behavior_code"], ascending=[False, True, True]).head(settings.n_session_items)
+        for rank, item in enumerate(worst.itertuples(index=False), start=1):
+            items.append({"reviewer_id": reviewer, "month_start": month, "item_rank": rank,
+                          "interaction_key": item.interaction_key, "behavior_code": item.behavior_code,
+                          "score": item.score, "others_mean_score": float(item.score - item.deviation),
+                          "deviation": item.deviation, "n_other_reviewers": int(item.m - 1)})
+    return pd.DataFrame(items, columns=ITEM_COLUMNS)

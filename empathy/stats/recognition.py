@@ -8,7 +8,7 @@ ratios). An agent on a hard queue is compared with what anyone achieves on that 
 
 Shrinkage. An agent's true rate ``p_i`` is given a Beta prior centred on the agent's expected rate ``m_i`` with
 a precision ``M`` common to all agents: ``p_i ~ Beta(m_i M, (1 - m_i) M)``, ``s_i | p_i ~ Binomial(n_i, p_i)``.
-``M`` is the maximum of the beta-binomial marginal likelihood (:func:`fit_common_precision`; with one mean for
+``M`` is the maximum of the beta-binomial marginal likelihood (shrinkage.fit_precision_given_means; with one mean for
 everyone this is Griffiths 1973's fit), and each agent's rate is the posterior ``Beta(s_i + m_i M,
 n_i - s_i + (1 - m_i) M)``. When agents vary no more than binomial noise explains, ``M`` is infinite and every
 agent sits at the expectation (nobody is recognised on noise).
@@ -26,14 +26,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 from ..settings import settings_from_var
+from .shrinkage import fit_precision_given_means, posterior_summary
 
 PRIMARY = "empathetic_contact_rate"
 OUTCOMES = ("csat_top2_rate", "repeat_contact_rate")
-#: bounds of log M in the fit of the common precision
-LOG_PRECISION_BOUNDS = (np.log(1e-2), np.log(1e7))
 STATUSES = {
     "recognised": "credibly above the team after case mix, with enough evidence, and CSAT moved with the agent",
     "not_credibly_above_team": "the lower credible bound of the excess is not above the team-mates' excess",
@@ -76,48 +74,23 @@ def expected_counts(cells: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _negative_loglik(log_m: float, s: np.ndarray, n: np.ndarray, mean: np.ndarray) -> float:
-    precision = np.exp(log_m)
-    a, b = mean * precision, (1 - mean) * precision
-    return -float(np.sum(special.betaln(s + a, n - s + b) - special.betaln(a, b)))
-
-
-def fit_common_precision(s: np.ndarray, n: np.ndarray, mean: np.ndarray) -> tuple[float, str]:
-    """Maximum-likelihood precision ``M`` of Beta priors with unit-specific means ``mean`` and a common ``M``
-    (bounded search over log M). Returns (M, status): ``inf`` with ``no_excess_variance`` when the likelihood
-    is maximal at the upper bound or no better than the binomial limit (relative 1e-9); ``too_few_units`` with
-    fewer than three units."""
-    s, n, mean = (np.asarray(v, dtype=float) for v in (s, n, mean))
-    keep = (n > 0) & (mean > 0) & (mean < 1)
-    s, n, mean = s[keep], n[keep], mean[keep]
-    if len(s) < 3:
-        return np.nan, "too_few_units"
-    result = optimize.minimize_scalar(_negative_loglik, bounds=LOG_PRECISION_BOUNDS, args=(s, n, mean),
-                                      method="bounded", options={"xatol": 1e-8})
-    binomial = -float(np.sum(special.xlogy(s, mean) + special.xlog1py(n - s, -mean)))
-    at_bound = result.x >= LOG_PRECISION_BOUNDS[1] - 1e-3
-    if at_bound or result.fun >= binomial - 1e-9 * abs(binomial):
-        return np.inf, "no_excess_variance"
-    return float(np.exp(result.x)), "ok"
-
-
 def shrink_to_expectation(counts: pd.DataFrame, level: float) -> tuple[pd.DataFrame, float]:
-    """Posterior of each agent's rate under Beta(m M, (1 - m) M) with m = e / n (:func:`fit_common_precision`):
-    estimate, credible interval, one-sided lower bound. Returns (frame, M)."""
+    """Posterior of each agent's rate under Beta(m M, (1 - m) M) with m = e / n (M from
+    shrinkage.fit_precision_given_means): estimate, credible interval, one-sided lower bound. Returns (frame, M)."""
     out = counts.copy()
     out["expected_rate"] = out["e"] / out["n"]
     out["raw_rate"] = out["s"] / out["n"]
-    precision, _ = fit_common_precision(out["s"], out["n"], out["expected_rate"])
+    precision, _ = fit_precision_given_means(out["s"], out["n"], out["expected_rate"])
     m = out["expected_rate"].clip(1e-9, 1 - 1e-9)
     if np.isinf(precision) or np.isnan(precision):
         for column in ("estimate", "ci_lower", "ci_upper", "lower_bound"):
             out[column] = out["expected_rate"]
         return out, precision
     a, b = out["s"] + m * precision, out["n"] - out["s"] + (1 - m) * precision
-    out["estimate"] = a / (a + b)
-    out["ci_lower"] = stats.beta.ppf((1 - level) / 2, a, b)
-    out["ci_upper"] = stats.beta.ppf((1 + level) / 2, a, b)
-    out["lower_bound"] = stats.beta.ppf(1 - level, a, b)
+    posterior = posterior_summary(a, b, level)
+    out["estimate"] = posterior.pop("posterior_mean")
+    for column, values in posterior.items():
+        out[column] = values
     return out, precision
 
 

@@ -143,10 +143,16 @@ def fit_beta_binomial_moments(successes, trials, max_iter: int = 100, tol: float
     return _prior(mean, 1.0 / rho - 1.0, s.size, "moments", "not_converged")
 
 
+def beta_binomial_loglik(s: np.ndarray, n: np.ndarray, a, b) -> float:
+    """Beta-binomial log-likelihood of ``s`` successes in ``n`` trials under Beta(a, b) priors (scalars or one per
+    unit), without the binomial coefficients (they do not depend on the prior)."""
+    return float(np.sum(special.betaln(s + a, n - s + b) - special.betaln(a, b)))
+
+
 def _negative_loglik(log_ab: np.ndarray, s: np.ndarray, n: np.ndarray) -> tuple[float, np.ndarray]:
     """Beta-binomial negative log-likelihood (without the binomial coefficients) and its gradient in log a, log b."""
     a, b = np.exp(log_ab)
-    loglik = np.sum(special.betaln(s + a, n - s + b) - special.betaln(a, b))
+    loglik = beta_binomial_loglik(s, n, a, b)
     common = special.digamma(a + b) - special.digamma(n + a + b)
     grad_a = a * np.sum(special.digamma(s + a) - special.digamma(a) + common)
     grad_b = b * np.sum(special.digamma(n - s + b) - special.digamma(b) + common)
@@ -200,6 +206,44 @@ def fit_beta_binomial_ml(successes, trials) -> BetaPrior:
     return _prior(a / (a + b), a + b, s.size, "ml", status)
 
 
+#: bounds of log M in :func:`fit_precision_given_means`
+LOG_PRECISION_BOUNDS = (np.log(1e-2), np.log(1e7))
+
+
+def fit_precision_given_means(successes, trials, means) -> tuple[float, str]:
+    """Maximum marginal likelihood precision ``M`` of Beta priors with known unit-specific means ``m_i`` and a common
+    ``M``: ``p_i ~ Beta(m_i M, (1 - m_i) M)``. With one mean for every unit this is the precision half of
+    :func:`fit_beta_binomial_ml` (Griffiths 1973); unit means let the prior centre on each unit's expectation (e.g.
+    its case-mix standardised rate). Bounded scalar search over log M in ``LOG_PRECISION_BOUNDS``.
+
+    Returns (M, status): ``inf`` with ``no_excess_variance`` when the optimum is at the upper bound or no better than
+    the binomial likelihood at the means (the limit of infinite ``M``) to within a relative ``LOGLIK_RTOL``;
+    ``nan`` with ``too_few_units`` for fewer than three units with trials and a mean strictly inside (0, 1)."""
+    s, n, m = (np.asarray(v, dtype=float) for v in (successes, trials, means))
+    keep = (n > 0) & (m > 0) & (m < 1)
+    s, n, m = s[keep], n[keep], m[keep]
+    if len(s) < 3:
+        return np.nan, "too_few_units"
+    result = optimize.minimize_scalar(lambda log_m: -beta_binomial_loglik(s, n, m * np.exp(log_m),
+                                                                          (1 - m) * np.exp(log_m)),
+                                      bounds=LOG_PRECISION_BOUNDS, method="bounded", options={"xatol": 1e-8})
+    binomial = -float(np.sum(special.xlogy(s, m) + special.xlog1py(n - s, -m)))
+    at_bound = result.x >= LOG_PRECISION_BOUNDS[1] - 1e-3
+    if at_bound or result.fun >= binomial - LOGLIK_RTOL * abs(binomial):
+        return np.inf, "no_excess_variance"
+    return float(np.exp(result.x)), "ok"
+
+
+def posterior_summary(a, b, level: float = 0.95) -> dict[str, np.ndarray]:
+    """Beta(a, b) posterior per unit: ``posterior_mean``, the equal-tailed ``level`` credible interval
+    (``ci_lower``, ``ci_upper``) and the one-sided ``level`` lower bound (``lower_bound``, the 1 - level quantile)."""
+    with np.errstate(all="ignore"):
+        return {"posterior_mean": np.asarray(a / (a + b), dtype=float),
+                "ci_lower": stats.beta.ppf((1 - level) / 2, a, b),
+                "ci_upper": stats.beta.ppf((1 + level) / 2, a, b),
+                "lower_bound": stats.beta.ppf(1 - level, a, b)}
+
+
 def shrink(successes, trials, prior: BetaPrior, level: float = 0.95) -> pd.DataFrame:
     """Posterior of each unit's rate under ``prior``: one row per unit, in input order (index kept from a Series).
 
@@ -219,11 +263,8 @@ def shrink(successes, trials, prior: BetaPrior, level: float = 0.95) -> pd.DataF
     point_mass = np.isinf(prior.precision)
     fill = (lambda v: np.full(s.size, prior.mean)) if point_mass else (lambda v: v)  # a point mass stays put
     out["posterior_alpha"], out["posterior_beta"] = a, b
-    with np.errstate(all="ignore"):  # nan / infinite parameters are overwritten below
-        out["posterior_mean"] = fill(a / (a + b))
-        out["ci_lower"] = fill(stats.beta.ppf((1 - level) / 2, a, b))
-        out["ci_upper"] = fill(stats.beta.ppf((1 + level) / 2, a, b))
-        out["lower_bound"] = fill(stats.beta.ppf(1 - level, a, b))
+    for column, values in posterior_summary(a, b, level).items():  # nan / infinite parameters: overwritten below
+        out[column] = fill(values)
     out["shrinkage_weight"] = 0.0 if point_mass else n / (n + prior.precision)
     status = np.select([~valid, np.full(s.size, np.isnan(prior.precision)), n == 0],
                        ["invalid_counts", prior.status, "no_trials"], prior.status)

@@ -12,7 +12,7 @@ from statsmodels.stats.inter_rater import cohens_kappa
 
 from conftest import query
 from empathy.stats.agreement import contingency_table
-from empathy.stats.calibration import CalibrationSettings, calibration
+from empathy.stats.calibration import CalibrationSettings, calibration, session_items
 
 BEHAVIOURS = ["acknowledge", "name_emotion", "clarify_need"]
 
@@ -40,7 +40,9 @@ def test_leniency_drift_and_sessions_are_recovered():
     reviews, lenience = _reviews(np.random.default_rng(8))
     detections = reviews.drop_duplicates(["interaction_key", "behavior_code"])[
         ["interaction_key", "behavior_code", "present"]].rename(columns={"present": "is_detected_in_transcript"})
-    table, items = calibration(reviews.drop(columns="present"), detections, CalibrationSettings(present_min_score=3))
+    settings = CalibrationSettings(present_min_score=3)
+    table = calibration(reviews.drop(columns="present"), detections, settings)
+    items = session_items(reviews.drop(columns="present"), table, settings)
     assert (table["status"] == "ok").all() and len(table) == 36
     early = table[table["month_start"] < pd.Timestamp(2026, 4, 1)].groupby("reviewer_id")["leniency"].mean()
     assert stats.spearmanr(early.sort_index(), [lenience[r] for r in sorted(lenience)])[0] > 0.9
@@ -68,7 +70,7 @@ def test_kappa_with_peers_is_statsmodels_weighted_kappa_on_the_pairs():
         "review_id": [f"x{i}" for i in range(160)], "interaction_key": [f"k{i}" for i in range(80)] * 2,
         "behavior_code": "acknowledge", "reviewer_id": ["a"] * 80 + ["b"] * 80, "score": np.concatenate([a, b]),
         "reviewed_at": pd.Timestamp("2026-01-05")})
-    table, _ = calibration(reviews, pd.DataFrame(columns=["interaction_key", "behavior_code",
+    table = calibration(reviews, pd.DataFrame(columns=["interaction_key", "behavior_code",
                                                           "is_detected_in_transcript"]))
     reference = cohens_kappa(contingency_table(a, b, [1, 2, 3, 4, 5]), wt="linear")
     assert np.isclose(table.set_index("reviewer_id").loc["a", "kappa_vs_peers"], reference.kappa, atol=1e-12)
@@ -77,11 +79,12 @@ def test_kappa_with_peers_is_statsmodels_weighted_kappa_on_the_pairs():
 def test_a_month_with_few_shared_items_says_so():
     reviews, _ = _reviews(np.random.default_rng(9))
     few = reviews[reviews["interaction_key"].str.startswith("m0-i1")].drop(columns="present").head(12)
-    table, items = calibration(few, pd.DataFrame(columns=["interaction_key", "behavior_code",
-                                                          "is_detected_in_transcript"]))
+    table = calibration(few, pd.DataFrame(columns=["interaction_key", "behavior_code", "is_detected_in_transcript"]))
+    items = session_items(few, table)
     assert (table["status"] == "too_few_items").all() and table["kappa_vs_peers"].isna().all()
     assert not table["is_session_due"].any() and items.empty
-    empty_table, empty_items = calibration(few.iloc[:0], few.iloc[:0])
+    empty_table = calibration(few.iloc[:0], few.iloc[:0])
+    empty_items = session_items(few.iloc[:0], empty_table)
     assert empty_table.empty and empty_items.empty
 
 

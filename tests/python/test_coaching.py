@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from empathy.demo.spec import BEHAVIOURS
-from empathy.stats.recognition import RecognitionSettings, fit_common_precision, recognition
+from empathy.stats.recognition import RecognitionSettings, recognition
+from empathy.stats.shrinkage import fit_precision_given_means
 from empathy.stats.scorecards import ScorecardSettings, effective_counts, scorecards
 
 
@@ -71,7 +72,7 @@ def world() -> tuple[pd.DataFrame, pd.DataFrame]:
     return agents, _contacts(agents, rng)
 
 
-def test_fit_common_precision_agrees_with_an_independent_maximum_likelihood():
+def test_fit_precision_given_means_agrees_with_an_independent_maximum_likelihood():
     """Beta priors with unit-specific means and one precision: the bounded fit on log M agrees to 1e-4 (relative)
     with a grid-then-Nelder-Mead maximisation of scipy.stats.betabinom's log-pmf on M itself."""
     rng = np.random.default_rng(5)
@@ -80,7 +81,7 @@ def test_fit_common_precision_agrees_with_an_independent_maximum_likelihood():
     truth = 40.0
     p = rng.beta(mean * truth, (1 - mean) * truth)
     s = rng.binomial(n, p)
-    fitted, status = fit_common_precision(s, n, mean)
+    fitted, status = fit_precision_given_means(s, n, mean)
 
     def negative(m: float) -> float:
         return -stats.betabinom.logpmf(s, n, mean * m, (1 - mean) * m).sum()
@@ -94,14 +95,14 @@ def test_fit_common_precision_agrees_with_an_independent_maximum_likelihood():
     assert 20 < fitted < 80, "recovers the simulated precision roughly"
 
 
-def test_fit_common_precision_without_excess_variance_pools_fully():
+def test_fit_precision_given_means_without_excess_variance_pools_fully():
     rng = np.random.default_rng(6)
     n = rng.integers(20, 100, 200)
     mean = rng.uniform(0.3, 0.6, 200)
     s = rng.binomial(n, mean)  # no between-unit variation beyond the means
-    fitted, status = fit_common_precision(s, n, mean)
+    fitted, status = fit_precision_given_means(s, n, mean)
     assert status == "no_excess_variance" and np.isinf(fitted)
-    assert fit_common_precision(s[:2], n[:2], mean[:2])[1] == "too_few_units"
+    assert fit_precision_given_means(s[:2], n[:2], mean[:2])[1] == "too_few_units"
 
 
 def test_case_mix_adjusted_shrunk_ranking_tracks_skill_better_than_raw_rates(world):

@@ -20,10 +20,7 @@ agents as (
 
 window_start as (
 
-    select
-        date_trunc('month', max(outcomes.started_at))
-        - to_months({{ settings['recognition_months'] | int }} - 1) as starts_at
-    from outcomes
+    {{ last_months_window_start('outcomes', 'outcomes.started_at', settings['recognition_months']) }}
 
 ),
 
@@ -38,12 +35,8 @@ in_window as (
 
 long as (
 
-    {%- set metrics = [
-        ('empathetic_contact_rate', 'is_empathetic_contact'),
-        ('csat_top2_rate', 'is_csat_top2'),
-        ('repeat_contact_rate', 'has_repeat_contact'),
-    ] %}
-    {%- for name, column in metrics %}
+    {%- set metrics = coaching_metric_flags(['empathetic_contact_rate', 'csat_top2_rate', 'repeat_contact_rate']) %}
+    {%- for name, column in metrics.items() %}
         select
             in_window.agent_id,
             in_window.channel,

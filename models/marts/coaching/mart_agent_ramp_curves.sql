@@ -59,13 +59,7 @@ grouped as (
 
 long as (
 
-    {%- set metrics = [
-        ('empathetic_contact_rate', 'is_empathetic_contact'),
-        ('acknowledged_within_30s_rate', 'is_acknowledged_within_30s'),
-        ('csat_top2_rate', 'is_csat_top2'),
-        ('repeat_contact_rate', 'has_repeat_contact'),
-    ] %}
-    {%- for name, column in metrics %}
+    {%- for name, column in coaching_metric_flags().items() %}
         select
             grouped.agent_id,
             grouped.agent_group,

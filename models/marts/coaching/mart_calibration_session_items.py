@@ -4,16 +4,13 @@ scores only, no text."""
 import json
 
 from empathy.frames import sorted_frame
-from empathy.stats.calibration import ITEM_COLUMNS, CalibrationSettings, calibration
+from empathy.stats.calibration import ITEM_COLUMNS, CalibrationSettings, session_items
 from empathy.vocabulary import to_vocabulary
 
 
 def model(dbt, session):
-    config = json.loads(dbt.config.get("calibration_settings"))
-    config["present_min_score"] = int(dbt.config.get("qa_behavior_present_min_score"))
-    settings = CalibrationSettings.from_config(config)
+    settings = CalibrationSettings.from_config(json.loads(dbt.config.get("calibration_settings")))
     reviews = sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration"))
-    detections = sorted_frame(dbt.ref("int_interaction_behaviors_observed"),
-                              columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
-    _, items = calibration(reviews, detections, settings)
-    return to_vocabulary(items, {}, columns=ITEM_COLUMNS)
+    sessions = sorted_frame(dbt.ref("mart_reviewer_calibration"),
+                            columns=["reviewer_id", "month_start", "is_session_due"])
+    return to_vocabulary(session_items(reviews, sessions, settings), {}, columns=ITEM_COLUMNS)

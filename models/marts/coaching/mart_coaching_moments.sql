@@ -5,7 +5,7 @@
     var coaching.moments_per_agent of each, so a team lead can pick two real examples for the weekly session. The
     evidence is segment positions (behaviour:segment index of the first evidence), never text. -#}
 {%- set settings = var('coaching') -%}
-{%- set behaviors = ['acknowledge', 'name_emotion', 'clarify_need', 'offer_options', 'close_loop'] -%}
+{%- set behaviors = rubric_behavior_codes() -%}
 with
 
 outcomes as (
@@ -36,10 +36,7 @@ agents as (
 
 window_start as (
 
-    select
-        date_trunc('month', max(outcomes.started_at))
-        - to_months({{ settings['moments_months'] | int }} - 1) as starts_at
-    from outcomes
+    {{ last_months_window_start('outcomes', 'outcomes.started_at', settings['moments_months']) }}
 
 ),
 
@@ -75,12 +72,16 @@ judged as (
         recent.channel,
         recent.tough_moment_category,
         recent.behaviors_count,
-        concat_ws(
-            ', ',
-            {%- for b in behaviors %}
-                case when not recent.has_{{ b }} then '{{ b }}' end{{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as missing_behaviors,
+        {%- if behaviors %}
+            concat_ws(
+                ', ',
+                {%- for b in behaviors %}
+                    case when not recent.has_{{ b }} then '{{ b }}' end{{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as missing_behaviors,
+        {%- else %}
+            null::varchar as missing_behaviors,  -- parsing a fresh checkout: the rubric seed is not loaded yet
+        {%- endif %}
         recent.csat,
         recent.has_repeat_contact,
         coalesce(churn_windows.is_voluntarily_churned, false) as is_churned_within_90_days,

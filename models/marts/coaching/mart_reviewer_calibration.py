@@ -16,5 +16,4 @@ def model(dbt, session):
     reviews = sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration"))
     detections = sorted_frame(dbt.ref("int_interaction_behaviors_observed"),
                               columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
-    table, _ = calibration(reviews, detections, settings)
-    return to_vocabulary(table, {}, columns=COLUMNS)
+    return to_vocabulary(calibration(reviews, detections, settings), {}, columns=COLUMNS)
