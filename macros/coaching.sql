@@ -1,22 +1,26 @@
 {#- Shared definitions of the coaching models (issue 14, D31). -#}
 
-{#- The per-interaction outcome flag (a column of mart_interaction_outcomes) behind each per-agent rate that is a
-    plain share of contacts or answers; the scorecard, ramp curves and recognition pick theirs from this one map. -#}
-{% macro coaching_metric_flags(names=none) %}
+{#- The per-interaction flag behind each per-agent rate that is a plain share of contacts or answers, as a SQL
+    boolean over a row of mart_interaction_outcomes called `alias` (null: not observed, so not counted). The
+    scorecard's counts, the ramp curves and the recognition cells pick theirs from this one map.
+    churn_90_days_rate also needs `is_voluntarily_churned_within_90_days` on the row (from
+    mart_interaction_churn_windows, which itself reads mart_interaction_outcomes). -#}
+{% macro coaching_metric_flags(names=none, alias='outcomes') %}
     {%- set flags = {
-        'empathetic_contact_rate': 'is_empathetic_contact',
-        'acknowledged_within_30s_rate': 'is_acknowledged_within_30s',
-        'csat_top2_rate': 'is_csat_top2',
-        'repeat_contact_rate': 'has_repeat_contact',
+        'empathetic_contact_rate': '{t}.is_empathetic_contact',
+        'acknowledged_within_30s_rate': '{t}.is_acknowledged_within_30s',
+        'csat_top2_rate': '{t}.is_csat_top2',
+        'repeat_contact_rate': '{t}.has_repeat_contact',
+        'next_nps_promoter_rate': "({t}.next_nps_category = 'promoter')",
+        'churn_90_days_rate': '{t}.is_voluntarily_churned_within_90_days',
     } -%}
-    {%- if names is none -%}{{ return(flags) }}{%- endif -%}
     {%- set picked = {} -%}
-    {%- for name in names -%}
+    {%- for name in (names if names is not none else flags.keys()) -%}
         {%- if name not in flags -%}
             {{ exceptions.raise_compiler_error("coaching metric '" ~ name ~ "' has no outcome flag; known: "
                 ~ (flags.keys() | join(', '))) }}
         {%- endif -%}
-        {%- do picked.update({name: flags[name]}) -%}
+        {%- do picked.update({name: flags[name] | replace('{t}', alias)}) -%}
     {%- endfor -%}
     {{ return(picked) }}
 {% endmacro %}

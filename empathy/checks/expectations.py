@@ -43,8 +43,13 @@ from empathy.stats.did_analysis import (
 from empathy.stats import iv as _iv
 from empathy.stats import iv_analysis as _iv_analysis
 from empathy.stats import exposure_contrasts as _exposure_contrasts
+from empathy.stats import calibration as _calibration
+from empathy.stats import product_signals as _product_signals
+from empathy.stats import recognition as _recognition
 from empathy.stats import save_effects as _save_effects
+from empathy.stats import scorecards as _scorecards
 from empathy.stats import service_recovery as _service_recovery
+from empathy.stats import shrinkage as _shrinkage
 from empathy.stats import synthetic_control as _synthetic_control
 
 Severity = Literal["error", "warning"]
@@ -257,6 +262,36 @@ SERVICE_RECOVERY_ESTIMATED = ("ok", "median_not_reached")
 ACKNOWLEDGMENT_PROMOTER, ACKNOWLEDGMENT_VARIANCE = _exposure_contrasts.CONTRASTS
 ACKNOWLEDGMENT_CHANNELS = ("voice", "chat", "email", "in_product", "unknown")
 ACKNOWLEDGMENT_NOT_POOLED = "not_pooled_across_channels"
+#: Agent scorecards (empathy/stats/scorecards.py): the metrics of int_agent_months_counted.sql by the unit each is a
+#: share of; the statuses with an estimate (no_observations: the prior mean) and those whose weight is 0 (the
+#: estimate is the prior mean); the prior's statuses (a team prior is ok, a borrowed one says why).
+SCORECARD_METRICS_BY_UNIT = {
+    "interactions": ("acknowledge_rate", "name_emotion_rate", "clarify_need_rate", "offer_options_rate",
+                     "close_loop_rate", "acknowledged_within_30s_rate", "empathetic_contact_rate",
+                     "repeat_contact_rate"),
+    "respondents": ("csat_top2_rate",),
+    "weighted_respondents": ("csat_top2_weighted_rate",),
+    "save_offers": ("save_without_concession_rate",),
+}
+SCORECARD_ESTIMATED = ("ok", "fully_pooled", "no_observations")
+SCORECARD_PRIOR_ONLY = ("fully_pooled", "no_observations")
+SCORECARD_PRIOR_STATUSES = (*_shrinkage.PRIOR_STATUSES, "missing_group")
+#: Ramp curves (mart_agent_ramp_curves.sql): the metrics it picks from macros/coaching.sql coaching_metric_flags.
+RAMP_METRICS = ("empathetic_contact_rate", "acknowledged_within_30s_rate", "csat_top2_rate", "repeat_contact_rate")
+#: Recognition (empathy/stats/recognition.py): every rate, share and posterior bound is 0-1 (the agent's and each
+#: outcome's ``_raw_rate``, ``_expected_rate``, ``_estimate``); the counts are the ``n_`` columns.
+RECOGNITION_SHARES = tuple(
+    c for c in _recognition.COLUMNS
+    if c.endswith(("_rate", "_share", "_estimate")) or c in ("estimate", "ci_lower", "ci_upper", "lower_bound")
+)
+RECOGNITION_COUNTS = tuple(c for c in _recognition.COLUMNS if c.startswith("n_"))
+#: QA scores (1-5) of the calibration sample; duplicate ratings of one item are collapsed to a rounded mean.
+QA_SCORES = [1, 2, 3, 4, 5]
+#: Coaching moments (mart_coaching_moments.sql): the evidence is behaviour:segment index pairs, never text.
+EVIDENCE_SEGMENTS_REGEX = r"^[a-z_]+:\d+(?:, [a-z_]+:\d+)*$"
+BEHAVIOR_LIST_REGEX = r"^[a-z_]+(?:, [a-z_]+)*$"
+#: Product and policy feed (int_segments_counted_for_signals.sql, empathy/stats/product_signals.py).
+SIGNAL_DIMENSIONS = ("tough_moment_category", "contact_reason", "product")
 
 
 def _driver_suite(table: str, outcomes: list[str], drivers: tuple[str, ...]) -> SuiteSpec:
@@ -1339,6 +1374,313 @@ SUITES: tuple[SuiteSpec, ...] = (
             *(between(column, min_value=_exposure_contrasts.MIN_SHARE_UNITS, row_condition=Column("status") == "ok",
                       notes="An estimated contrast has units in both arms.")
               for column in ("n_exposed", "n_unexposed")),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_agent_scorecards",
+        expectations=(
+            *privacy(),
+            has_columns(*_scorecards.COLUMNS),
+            expect("expect_compound_columns_to_be_unique", column_list=["agent_id", "month_start", "metric"]),
+            *(not_null(column) for column in ("agent_id", "month_start", "metric", "unit_counted", "n_observations",
+                                              "n_successes", "effective_sample_size", "prior_source",
+                                              "prior_status", "n_interactions", "n_reviews", "n_respondents",
+                                              "status")),
+            in_set("status", list(_scorecards.STATUSES)),
+            in_set("unit_counted", list(SCORECARD_METRICS_BY_UNIT)),
+            in_set("metric", [m for metrics in SCORECARD_METRICS_BY_UNIT.values() for m in metrics]),
+            *(in_set("metric", list(metrics), row_condition=Column("unit_counted") == unit)
+              for unit, metrics in SCORECARD_METRICS_BY_UNIT.items()),
+            in_set("prior_source", ["team", "all_agents"]),
+            in_set("prior_status", list(SCORECARD_PRIOR_STATUSES)),
+            in_set("prior_status", ["ok"], row_condition=Column("prior_source") == "team",
+                   notes="A team uses its own prior only when the fit is ok."),
+            in_set("prior_status", [s for s in SCORECARD_PRIOR_STATUSES if s != "ok"],
+                   row_condition=Column("prior_source") == "all_agents",
+                   notes="A borrowed prior says why the team's own was not used."),
+            in_set("prior_status", ["missing_group"], row_condition=Column("team").is_null(),
+                   notes="An agent missing from the roster borrows the prior of all agents."),
+            in_set("status", ["ok", "no_observations", "invalid_counts"],
+                   row_condition=Column("prior_source") == "team",
+                   notes="A fitted team prior is never fully pooled nor missing."),
+            *non_negative("n_observations", "n_successes", "effective_sample_size", "n_interactions", "n_reviews",
+                          "n_respondents"),
+            *unit_interval("raw_rate", "estimate", "ci_lower", "ci_upper", "lower_bound", "shrinkage_weight",
+                           "prior_mean"),
+            ordered("n_observations", "n_successes", row_condition=Column("status") != "invalid_counts",
+                    notes="Successes are among the units (status invalid_counts says otherwise)."),
+            ordered("n_interactions", "n_reviews", notes="Reviews are of the agent's contacts that month."),
+            ordered("n_interactions", "n_respondents", notes="Answered pulses are of the agent's contacts."),
+            ordered("n_interactions", "n_observations", row_condition=Column("unit_counted") == "interactions"),
+            ordered("n_respondents", "n_observations",
+                    row_condition=Column("unit_counted").is_in(["respondents", "weighted_respondents"]),
+                    notes="The weighted share counts the answered pulses that have a weight."),
+            expect("expect_column_pair_values_to_be_equal", column_A="effective_sample_size", column_B="n_observations",
+                   row_condition=Column("unit_counted") != "weighted_respondents",
+                   notes="Only the weighted CSAT top-2 enters with Kish's effective sample size (at most "
+                         "n_observations up to rounding of the weight sums, so not compared here)."),
+            ci_ordered(notes="Credible intervals bracket a width of zero or more."),
+            ordered("lower_bound", "ci_lower",
+                    notes="The one-sided bound is a higher quantile than the interval's lower end. The estimate, a "
+                          "mean, is not compared: an equal-tailed interval of a skewed posterior need not contain it "
+                          "(a near-U-shaped prior with one contact puts the mean above the 97.5% quantile)."),
+            ordered("ci_upper", "lower_bound"),
+            *(not_null(column, row_condition=Column("status").is_in(list(SCORECARD_ESTIMATED)))
+              for column in ("estimate", "ci_lower", "ci_upper", "lower_bound", "shrinkage_weight", "prior_mean")),
+            *(expect("expect_column_values_to_be_null", column=column,
+                     row_condition=Column("status").is_not_in(list(SCORECARD_ESTIMATED)),
+                     notes="too_few_agents and invalid_counts have no estimate.")
+              for column in ("estimate", "ci_lower", "ci_upper", "lower_bound", "shrinkage_weight")),
+            not_null("raw_rate", row_condition=Column("status").is_in(["ok", "fully_pooled"])),
+            expect("expect_column_values_to_be_null", column="raw_rate",
+                   row_condition=Column("status") == "no_observations", notes="No units, no rate of its own."),
+            *(in_set(column, [0], row_condition=Column("status") == "no_observations")
+              for column in ("n_observations", "effective_sample_size")),
+            between("n_observations", min_value=1, row_condition=Column("status").is_in(["ok", "fully_pooled"]),
+                    notes="A row without units says no_observations."),
+            in_set("shrinkage_weight", [0], row_condition=Column("status").is_in(list(SCORECARD_PRIOR_ONLY)),
+                   notes="The estimate is the prior mean: the agent's own rate weighs nothing."),
+            *(expect("expect_column_pair_values_to_be_equal", column_A=column_a, column_B=column_b,
+                     row_condition=Column("status") == "fully_pooled",
+                     notes="A point-mass prior: every agent sits at the prior mean, with an interval of width 0.")
+              for column_a, column_b in (("estimate", "prior_mean"), ("ci_lower", "ci_upper"))),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_agent_ramp_curves",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["agent_group", "weeks_since_hire", "metric"]),
+            *(not_null(column) for column in ("agent_group", "metric", "n_agents", "n_observations", "n_successes",
+                                              "estimate", "status")),
+            in_set("agent_group", ["new", "established"]),
+            in_set("metric", list(RAMP_METRICS)),
+            in_set("status", ["ok", "too_few_agents"]),
+            not_null("weeks_since_hire", row_condition=Column("agent_group") == "new"),
+            expect("expect_column_values_to_be_null", column="weeks_since_hire",
+                   row_condition=Column("agent_group") == "established",
+                   notes="The established level is one row per metric, past the ramp."),
+            between("weeks_since_hire", min_value=0),
+            between("n_agents", min_value=1),
+            *non_negative("n_successes", "std_error"),
+            ordered("n_observations", "n_agents", notes="Every agent counted has at least one contact in the row."),
+            ordered("n_observations", "n_successes"),
+            *unit_interval("estimate", "ci_lower", "ci_upper"),
+            ci_ordered(),
+            ordered("estimate", "ci_lower", notes="A normal interval around the pooled rate, clipped to [0, 1]."),
+            ordered("ci_upper", "estimate"),
+            *(not_null(column, row_condition=Column("status") == "ok") for column in ("std_error", "ci_lower",
+                                                                                       "ci_upper")),
+            *(expect("expect_column_values_to_be_null", column=column,
+                     row_condition=Column("status") == "too_few_agents",
+                     notes="Too few agents: the estimate without an interval.")
+              for column in ("std_error", "ci_lower", "ci_upper")),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_agent_recognition",
+        expectations=(
+            *privacy(),
+            has_columns(*_recognition.COLUMNS),
+            *key("agent_id"),
+            *(not_null(column) for column in ("window_starts_at", *RECOGNITION_COUNTS, "tough_moment_share",
+                                              "raw_rate", "expected_rate", "estimate", "ci_lower", "ci_upper",
+                                              "lower_bound", "excess_lower_bound", "is_recognised", "reason",
+                                              "status")),
+            in_set("status", list(_recognition.STATUSES)),
+            expect("expect_column_unique_value_count_to_be_between", column="window_starts_at", max_value=1,
+                   notes="One window for every agent."),
+            between("n_interactions", min_value=1, notes="An agent is listed for a contact in the window."),
+            *non_negative(*RECOGNITION_COUNTS),
+            *unit_interval(*RECOGNITION_SHARES),
+            *(between(column, min_value=-1, max_value=1, notes="Observed minus expected, per contact.")
+              for column in ("excess_lower_bound", "team_excess")),
+            between("prior_precision", min_value=0, strict_min=True,
+                    notes="Pseudo-contacts: infinite when agents vary no more than chance, null when not fitted."),
+            ci_ordered(notes="Credible intervals bracket a width of zero or more."),
+            ordered("lower_bound", "ci_lower",
+                    notes="The one-sided bound is a higher quantile than the interval's lower end (an equal-tailed "
+                          "interval of a skewed posterior need not contain its mean: the estimate is not compared)."),
+            ordered("ci_upper", "lower_bound"),
+            *(not_null(column, row_condition=Column("n_respondents") > 0)
+              for column in ("csat_top2_raw_rate", "csat_top2_expected_rate", "csat_top2_estimate")),
+            *(expect("expect_column_values_to_be_null", column=column, row_condition=Column("n_respondents") == 0,
+                     notes="No answered pulse, no CSAT top-2.")
+              for column in ("csat_top2_raw_rate", "csat_top2_expected_rate", "csat_top2_estimate")),
+            in_set("is_recognised", [True], row_condition=Column("status") == "recognised"),
+            in_set("is_recognised", [False], row_condition=Column("status") != "recognised"),
+            not_null("recognition_rank", row_condition=Column("status") == "recognised"),
+            expect("expect_column_values_to_be_null", column="recognition_rank",
+                   row_condition=Column("status") != "recognised", notes="Only recognised agents are ranked."),
+            unique("recognition_rank"),
+            between("recognition_rank", min_value=1),
+            *(ordered("excess_lower_bound", "team_excess", or_equal=False, row_condition=Column("status") == status,
+                      notes="Credibly above the team: the lower bound of the excess beats the team-mates' excess.")
+              for status in ("recognised", "outcomes_did_not_move")),
+            *(between("excess_lower_bound", min_value=0, strict_min=True,
+                      row_condition=(Column("status") == status) & Column("team_excess").is_null(),
+                      notes="An agent alone in the team is compared with an excess of 0.")
+              for status in ("recognised", "outcomes_did_not_move")),
+            ordered("team_excess", "excess_lower_bound", row_condition=Column("status") == "not_credibly_above_team"),
+            between("excess_lower_bound", max_value=0,
+                    row_condition=(Column("status") == "not_credibly_above_team") & Column("team_excess").is_null()),
+            ordered("csat_top2_estimate", "csat_top2_expected_rate", or_equal=False,
+                    row_condition=Column("status") == "recognised",
+                    notes="Recognised: the customers' CSAT top-2 is above its case-mix expectation."),
+            ordered("csat_top2_expected_rate", "csat_top2_estimate",
+                    row_condition=Column("status") == "outcomes_did_not_move"),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_reviewer_calibration",
+        expectations=(
+            *privacy(),
+            has_columns(*_calibration.COLUMNS),
+            expect("expect_compound_columns_to_be_unique", column_list=["reviewer_id", "month_start"]),
+            *(not_null(column) for column in ("reviewer_id", "month_start", "n_reviews", "n_items", "n_interactions",
+                                              "n_transcript_pairs", "is_drifting", "is_session_due", "status")),
+            in_set("status", list(_calibration.STATUSES)),
+            between("n_reviews", min_value=1),
+            *non_negative("n_items", "n_interactions", "n_transcript_pairs", "leniency_std_error",
+                          "kappa_vs_peers_std_error", "drift_std_error"),
+            ordered("n_reviews", "n_items", notes="Shared items are among the reviewer's scores."),
+            ordered("n_reviews", "n_interactions"),
+            ordered("n_reviews", "n_transcript_pairs"),
+            between("leniency", min_value=-4, max_value=4, notes="A difference of scores on the 1-5 scale."),
+            between("kappa_vs_peers", min_value=-1, max_value=1,
+                    notes="Linear weights: |i - j| is a metric, so the observed disagreement is at most twice the "
+                          "chance one and the kappa at least -1."),
+            between("kappa_vs_transcript", min_value=-1, max_value=1),
+            ordered("leniency_ci_upper", "leniency", notes="A normal interval around the leniency."),
+            ordered("leniency", "leniency_ci_lower"),
+            not_null("leniency", row_condition=Column("n_items") > 0),
+            *(expect("expect_column_values_to_be_null", column=column,
+                     row_condition=Column("status") == "too_few_items",
+                     notes="Too few shared items: no kappa, no drift.")
+              for column in ("kappa_vs_peers", "kappa_vs_peers_std_error", "drift", "drift_std_error")),
+            *(in_set(column, [False], row_condition=Column("status") == "too_few_items",
+                     notes="A month too thin to judge is not judged.")
+              for column in ("is_drifting", "is_session_due")),
+            not_null("drift_std_error", row_condition=Column("drift").is_not_null()),
+            expect("expect_column_values_to_be_null", column="drift_std_error",
+                   row_condition=Column("drift").is_null()),
+            not_null("drift", row_condition=Column("is_drifting") == True),  # noqa: E712
+            in_set("is_session_due", [True], row_condition=Column("is_drifting") == True,  # noqa: E712
+                   notes="Drifting makes a session due."),
+            not_null("session_reason", row_condition=Column("is_session_due") == True),  # noqa: E712
+            expect("expect_column_values_to_be_null", column="session_reason",
+                   row_condition=Column("is_session_due") == False),  # noqa: E712
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_calibration_session_items",
+        expectations=(
+            *privacy(),
+            has_columns(*_calibration.ITEM_COLUMNS),
+            expect("expect_compound_columns_to_be_unique", column_list=["reviewer_id", "month_start", "item_rank"]),
+            expect("expect_compound_columns_to_be_unique",
+                   column_list=["reviewer_id", "month_start", "interaction_key", "behavior_code"],
+                   notes="An item appears once in a session (duplicate ratings are collapsed)."),
+            *(not_null(column) for column in _calibration.ITEM_COLUMNS),
+            between("item_rank", min_value=1),
+            in_set("behavior_code", ValuesOf("reference", "empathy_behaviors", "behavior_code")),
+            in_set("score", QA_SCORES, notes="Scores are whole points (a duplicate rating's mean is rounded)."),
+            between("others_mean_score", min_value=1, max_value=5),
+            between("deviation", min_value=-4, max_value=4),
+            between("n_other_reviewers", min_value=1, notes="A shared item has another reviewer."),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_coaching_moments",
+        expectations=(
+            *privacy(),
+            expect("expect_compound_columns_to_be_unique", column_list=["agent_id", "moment_kind", "moment_rank"]),
+            unique("interaction_key", notes="A contact went badly or well, never both."),
+            *(not_null(column) for column in ("agent_id", "moment_kind", "moment_rank", "interaction_key",
+                                              "started_at", "tough_moment_category", "behaviors_count",
+                                              "is_churned_within_90_days", "severity")),
+            in_set("moment_kind", ["missed_moment", "bright_spot"]),
+            in_set("channel", ["voice", "chat", "email", "in_product"]),
+            in_set("tough_moment_category",
+                   ValuesOf("reference", "tough_moment_categories", "tough_moment_category"),
+                   notes="Every row is a tough moment (never routine)."),
+            between("moment_rank", min_value=1),
+            between("behaviors_count", min_value=0),
+            between("csat", min_value=1, max_value=5),
+            between("severity", min_value=0, max_value=7,
+                    notes="CSAT 1 and churn weigh 3 each, CSAT 2 weighs 2, a repeat contact 1."),
+            matches("evidence_segments", EVIDENCE_SEGMENTS_REGEX,
+                    notes="Evidence is behaviour:segment index positions, never text."),
+            matches("missing_behaviors", BEHAVIOR_LIST_REGEX),
+            not_null("missing_behaviors", row_condition=Column("moment_kind") == "missed_moment",
+                     notes="A missed moment misses a behaviour."),
+            between("severity", min_value=1, row_condition=Column("moment_kind") == "missed_moment",
+                    notes="A missed moment had a poor outcome (CSAT 1-2, a repeat contact or churn)."),
+            in_set("severity", [0], row_condition=Column("moment_kind") == "bright_spot"),
+            not_null("csat", row_condition=Column("moment_kind") == "bright_spot"),
+            in_set("csat", [4, 5], row_condition=Column("moment_kind") == "bright_spot",
+                   notes="A bright spot: CSAT 4-5, no repeat contact, no churn."),
+            not_null("has_repeat_contact", row_condition=Column("moment_kind") == "bright_spot"),
+            *(in_set(column, [False], row_condition=Column("moment_kind") == "bright_spot")
+              for column in ("has_repeat_contact", "is_churned_within_90_days")),
+        ),
+    ),
+    SuiteSpec(
+        schema="marts",
+        table="mart_product_policy_signals",
+        expectations=(
+            *privacy(),
+            has_columns(*_product_signals.COLUMNS),
+            expect("expect_compound_columns_to_be_unique", column_list=["dimension", "segment_value", "outcome"]),
+            *(not_null(column) for column in ("dimension", "segment_value", "outcome", "n_interactions",
+                                              "n_observations", "n_successes", "n_customers_affected",
+                                              "mrr_affected", "is_not_recovered_by_empathy", "status")),
+            in_set("dimension", list(SIGNAL_DIMENSIONS)),
+            in_set("outcome", list(_product_signals.WORSE_WHEN)),
+            in_set("status", list(_product_signals.STATUSES)),
+            *non_negative("n_interactions", "n_observations", "n_successes", "mrr_affected", "std_error"),
+            between("n_customers_affected", min_value=1,
+                    notes="A segment exists because a customer's contact is in it."),
+            ordered("n_interactions", "n_observations", notes="Contacts with the outcome observed are among them."),
+            ordered("n_observations", "n_successes"),
+            *unit_interval("segment_share", "rest_share", "p_value", "p_value_adjusted"),
+            between("estimate", min_value=-1, max_value=1, notes="A difference of two shares."),
+            ci_ordered(),
+            ordered("estimate", "ci_lower", notes="A normal interval around the difference."),
+            ordered("ci_upper", "estimate"),
+            ordered("p_value_adjusted", "p_value", notes="Adjusting for many comparisons never lowers a p-value."),
+            expect("expect_column_values_to_be_null", column="segment_share",
+                   row_condition=Column("n_observations") == 0),
+            between("n_observations", min_value=1, row_condition=Column("status") == "ok"),
+            *(not_null(column, row_condition=Column("status") == "ok")
+              for column in ("segment_share", "rest_share", "estimate", "std_error", "ci_lower", "ci_upper", "p_value",
+                             "p_value_adjusted")),
+            *(expect("expect_column_values_to_be_null", column=column, row_condition=Column("status") != "ok",
+                     notes="A row that says why it was not tested has no test.")
+              for column in ("estimate", "std_error", "ci_lower", "ci_upper", "p_value", "p_value_adjusted")),
+            in_set("is_not_recovered_by_empathy", [False], row_condition=Column("status") != "ok"),
+            in_set("status", ["ok"], row_condition=Column("is_not_recovered_by_empathy") == True),  # noqa: E712
+            between("p_value_adjusted", max_value=_product_signals.ALPHA, strict_max=True,
+                    row_condition=Column("is_not_recovered_by_empathy") == True,  # noqa: E712
+                    notes="Flagged on a Holm-adjusted p-value below 0.05."),
+            *(between("estimate", **({"max_value": 0, "strict_max": True} if worse == "lower"
+                                     else {"min_value": 0, "strict_min": True}),
+                      row_condition=(Column("is_not_recovered_by_empathy") == True)  # noqa: E712
+                      & (Column("outcome") == outcome),
+                      notes="Flagged only where the segment is worse (CSAT top-2 lower, churn higher).")
+              for outcome, worse in _product_signals.WORSE_WHEN.items()),
+            not_null("priority_rank", row_condition=Column("is_not_recovered_by_empathy") == True),  # noqa: E712
+            expect("expect_column_values_to_be_null", column="priority_rank",
+                   row_condition=Column("is_not_recovered_by_empathy") == False,  # noqa: E712
+                   notes="Only flagged segments are ranked."),
+            unique("priority_rank"),
+            between("priority_rank", min_value=1),
         ),
     ),
     SuiteSpec(

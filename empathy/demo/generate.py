@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from tqdm import tqdm
 
 from . import families as F
 from . import spec as S
@@ -63,6 +64,9 @@ class TableSink:
         self.delivered: dict[str, int] = {}
         self.part_formats: dict[str, list[str]] = {}
         self.as_of = 0
+        # one step per contract table and one for the truth and manifest; shown on a terminal, silent in CI logs
+        # (tqdm's disable=None turns the bar off when the output is not a TTY)
+        self.progress = tqdm(total=len(S.CONTRACT) + 1, desc="generate", unit="table", disable=None, leave=False)
 
     def write(self, name: str, table) -> None:
         """Write one complete table (its own random stream, so tables do not depend on the order of writing)."""
@@ -72,6 +76,8 @@ class TableSink:
         for idx, _ in table.parts:
             assert len(idx) > 0, f"empty part file for {name}"
         self.as_of = max(self.as_of, int(table.cols["_loaded_at"][1].max()))
+        self.progress.set_postfix_str(name)
+        self.progress.update(1)
 
 
 class Books:
@@ -108,6 +114,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     w = World(n=n, seed=seed)
     make_customers(w, sub_rng(seed, 1))
     make_agents(w, sub_rng(seed, 2))
+    w.route_rng = sub_rng(seed, 18)
     make_supervisors(w, sub_rng(seed, 15))
     make_consent(w, sub_rng(seed, 3))
     make_incidents(w, sub_rng(seed, 4))
@@ -154,6 +161,8 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     F.write_truth(out, w, contacts, outcomes, dirt, responses, segs_per_inter, invitations.nps_population)
     manifest = build_manifest(seed, w, sink, books, contacts, outcomes, dirt, invitations, responses, mech)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    sink.progress.update(1)
+    sink.progress.close()
     return manifest
 
 
@@ -260,6 +269,7 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
             "base_probability": dict(zip(S.BEHAVIOURS, S.BASE_P.tolist())),
             "agent_skill": f"additive, Normal(0, {S.SKILL_SD}) per agent, minus {S.NEW_AGENT_PENALTY} "
                            f"for agents hired on/after 2025-07-01",
+            "tough_moment_shift": S.TOUGH_BEHAVIOR_SHIFT,
             "clip": list(S.P_CLIP),
             "p_ack_within_30s_given_ack_by_channel": dict(zip(S.CHANNELS, S.P_EARLY.tolist())),
             "bot_only_share_by_channel": dict(zip(S.CHANNELS, S.P_BOT_ONLY.tolist())),
@@ -373,11 +383,21 @@ def agent_skill_truth(w: World, n_top: int = 5) -> dict:
     """Each agent's planted skill: the shift of every behaviour probability the agent brings, whatever the
     contact's channel, tough moment or queue (case mix is not skill), the new-agent penalty included; and the
     agents of highest skill. Training, supervisors' coaching and the season move behaviours too, but by team,
-    supervisor and month, not by agent."""
+    supervisor and month, not by agent. Agents' case mix and volume differ: within every team some agents take
+    tough moments first (where every behaviour is harder to show), each agent has a home channel (email cannot be
+    acknowledged within 30 seconds) and agents work different hours, so raw rates mix skill with queue difficulty
+    and luck."""
     skill = {f"AG{i + 1:04d}": float(v) for i, v in enumerate(w.skill)}
     order = sorted(skill, key=lambda a: (-skill[a], a))
+    ids = [f"AG{i + 1:04d}" for i in range(w.n_agents)]
     return {"definition": agent_skill_truth.__doc__.replace("\n    ", " "), "skill_by_agent": skill,
-            "top_agents": order[:n_top]}
+            "top_agents": order[:n_top],
+            "case_mix": {"tough_moment_behavior_shift": S.TOUGH_BEHAVIOR_SHIFT,
+                         "tough_moment_routing_weight": S.TOUGH_AFFINITY,
+                         "tough_moment_specialists": [a for a, v in zip(ids, w.tough_affinity) if v > 1],
+                         "channel_routing_weight": S.CHANNEL_AFFINITY,
+                         "home_channel_by_agent": {a: S.CHANNELS[c] for a, c in zip(ids, w.home_channel)},
+                         "volume_weight_by_agent": {a: float(v) for a, v in zip(ids, w.volume)}}}
 
 
 def policy_truth(X, eligible: np.ndarray) -> dict:

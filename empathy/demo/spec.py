@@ -171,6 +171,19 @@ BASE_P = np.array([0.50, 0.30, 0.45, 0.40, 0.45])
 SKILL_SD = 0.06
 NEW_AGENT_PENALTY = 0.08
 NEW_AGENT_SINCE = T("2025-07-01")
+# Case mix and volume (issue 14). Behaviours are harder to show in a tough moment: every behaviour probability is
+# shifted by TOUGH_BEHAVIOR_SHIFT there. Within every team, one agent in TOUGH_SPECIALIST_EVERY takes tough moments
+# first (routing weight TOUGH_AFFINITY on a tough contact, 1 otherwise); every agent has a home channel (the team's
+# agents take turns over CHANNELS) whose contacts come to them first (weight CHANNEL_AFFINITY), and email cannot be
+# acknowledged within 30 seconds, so an email agent's empathetic-contact rate is low whatever their skill; and
+# agents work different hours (a routing weight per agent, lognormal with sd VOLUME_SD on the log scale). Routing
+# only moves a contact between agents of the team the contact reached, so every team's mix of contacts (and the
+# team-level designs) is unchanged.
+TOUGH_BEHAVIOR_SHIFT = -0.06
+TOUGH_SPECIALIST_EVERY = 3
+TOUGH_AFFINITY = 4.0
+CHANNEL_AFFINITY = 4.0
+VOLUME_SD = 0.35
 TRAIN_UPLIFT = 0.10
 # A shared time effect on every behaviour probability (before clipping): a holiday-season dip in November, December
 # and January and a slow upward drift, so that a before/after comparison of trained teams is biased and only a

@@ -36,6 +36,10 @@ class World:
     old_team: np.ndarray = None  # team before re-delivery (== team if unchanged)
     team_change_at: np.ndarray = None
     skill: np.ndarray = None
+    volume: np.ndarray = None  # per agent: routing weight (hours worked)
+    tough_affinity: np.ndarray = None  # per agent: routing weight on a tough contact (1 for non-specialists)
+    home_channel: np.ndarray = None  # per agent: the channel whose contacts come to them first
+    route_rng: np.random.Generator = None  # the within-team routing draws (sub_rng(seed, 18))
     train_at: np.ndarray = None  # INF if never
     team_wave: np.ndarray = None  # per team: 0..2 or -1 never
     hire_order: np.ndarray = None
@@ -125,6 +129,11 @@ def make_agents(w: World, rng):
     arm = np.zeros(len(S.QUEUES), dtype=bool)
     arm[rng.permutation(len(S.QUEUES))[:6]] = True
     w.q_treat = arm
+    # case mix and volume (spec.TOUGH_AFFINITY, VOLUME_SD): drawn last, so that nothing above moves
+    w.volume = rng.lognormal(0.0, S.VOLUME_SD, na)
+    position_in_team = np.arange(na) // nt
+    w.tough_affinity = np.where(position_in_team % S.TOUGH_SPECIALIST_EVERY == 0, S.TOUGH_AFFINITY, 1.0)
+    w.home_channel = position_in_team % len(S.CHANNELS)
 
 
 # ------------------------------------------------------------------ consent
@@ -269,6 +278,37 @@ def _clip(p):
     return np.clip(p, *S.P_CLIP)
 
 
+def route_within_team(w: World, rng, agent: np.ndarray, t: np.ndarray, tough: np.ndarray,
+                      channel: np.ndarray) -> np.ndarray:
+    """Hand each contact to an agent of the team its first-drawn ``agent`` belongs to at ``t``: among the team's
+    agents hired by ``t``, with probability proportional to their volume weight times, on a tough contact, their
+    tough-moment affinity, times spec.CHANNEL_AFFINITY when the contact is in their home channel. The team each
+    contact reaches is that of the first draw, so the teams' contact mix is unchanged; only who inside the team
+    takes it moves. A contact whose team has nobody hired yet keeps ``agent``."""
+    n = len(agent)
+    team = team_at(w, agent, t)
+    u = rng.random(n)
+    out = agent.copy()
+    members_of = {k: np.nonzero((w.team == k) | (w.old_team == k))[0] for k in range(w.n_teams)}
+    order = np.argsort(team, kind="stable")
+    starts = np.searchsorted(team[order], np.arange(w.n_teams + 1))
+    for k in range(w.n_teams):
+        idx = order[starts[k]:starts[k + 1]]
+        members = members_of[k]
+        if len(idx) == 0 or len(members) == 0:
+            continue
+        tk = t[idx][:, None]
+        in_team = (w.hired[members][None, :] <= tk) & (team_at(w, members[None, :], tk) == k)
+        weight = in_team * w.volume[members][None, :] * np.where(
+            tough[idx][:, None], w.tough_affinity[members][None, :], 1.0) * np.where(
+            channel[idx][:, None] == w.home_channel[members][None, :], S.CHANNEL_AFFINITY, 1.0)
+        cum = weight.cumsum(1)
+        total = cum[:, -1]
+        pick = np.minimum((cum < (u[idx] * total)[:, None]).sum(1), len(members) - 1)
+        out[idx] = np.where(total > 0, members[pick], agent[idx])
+    return out
+
+
 def policy_effect(t: np.ndarray, ch: np.ndarray) -> np.ndarray:
     """The behaviour-probability uplift of the dated policy changes in force for contacts at ``t`` in channel ``ch``."""
     out = np.zeros(len(t))
@@ -308,13 +348,16 @@ def contact_attributes(w: World, rng, cust, t, reason=None, product=None, force_
         kk = np.searchsorted(w.hired_sorted, t, side="right")
         kk = np.maximum(kk, 1)
         agent = w.hire_order[(rng.random(n) * kk).astype(np.int64)]
+        agent = route_within_team(w, w.route_rng, agent, t, cat > 0, ch)
     else:
         agent = forced_agent
     trained = t >= w.train_at[agent]
     treat = w.q_treat[queue] & (t >= S.EXP_START)
     bot_only = (rng.random(n) < S.P_BOT_ONLY[ch]) & (not no_bot)
     coach = w.sup_coach[supervisor_at(w, agent, t)]
-    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + (time_effect(t) + policy_effect(t, ch) + coach)[:, None]
+    difficulty = S.TOUGH_BEHAVIOR_SHIFT * (cat > 0)
+    raw = S.BASE_P[None, :] + w.skill[agent][:, None] + (
+        time_effect(t) + policy_effect(t, ch) + coach + difficulty)[:, None]
     p0 = raw + S.TRAIN_UPLIFT * trained[:, None]
     p = p0.copy()
     p[:, 0] += S.EXP_ACK_UPLIFT * treat

@@ -119,7 +119,7 @@ def calibration(reviews: pd.DataFrame, detections: pd.DataFrame,
         row["is_drifting"] = bool(not np.isnan(row["drift"]) and abs(row["drift"]) > settings.drift_threshold
                                   and abs(row["drift"]) > Z_95 * row["drift_std_error"])
         low_kappa = enough and not np.isnan(row["kappa_vs_peers"]) and row["kappa_vs_peers"] < settings.kappa_threshold
-        reasons = ([f"weighted kappa with peers {row['kappa_vs_peers']:.2f} below {settings.kappa_threshold}"]
+        reasons = ([f"weighted kappa with peers {row['kappa_vs_peers']:.3f} below {settings.kappa_threshold}"]
                    if low_kappa else [])
         if row["is_drifting"]:
             reasons.append(f"leniency moved {row['drift']:+.2f} points against earlier months")

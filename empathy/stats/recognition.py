@@ -16,8 +16,15 @@ agent sits at the expectation (nobody is recognised on noise).
 Ranking. Agents are ranked by the lower credible bound of their rate minus their expected rate (a lower bound,
 not a point estimate: Robinson 2017's advice for ranking on proportions), and recognised when that bound is above
 their team-mates' excess (the other agents of the team, observed minus expected per contact), they have at least
-``min_interactions`` contacts and ``min_respondents`` answered pulses, and their customers' CSAT top-2 is above
-its own case-mix expectation (posterior mean, same model). The reason is written from the numbers.
+``min_interactions`` contacts and ``min_respondents`` answered pulses, and their customers' CSAT top-2 share is at
+least its own case-mix expectation. That gate compares the observed share, not the posterior: with a dozen answers
+per agent the agents' CSAT rarely varies more than chance, the fitted precision is then infinite and every
+posterior sits exactly at its expectation, which would make the gate either vacuous or impossible; the observed
+share asks the plain question "were this agent's customers at least as satisfied as their mix predicts?". The
+customers' next relationship NPS (promoter share) and 90-day voluntary churn get the same case-mix expectation and
+shrinkage; they are reported in the columns and the reason, not used as gates (an agent's customers answer few NPS
+surveys, so their posterior sits near expectation).
+The reason is written from the numbers.
 """
 from __future__ import annotations
 
@@ -31,18 +38,24 @@ from ..settings import settings_from_var
 from .shrinkage import fit_precision_given_means, posterior_summary
 
 PRIMARY = "empathetic_contact_rate"
-OUTCOMES = ("csat_top2_rate", "repeat_contact_rate")
+#: the customers' outcomes reported beside the behaviour (metric of the cells -> column prefix); CSAT top-2 is the
+#: gate of recognition, the others are reported in the columns and the reason
+OUTCOMES = {"csat_top2_rate": "csat_top2", "repeat_contact_rate": "repeat_contact",
+            "next_nps_promoter_rate": "promoter", "churn_90_days_rate": "churn_90_days"}
 STATUSES = {
     "recognised": "credibly above the team after case mix, with enough evidence, and CSAT moved with the agent",
     "not_credibly_above_team": "the lower credible bound of the excess is not above the team-mates' excess",
-    "outcomes_did_not_move": "credibly above the team, but the customers' CSAT top-2 is not above its expectation",
+    "outcomes_did_not_move": "credibly above the team, but the customers' CSAT top-2 share is below its expectation",
     "too_few_interactions": "fewer contacts with an empathy score in the window than the minimum evidence",
     "too_few_respondents": "fewer answered pulses in the window than the minimum evidence",
 }
 COLUMNS = ["agent_id", "team", "window_starts_at", "n_interactions", "n_respondents", "tough_moment_share",
            "raw_rate", "expected_rate", "estimate", "ci_lower", "ci_upper", "lower_bound", "excess_lower_bound",
            "team_excess", "csat_top2_raw_rate", "csat_top2_expected_rate", "csat_top2_estimate",
-           "repeat_contact_raw_rate", "repeat_contact_expected_rate", "repeat_contact_estimate", "prior_precision",
+           "repeat_contact_raw_rate", "repeat_contact_expected_rate", "repeat_contact_estimate",
+           "n_nps_respondents", "promoter_raw_rate", "promoter_expected_rate", "promoter_estimate",
+           "n_churn_observed", "churn_90_days_raw_rate", "churn_90_days_expected_rate", "churn_90_days_estimate",
+           "prior_precision",
            "is_recognised", "recognition_rank", "reason", "status"]
 
 
@@ -121,6 +134,12 @@ def _reason(row: pd.Series) -> str:
     if not pd.isna(row["repeat_contact_raw_rate"]):
         text += (f"; repeat contact {_pct(row['repeat_contact_raw_rate'])} against "
                  f"{_pct(row['repeat_contact_expected_rate'])} expected")
+    if row["n_nps_respondents"] > 0:
+        text += (f"; next NPS a promoter {_pct(row['promoter_raw_rate'])} of {int(row['n_nps_respondents'])} "
+                 f"against {_pct(row['promoter_expected_rate'])} expected")
+    if row["n_churn_observed"] > 0:
+        text += (f"; churned within 90 days {_pct(row['churn_90_days_raw_rate'])} of "
+                 f"{int(row['n_churn_observed'])} against {_pct(row['churn_90_days_expected_rate'])} expected")
     return text + "."
 
 
@@ -146,16 +165,17 @@ def recognition(cells: pd.DataFrame, settings: RecognitionSettings = Recognition
         out[column] = primary[column]
     out["excess_lower_bound"] = primary["lower_bound"] - primary["expected_rate"]
     out["team_excess"] = _team_excess(primary)
-    for metric, prefix in (("csat_top2_rate", "csat_top2"), ("repeat_contact_rate", "repeat_contact")):
+    counted = {"csat_top2": "n_respondents", "promoter": "n_nps_respondents", "churn_90_days": "n_churn_observed"}
+    for metric, prefix in OUTCOMES.items():
         frame = by_metric.get(metric, pd.DataFrame(columns=["raw_rate", "expected_rate", "estimate", "n"]))
         out[f"{prefix}_raw_rate"] = frame["raw_rate"].reindex(out.index)
         out[f"{prefix}_expected_rate"] = frame["expected_rate"].reindex(out.index)
         out[f"{prefix}_estimate"] = frame["estimate"].reindex(out.index)
-        if prefix == "csat_top2":
-            out["n_respondents"] = frame["n"].reindex(out.index).fillna(0).astype("int64")
+        if prefix in counted:
+            out[counted[prefix]] = pd.to_numeric(frame["n"].reindex(out.index)).fillna(0).astype("int64")
     out["prior_precision"] = precision[PRIMARY]
     above = out["excess_lower_bound"] > out["team_excess"].fillna(0.0)
-    csat_moved = out["csat_top2_estimate"] > out["csat_top2_expected_rate"]
+    csat_moved = out["csat_top2_raw_rate"] >= out["csat_top2_expected_rate"]
     out["status"] = np.select(
         [out["n_interactions"] < settings.recognition_min_interactions,
          out["n_respondents"] < settings.recognition_min_respondents, ~above, ~csat_moved.fillna(False)],

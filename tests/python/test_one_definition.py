@@ -62,8 +62,8 @@ def test_key_estimates_are_those_recorded(demo_db: Path) -> None:
     to every behaviour probability and two dated policy changes, moving behaviours and everything downstream on
     purpose (D26), again at issue 11's supervisor rotations, whose coaching shifts behaviours (D27), and at issue 12's
     save conversations, whose agents and closure the generator now draws, changing the number of contacts and so every
-    later draw (D29). A refactor
-    must not move them; a deliberate change re-records them with record_key_estimates and says why in the decision log."""
+    later draw (D29), and at issue 14's routing within teams, which changes who handles each contact and makes
+    behaviours harder in a tough moment (D31). A refactor must not move them; a deliberate change re-records them with record_key_estimates and says why in the decision log."""
     recorded = json.loads(KEY_ESTIMATES.read_text())
     actual = record_key_estimates(demo_db)
     for key, (_, rel) in KEY_QUERIES.items():

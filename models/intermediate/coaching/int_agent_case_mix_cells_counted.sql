@@ -1,7 +1,8 @@
 {#- One row per agent, case-mix cell (channel x tough moment or not) and recognition metric over the last
     var coaching.recognition_months calendar months of contacts: the units the rate is a share of and the
     successes. Feeds mart_agent_recognition, which compares each agent with what the organisation achieves on the
-    same mix of contacts. -#}
+    same mix of contacts. The outcomes: CSAT top-2 of the contact's pulse, a repeat contact, the customer's next
+    relationship NPS answer a promoter, and voluntary churn within 90 days (null while the window is open). -#}
 {%- set settings = var('coaching') -%}
 with
 
@@ -9,6 +10,13 @@ outcomes as (
 
     select * from {{ ref('mart_interaction_outcomes') }}
     where agent_id is not null
+
+),
+
+churn_windows as (
+
+    select * from {{ ref('mart_interaction_churn_windows') }}
+    where churn_window_days = 90
 
 ),
 
@@ -26,25 +34,32 @@ window_start as (
 
 in_window as (
 
-    select outcomes.*
+    select
+        outcomes.*,
+        churn_windows.is_voluntarily_churned as is_voluntarily_churned_within_90_days
     from outcomes
     cross join window_start
+    left join churn_windows
+        on outcomes.interaction_key = churn_windows.interaction_key
     where outcomes.started_at >= window_start.starts_at
 
 ),
 
 long as (
 
-    {%- set metrics = coaching_metric_flags(['empathetic_contact_rate', 'csat_top2_rate', 'repeat_contact_rate']) %}
-    {%- for name, column in metrics.items() %}
+    {%- set metrics = coaching_metric_flags([
+        'empathetic_contact_rate', 'csat_top2_rate', 'repeat_contact_rate', 'next_nps_promoter_rate',
+        'churn_90_days_rate',
+    ], alias='in_window') %}
+    {%- for name, flag in metrics.items() %}
         select
             in_window.agent_id,
             in_window.channel,
             coalesce(in_window.is_tough_moment, false) as is_tough_moment,
             '{{ name }}' as metric,
-            in_window.{{ column }}::integer as outcome
+            ({{ flag }})::integer as outcome
         from in_window
-        where in_window.{{ column }} is not null
+        where ({{ flag }}) is not null
         {%- if not loop.last %}
             union all
         {%- endif %}

@@ -59,15 +59,19 @@ grouped as (
 
 long as (
 
-    {%- for name, column in coaching_metric_flags().items() %}
+    {%- set metrics = coaching_metric_flags(
+        ['empathetic_contact_rate', 'acknowledged_within_30s_rate', 'csat_top2_rate', 'repeat_contact_rate'],
+        alias='grouped',
+    ) %}
+    {%- for name, flag in metrics.items() %}
         select
             grouped.agent_id,
             grouped.agent_group,
             case when grouped.agent_group = 'new' then grouped.weeks_since_hire end as weeks_since_hire,
             '{{ name }}' as metric,
-            grouped.{{ column }}::integer as outcome
+            ({{ flag }})::integer as outcome
         from grouped
-        where grouped.agent_group is not null and grouped.{{ column }} is not null
+        where grouped.agent_group is not null and ({{ flag }}) is not null
         {%- if not loop.last %}
             union all
         {%- endif %}
