@@ -27,7 +27,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup data build validate demo demo-build freshness lint pytest test docs benchmark calibrate clean
+.PHONY: setup data build validate demo demo-build freshness lint pytest test docs semantic report browser benchmark calibrate clean
 
 ## setup: virtual environment with the pinned runtime and development requirements
 setup: $(VENV)/.installed
@@ -64,16 +64,36 @@ demo-build: setup
 lint: setup
 	$(DEMO_ENV) $(BIN)/sqlfluff lint models tests/dbt analyses --processes 2
 
-## pytest: Python tests (generator, statistics, validation, privacy, publishing, builds on hand-written raw data)
-pytest: setup
+## pytest: Python tests (generator, statistics, validation, privacy, publishing, builds on hand-written raw data,
+## the report and the docs site in headless Chromium)
+pytest: setup browser
 	$(DEMO_ENV) $(BIN)/python -m pytest
 
 ## test: everything CI runs
 test: demo lint pytest
 
-## docs: dbt docs (catalog and lineage) of the demo warehouse into target/
+## docs: dbt docs (catalog and lineage) of the demo warehouse into target/ (index.html to serve, static_index.html
+## to open from the file system)
 docs: setup
-	$(DEMO_ENV) $(BIN)/dbt docs generate
+	$(DEMO_ENV) $(BIN)/dbt docs generate --static
+
+## semantic: the semantic layer on the demo warehouse: parse, MetricFlow's validations, the weekly dashboard's last weeks
+semantic: setup
+	$(DEMO_ENV) $(BIN)/dbt parse --quiet
+	$(DEMO_ENV) $(BIN)/mf validate-configs
+	$(DEMO_ENV) $(BIN)/mf query --saved-query weekly_csat_and_acknowledgment_by_channel --order=-metric_time__week \
+		--limit 8 --decimals 3
+
+## report: the static HTML report of the demo warehouse's marts -> target/report/index.html (opens offline)
+report: setup
+	$(DEMO_ENV) $(BIN)/python -m empathy.report --out "$(TARGET_DIR)/report"
+
+## browser: Debian's Chromium for the browser tests (installed once; needs root or sudo)
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "browser: /usr/bin/chromium is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "browser: install Debian's chromium package (apt-get install chromium) and rerun" >&2; exit 1; fi
 
 ## calibrate: survey-weight calibration study (K=20 data sets, CALIBRATION_CUSTOMERS=2000 each) -> docs/calibration.md
 K ?= 20

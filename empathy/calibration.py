@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from empathy.demo.generate import generate
 from empathy.stats.survey_estimates import WeightingPlan, weight_csat_pulses
@@ -270,11 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     runs = []
-    for data in plan_data_sets(args.datasets, args.answer_itself, args.base_seed, args.work):
+    plan = list(plan_data_sets(args.datasets, args.answer_itself, args.base_seed, args.work))
+    # a bar on a terminal (tqdm's disable=None is silent when the output is not a TTY); the per-data-set lines stay
+    for data in tqdm(plan, desc="calibration study", unit="data set", disable=None):
         one = run_one(data, args.customers, args.work)
         covered = one[one["method"] == "after"].set_index("estimate_name")["is_covered"].to_dict()
-        print(f"data set {data.index} ({data.mechanism}, seed {data.seed}): covered {covered} "
-              f"[{time.time() - started:.0f} s]", flush=True)
+        tqdm.write(f"data set {data.index} ({data.mechanism}, seed {data.seed}): covered {covered} "
+                   f"[{time.time() - started:.0f} s]")
         runs.append(one)
     write_report(pd.concat(runs, ignore_index=True), args.out, args.customers, time.time() - started, command)
     print(f"wrote {args.out}")

@@ -102,6 +102,18 @@ def publish_file(new_file: Path, served: Path) -> None:
     _fsync_dir(served.parent)
 
 
+def _invocation_id(since: dt.datetime) -> str | None:
+    """The dbt invocation id of the build just run (``run_results.json`` in dbt's target path, when it was written
+    after ``since``): the build id the report prints beside every chart."""
+    results = Path(os.environ.get("DBT_TARGET_PATH", "target")) / "run_results.json"
+    try:
+        metadata = json.loads(results.read_text())["metadata"]
+        generated = dt.datetime.fromisoformat(metadata["generated_at"].replace("Z", "+00:00"))
+    except (OSError, KeyError, ValueError):
+        return None
+    return metadata.get("invocation_id") if generated >= since else None
+
+
 def build_and_publish(
     build_command: Sequence[str],
     checks: Sequence[Sequence[str]],
@@ -118,6 +130,7 @@ def build_and_publish(
     _remove(new_file)
     env = {**os.environ, DB_ENV_VAR: str(new_file)}
     started = time.monotonic()
+    started_wall = dt.datetime.now(dt.timezone.utc)
     print(f"publish: building into {new_file}")
     rc = subprocess.run(list(build_command), env=env).returncode
     if rc != 0:
@@ -137,6 +150,7 @@ def build_and_publish(
     publish_file(new_file, served)
     record = {
         "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "dbt_invocation_id": _invocation_id(started_wall),
         "path": str(served),
         "build_seconds": round(build_seconds, 1),
         "total_seconds": round(time.monotonic() - started, 1),
