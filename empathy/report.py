@@ -128,6 +128,7 @@ def csat_weighted(wh: Warehouse) -> Section:
         ax.set_title(group.replace("_", " "))
         ax.set_xlabel("CSAT top-2 share")
     axes[0].legend(loc="lower left", frameon=False)
+    fig.tight_layout()
     section.figure = fig
     return section
 
