@@ -135,7 +135,10 @@ def test_demo_weighted_csat_recovers_the_population_value(demo_db: Path, demo_ma
 def test_demo_weighted_nps_recovers_the_population_value(demo_db: Path) -> None:
     """The demo plants NPS response that differs by plan and tenure, and an NPS that differs by plan: the weighted
     NPS and promoter share (raked to the accounts active at each wave) cover the population value of every active
-    account (the generator's truth), the naive ones do not."""
+    account (the generator's truth). The naive NPS misses it; the naive promoter share is off in the planted
+    direction (too high) and further from the truth than the weighted one, but on one demo draw its interval may
+    still reach the truth (issue 14's re-drawn demo: naive 0.158 [0.137, 0.180], weighted 0.135, truth 0.140). How
+    often each interval covers over many draws is the calibration study's job (docs/calibration.md)."""
     from empathy.calibration import population_values
 
     truth = population_values(Path(os.environ.get("EMPATHY_RAW_DIR", ROOT / "data" / "demo")))
@@ -147,7 +150,11 @@ def test_demo_weighted_nps_recovers_the_population_value(demo_db: Path) -> None:
         )
         assert method == "delete_a_group_jackknife"
         assert lower <= truth[metric] <= upper, (metric, weighted, lower, upper, truth[metric])
-        assert not naive_lower <= truth[metric] <= naive_upper, (metric, naive, naive_lower, naive_upper)
+        assert abs(weighted - truth[metric]) < abs(naive - truth[metric]), (metric, weighted, naive, truth[metric])
+        if metric == "nps":
+            assert not naive_lower <= truth[metric] <= naive_upper, (metric, naive, naive_lower, naive_upper)
+        else:
+            assert naive > truth[metric], (metric, naive, truth[metric])
 
 
 def test_demo_nps_frame_diagnostics_show_the_planted_response(demo_db: Path) -> None:
