@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from empathy.ops.fingerprint import table_fingerprints  # noqa: E402
+from empathy.ops.fingerprint import row_fingerprint  # noqa: E402
 
 DB_ENV_VAR = "EMPATHY_DUCKDB_PATH"
 DEFAULT_DB = Path("target") / "demo.duckdb"
@@ -78,13 +78,11 @@ class Warehouse:
         value = self.con.execute("select max(as_of) from staging.stg_build__as_of").fetchone()[0]
         return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
 
-    def fingerprints(self) -> dict[str, str]:
-        """Per mart: a short digest of its row count and row-hash sum (the same rows give the same digest)."""
-        self.con.close()
-        prints = table_fingerprints(self.path, ["marts"])
-        self.con = duckdb.connect(str(self.path), read_only=True)
-        return {name.split(".", 1)[1]: hashlib.sha256(repr(value).encode()).hexdigest()[:12]
-                for name, value in prints.items()}
+    def fingerprints(self, tables: set[str]) -> dict[str, str]:
+        """Per mart of ``tables`` that exists: a short digest of its row count and row-hash sum (the same rows give
+        the same digest; empathy/ops/fingerprint.py). Only the marts the report reads are hashed."""
+        return {t: hashlib.sha256(repr(row_fingerprint(self.con, "marts", t)).encode()).hexdigest()[:12]
+                for t in sorted(tables) if f"marts.{t}" in self.tables}
 
 
 def _svg(figure: plt.Figure) -> str:
@@ -455,8 +453,8 @@ def build_report(db: Path, out: Path) -> Path:
         build = record.get("dbt_invocation_id") or "not recorded"
         if record.get("published_at"):
             build += f", published {record['published_at']}"
-        fingerprints = wh.fingerprints()
         sections = [chart(wh) for chart in CHARTS]
+        fingerprints = wh.fingerprints({m for s in sections for m in s.sources})
         page = render(sections, wh.as_of(), build, fingerprints)
     finally:
         wh.con.close()

@@ -12,6 +12,12 @@ from pathlib import Path
 import duckdb
 
 
+def row_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[int, int]:
+    """One table's (row count, sum of 64-bit row hashes as a 128-bit integer) on an open connection."""
+    return tuple(con.execute(
+        f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{schema}"."{table}" as t').fetchone())
+
+
 def table_fingerprints(db: Path | str, schemas: Iterable[str]) -> dict[str, tuple[int, int]]:
     """Per base table ``schema.table``: (row count, sum of 64-bit row hashes as a 128-bit integer).
 
@@ -23,11 +29,7 @@ def table_fingerprints(db: Path | str, schemas: Iterable[str]) -> dict[str, tupl
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where schema_name in "
             f"({', '.join('?' for _ in schemas)}) order by 1, 2", list(schemas)).fetchall()
-        return {
-            f"{schema}.{table}": tuple(con.execute(
-                f'select count(*), coalesce(sum(hash(t)::hugeint), 0) from "{schema}"."{table}" as t').fetchone())
-            for schema, table in tables
-        }
+        return {f"{schema}.{table}": row_fingerprint(con, schema, table) for schema, table in tables}
 
 
 def main(argv: list[str] | None = None) -> int:
