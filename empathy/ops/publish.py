@@ -17,14 +17,21 @@ disconnects); a new connection opens the new build. A failed build or a failed c
 file: the new file is deleted (build) or kept as ``<name>.failed.duckdb`` for inspection (checks).
 A record of the last publication is written beside the served file (``<name>.published.json``).
 
+Incremental builds (docs/decisions.md D33): when the served warehouse was built by the same project code and
+settings (:func:`code_fingerprint`, kept in the record) and holds the incremental state, the new file starts as a
+copy of it and ``dbt build`` updates the incremental models from their watermark; otherwise, or with
+``--full-refresh``, the new file starts empty. Either way the served file is never written.
+
 Exit codes: 0 published; otherwise the exit code of the step that failed.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -55,6 +62,58 @@ def failed_path(served: Path) -> Path:
 def record_path(served: Path) -> Path:
     """The record of the last publication, beside the served file."""
     return served.with_name(f"{served.stem}.published.json")
+
+
+FINGERPRINTED = ("dbt_project.yml", "models", "macros", "seeds", "profiles")
+
+
+def code_fingerprint(project_dir: Path, dbt_args: Sequence[str]) -> str:
+    """sha256 of everything that decides what a build computes from the same raw rows: the project's files
+    (dbt_project.yml, models, macros, seeds, profiles), the dbt arguments, the raw folder and the salt (hashed).
+    An incremental build is only correct on a warehouse built with the same fingerprint."""
+    digest = hashlib.sha256()
+    for name in FINGERPRINTED:
+        root = project_dir / name
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if path.exists():
+                digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    settings = {
+        "dbt_args": [a for a in dbt_args if a != "--full-refresh"],
+        "raw_dir": str(Path(os.environ.get("EMPATHY_RAW_DIR", "data/demo")).resolve()),
+        "raw_schema_target": os.environ.get("EMPATHY_TARGET", "prod"),
+        "salt": hashlib.sha256(os.environ.get("EMPATHY_SALT", "").encode()).hexdigest(),
+    }
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def has_incremental_state(path: Path) -> bool:
+    """Whether the warehouse at ``path`` recorded the watermark of a complete build (D33)."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return bool(con.execute(
+                "select count(*) from information_schema.tables where table_name = '_incremental_state'"
+            ).fetchone()[0])
+    except duckdb.Error:
+        return False
+
+
+def incremental_base(served: Path, fingerprint: str, dbt_args: Sequence[str]) -> tuple[Path | None, str]:
+    """The warehouse an incremental build may start from (the served one), or None, with the reason."""
+    if "--full-refresh" in dbt_args:
+        return None, "--full-refresh was asked for"
+    if not served.exists():
+        return None, "there is no served warehouse yet"
+    try:
+        record = json.loads(record_path(served).read_text())
+    except (OSError, ValueError):
+        return None, "the served warehouse has no publication record"
+    if record.get("code_fingerprint") != fingerprint:
+        return None, "the project code or build settings changed since the served warehouse was built"
+    if not has_incremental_state(served):
+        return None, "the served warehouse holds no incremental state"
+    return served, "the served warehouse was built by the same code and settings"
 
 
 def default_checks() -> list[list[str]]:
@@ -118,11 +177,13 @@ def build_and_publish(
     build_command: Sequence[str],
     checks: Sequence[Sequence[str]],
     served: Path | None = None,
+    fingerprint: str | None = None,
 ) -> int:
     """Run ``build_command`` into a new file, run each check on it, publish it over ``served``; the exit code.
 
     Every command runs with ``EMPATHY_DUCKDB_PATH`` pointing at the new file, so dbt's profile, the validation and
-    the privacy scan all address it without extra arguments.
+    the privacy scan all address it without extra arguments. With ``fingerprint`` (the :func:`code_fingerprint`
+    of this build) the new file starts as a copy of the served warehouse when that was built with the same one.
     """
     served = (served or served_path()).resolve()
     served.parent.mkdir(parents=True, exist_ok=True)
@@ -131,7 +192,11 @@ def build_and_publish(
     env = {**os.environ, DB_ENV_VAR: str(new_file)}
     started = time.monotonic()
     started_wall = dt.datetime.now(dt.timezone.utc)
-    print(f"publish: building into {new_file}")
+    base, why = incremental_base(served, fingerprint, build_command) if fingerprint else (None, "no fingerprint")
+    mode = "incremental" if base is not None else "full"
+    if base is not None:
+        shutil.copyfile(base, new_file)
+    print(f"publish: {mode} build into {new_file} ({why})")
     rc = subprocess.run(list(build_command), env=env).returncode
     if rc != 0:
         _remove(new_file)
@@ -152,6 +217,8 @@ def build_and_publish(
         "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "dbt_invocation_id": _invocation_id(started_wall),
         "path": str(served),
+        "build_mode": mode,
+        "code_fingerprint": fingerprint,
         "build_seconds": round(build_seconds, 1),
         "total_seconds": round(time.monotonic() - started, 1),
         "build_command": list(build_command)[1:],
@@ -168,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="publish without Great Expectations and the privacy scan (not for production)")
     args, dbt_args = parser.parse_known_args(argv)
     checks = [] if args.no_validate else default_checks()
-    return build_and_publish(dbt_build_command(dbt_args), checks)
+    fingerprint = code_fingerprint(Path.cwd(), dbt_args)
+    return build_and_publish(dbt_build_command(dbt_args), checks, fingerprint=fingerprint)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,13 @@
     as a constant, so DuckDB compiles every regular expression once instead of once per row. (A unit test that
     mocks the seed still reads the real seed table here; the join to the `patterns` CTE then keeps only the
     mocked patterns.) -#}
+{#- Incremental (D33): an incremental run matches the segments of the interactions in identity_interactions_changed
+    again. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(changed_interactions_scope(ref('identity_interactions_changed'), 'interaction_key')) }}",
+) }}
 {%- set patterns = [] -%}
 {%- if execute -%}
     {%- set seed_relation = ref('empathy_phrase_patterns') -%}
@@ -33,6 +40,7 @@ segments as (
         segments.speaker,
         lower(segments.text_redacted) as text_lower
     from {{ ref('consented_transcript_segments') }} as segments
+    where {{ changed_interactions_scope(ref('identity_interactions_changed'), 'segments.interaction_key') }}
 
 ),
 

@@ -1,6 +1,7 @@
 {#- The build's as-of instant: the var `as_of` when set, else the latest `_loaded_at` over every raw table, read
     straight from the sources like the delivered-row counts, so the same raw data always builds the same warehouse
-    whatever the calendar day. -#}
+    whatever the calendar day. `loaded_through` (the latest `_loaded_at` whatever the var says) is the watermark
+    of the incremental models (D33). -#}
 with
 
 loads as (
@@ -23,7 +24,8 @@ final as (
         {%- else -%}
             max(loads.max_loaded_at) as as_of,
             'latest_loaded_at' as as_of_source
-        {%- endif %}
+        {%- endif %},
+        max(loads.max_loaded_at) as loaded_through
     from loads
 
 )

@@ -1,3 +1,11 @@
+{#- Incremental (D33): an incremental run re-classifies every delivery of the keys delivered since the watermark. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(redelivered_scope(source('helpdesk', 'interactions'), 'interactions',
+        ['source_system', 'interaction_id'], '_loaded_at')) }}",
+) }}
+
 with
 
 label_synonyms as (
@@ -9,6 +17,7 @@ label_synonyms as (
 source as (
 
     select * from {{ source('helpdesk', 'interactions') }}
+    where {{ redelivered_scope(source('helpdesk', 'interactions'), 'interactions') }}
 
 ),
 

@@ -1,3 +1,11 @@
+{#- Incremental (D33): an incremental run re-classifies every delivery of the keys delivered since the watermark. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(redelivered_scope(source('helpdesk', 'transcript_segments'),
+        'transcript_segments', ['source_system', 'interaction_id', 'segment_index'], '_loaded_at')) }}",
+) }}
+
 with
 
 label_synonyms as (
@@ -9,6 +17,7 @@ label_synonyms as (
 source as (
 
     select * from {{ source('helpdesk', 'transcript_segments') }}
+    where {{ redelivered_scope(source('helpdesk', 'transcript_segments'), 'transcript_segments') }}
 
 ),
 

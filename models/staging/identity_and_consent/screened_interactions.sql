@@ -1,6 +1,12 @@
 {#- Every interaction the source-conformed model kept, with its resolved customer, its consent facts and its fate in
     the identity-and-consent step: `excluded_for_consent` when the customer's analytics consent is revoked as of the
     build, `kept` otherwise. consented_interactions publishes the kept ones. -#}
+{#- Incremental (D33): an incremental run recomputes the interactions in identity_interactions_changed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(changed_interactions_scope(ref('identity_interactions_changed'), 'interaction_key')) }}",
+) }}
 {%- set customer_identifiers = {'account_id': 'account_id', 'email': 'customer_email', 'phone': 'customer_phone'} %}
 
 with
@@ -9,6 +15,9 @@ interactions as (
 
     select * from {{ ref('stg_helpdesk__interactions') }}
     where row_fate = 'kept'
+        and {{ changed_interactions_scope(
+            ref('identity_interactions_changed'), interaction_key('source_system', 'interaction_id')
+        ) }}
 
 ),
 

@@ -2,12 +2,22 @@
     `quarantined` when its interaction is unknown or was set aside as broken, `excluded_for_consent` when its
     interaction was (analytics revoked) or the customer had not granted call recording at the interaction's start,
     `kept` otherwise. consented_transcript_segments publishes the kept ones. -#}
+{#- Incremental (D33): an incremental run recomputes the segments of the interactions in
+    identity_interactions_changed (by the segment's own natural key, so segments of an unknown interaction too). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(changed_interactions_scope(ref('identity_interactions_changed'), interaction_key('source_system', 'interaction_id'))) }}",
+) }}
 with
 
 segments as (
 
     select * from {{ ref('stg_helpdesk__transcript_segments') }}
     where row_fate = 'kept'
+        and {{ changed_interactions_scope(
+            ref('identity_interactions_changed'), interaction_key('source_system', 'interaction_id')
+        ) }}
 
 ),
 
