@@ -480,13 +480,19 @@ def nps_driver_truth(shares: np.ndarray) -> dict:
     of contacts across those accounts (the behaviours are drawn nearly independently, so this orders their shares
     of explained variance, as a Shapley decomposition of R-squared would)."""
     sd = shares.std(axis=0) if len(shares) > 1 else np.zeros(5)
+    return nps_driver_truth_from_sd(sd, len(shares))
+
+
+def nps_driver_truth_from_sd(sd: np.ndarray, n_accounts: int) -> dict:
+    """nps_driver_truth from the standard deviation of each behaviour's share over the ``n_accounts`` accounts (in
+    streaming mode from sums and sums of squares over the chunks)."""
     standardized = S.NPS_BEH_COEF * sd
     order = [S.BEHAVIOURS[i] for i in np.argsort(-standardized, kind="stable")]
     return {"definition": nps_driver_truth.__doc__.replace("\n    ", " "),
             "weight_per_share": dict(zip(S.BEHAVIOURS, map(float, S.NPS_BEH_COEF))),
             "standardized_weight": dict(zip(S.BEHAVIOURS, map(float, standardized))),
             "share_sd": dict(zip(S.BEHAVIOURS, map(float, sd))),
-            "ordering": order, "n_accounts": int(len(shares))}
+            "ordering": order, "n_accounts": int(n_accounts)}
 
 
 def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes,

@@ -27,7 +27,7 @@ from . import spec as S
 from . import text as TX
 from .families import Contacts, Delivery, InteractionDirt, Invitations, Outcomes, Responses
 from .raw import iso
-from .util import DAY, sub_rng
+from .util import DAY, chunk_rng, sub_rng
 from .world import INF, World, make_agents, make_consent, make_customers, make_incidents, make_supervisors
 
 
@@ -56,9 +56,10 @@ def claim_folder(out: Path, force: bool = False) -> None:
 # ------------------------------------------------------------------ writing
 class TableSink:
     """Writes each table as soon as it is complete, then forgets it (bounded memory), and keeps what the manifest
-    reports of it: its files, delivered rows, part formats and the latest load time over all tables."""
+    reports of it: its files, delivered rows, part formats and the latest load time over all tables. In streaming
+    mode a table arrives once per chunk: the sink adds up its files and rows."""
 
-    def __init__(self, out: Path, seed: int) -> None:
+    def __init__(self, out: Path, seed: int, steps: int = len(S.CONTRACT) + 1) -> None:
         self.out, self.seed = out, seed
         self.files: dict[str, list[str]] = {}
         self.delivered: dict[str, int] = {}
@@ -66,15 +67,22 @@ class TableSink:
         self.as_of = 0
         # one step per contract table and one for the truth and manifest; shown on a terminal, silent in CI logs
         # (tqdm's disable=None turns the bar off when the output is not a TTY)
-        self.progress = tqdm(total=len(S.CONTRACT) + 1, desc="generate", unit="table", disable=None, leave=False)
+        self.progress = tqdm(total=steps, desc="generate", unit="table", disable=None, leave=False)
 
-    def write(self, name: str, table) -> None:
-        """Write one complete table (its own random stream, so tables do not depend on the order of writing)."""
-        self.files[name] = table.write(self.out, sub_rng(self.seed, 100 + list(S.CONTRACT).index(name)))
-        self.delivered[name] = int(sum(len(p[0]) for p in table.parts))
-        self.part_formats[name] = [p[1] for p in table.parts]
-        for idx, _ in table.parts:
-            assert len(idx) > 0, f"empty part file for {name}"
+    def write(self, name: str, table, chunk: int | None = None) -> None:
+        """Write one complete table (its own random stream, so tables do not depend on the order of writing); with
+        ``chunk``, one chunk's rows of the table as part-<chunk>-<i>.parquet (empty parts are not written)."""
+        stage = 100 + list(S.CONTRACT).index(name)
+        if chunk is None:
+            files = table.write(self.out, sub_rng(self.seed, stage))
+            for idx, _ in table.parts:
+                assert len(idx) > 0, f"empty part file for {name}"
+        else:
+            files = table.write(self.out, chunk_rng(self.seed, stage, chunk), prefix=f"part-{chunk:05d}-",
+                                skip_empty=True)
+        self.files.setdefault(name, []).extend(files)
+        self.delivered[name] = self.delivered.get(name, 0) + int(sum(len(p[0]) for p in table.parts))
+        self.part_formats.setdefault(name, []).extend(p[1] for p in table.parts if len(p[0]) or chunk is None)
         self.as_of = max(self.as_of, int(table.cols["_loaded_at"][1].max()))
         self.progress.set_postfix_str(name)
         self.progress.update(1)
@@ -88,15 +96,19 @@ class Books:
         self.dups: dict[str, int] = {t: 0 for t in S.CONTRACT}
         self.defects: dict[str, dict[str, int]] = {t: {} for t in S.CONTRACT}
         self.excluded: dict[str, dict[str, int]] = {t: {} for t in S.CONTRACT}
+        self.last: dict[str, Delivery] = {}  # the latest delivery of each table (streaming: of the current chunk)
 
 
-def deliver(sink: TableSink, books: Books, delivery: Delivery, state=None):
-    """Write one family's table through the sink, book its counts, and hand back the family's other result."""
+def deliver(sink: TableSink, books: Books, delivery: Delivery, state=None, chunk: int | None = None):
+    """Write one family's table through the sink, book its counts (added up over the chunks in streaming mode), and
+    hand back the family's other result."""
     name = delivery.table.name
-    sink.write(name, delivery.table)
-    books.dups[name] = delivery.duplicates
-    books.defects[name].update(delivery.defects)
-    books.excluded[name].update(delivery.excluded)
+    sink.write(name, delivery.table, chunk)
+    books.dups[name] += delivery.duplicates
+    for book, counts in ((books.defects[name], delivery.defects), (books.excluded[name], delivery.excluded)):
+        for k, v in counts.items():
+            book[k] = book.get(k, 0) + v
+    books.last[name] = delivery
     return state
 
 
@@ -369,6 +381,13 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
     frame["cohort"] = frame["team"].map(cohort_of_team)
     treated = frame[frame["cohort"].notna()]
     team_month = treated.groupby(["cohort", "team", "month"])[outcomes].mean().reset_index()
+    return staggered_from_team_months(cohort_of_team, team_month)
+
+
+def staggered_from_team_months(cohort_of_team: dict, team_month) -> dict:
+    """staggered_truth from the team-month means of its outcomes (columns cohort, team, month and the outcomes; in
+    streaming mode summed over the chunks first)."""
+    outcomes = ["acknowledged", "acknowledged_within_30s", "csat_top2_box"]
     post = team_month[team_month["month"] >= team_month["cohort"]]
     by_team = {f"team_{int(k) + 1:02d}": {o: float(v[o]) for o in outcomes}
                for k, v in post.groupby("team")[outcomes].mean().iterrows()}
@@ -638,10 +657,14 @@ def main(argv=None):
                     help="write even into a non-empty folder the generator did not create (its table folders are replaced)")
     ap.add_argument("--response-mechanism", default="plan_and_tenure", choices=sorted(S.RESPONSE_MECHANISMS),
                     help="who answers the surveys (the calibration study varies it)")
+    ap.add_argument("--chunk-customers", type=int, default=None, metavar="N",
+                    help="streaming mode: generate and write the customers in chunks of N (bounded memory; the rows "
+                         "differ from the in-memory demo unless N >= --customers)")
     a = ap.parse_args(argv)
     t0 = time.time()
     try:
-        m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism)
+        m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism,
+                     chunk_customers=a.chunk_customers)
     except FolderNotOwned as exc:
         raise SystemExit(f"error: {exc}") from None
     rows = {k: v["rows_delivered"] for k, v in m["tables"].items()}
