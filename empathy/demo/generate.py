@@ -651,7 +651,8 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Generate deterministic demo raw data for the empathy warehouse.")
     ap.add_argument("--customers", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="random seed (default 42; with --append-day, the folder's manifest seed)")
     ap.add_argument("--out", type=Path, default=Path("data/demo"))
     ap.add_argument("--force", action="store_true",
                     help="write even into a non-empty folder the generator did not create (its table folders are replaced)")
@@ -660,8 +661,23 @@ def main(argv=None):
     ap.add_argument("--chunk-customers", type=int, default=None, metavar="N",
                     help="streaming mode: generate and write the customers in chunks of N (bounded memory; the rows "
                          "differ from the in-memory demo unless N >= --customers)")
+    ap.add_argument("--append-day", action="store_true",
+                    help="append one day of new and re-delivered data to the existing demo folder --out "
+                         "(empathy.demo.append)")
     a = ap.parse_args(argv)
     t0 = time.time()
+    if a.append_day:
+        from .append import append_day
+        try:
+            entry = append_day(a.out, a.seed)
+        except FolderNotOwned as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"appended {entry['date']} to {a.out} in {time.time() - t0:.1f}s")
+        for k, v in entry["rows"].items():
+            print(f"  {k:24s} {v:>10,}")
+        return
+    if a.seed is None:
+        a.seed = 42
     try:
         m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism,
                      chunk_customers=a.chunk_customers)
