@@ -45,6 +45,7 @@ from . import spec as S
 from . import text as TX
 from .families import open_text_answers, reviewer_lenience
 from .raw import card_numbers, email_strings, messy_email, messy_phone
+from .stream import chunk_bounds
 from .util import DAY, HOUR, MINUTE, cat, group_starts, ids, labels, pick, sub_rng, ts_array, with_nulls
 from .world import (INF, World, contact_attributes, make_agents, make_consent, make_customers, make_incidents,
                     make_supervisors)
@@ -71,8 +72,8 @@ def rebuild_world(manifest: dict) -> World:
     fields = ["signup", "plan", "segment", "region", "email_null", "phone_null", "phone_digits", "first_i", "last_i",
               "plan_change_at", "new_plan", "ana_revoked_final", "survey_revoke_at", "rec_grant_at", "rec_revoke_at"]
     parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
-    for k, first in enumerate(range(0, n, chunk)):
-        cw = dataclasses.replace(w, n=min(chunk, n - first), first=first, n_total=n, chunk=k)
+    for k, (first, size) in enumerate(chunk_bounds(n, int(chunk))):
+        cw = dataclasses.replace(w, n=size, first=first, n_total=n, chunk=k)
         make_customers(cw, cw.stream(1))
         make_consent(cw, cw.stream(3))
         for f in fields:
@@ -265,11 +266,12 @@ def append_day(out: Path | str, seed: int | None = None) -> dict:
     rows: dict[str, int] = {t: 0 for t in S.CONTRACT}
     redelivered: dict[str, int] = {}
 
+    pending: list[tuple[str, int, dict, bool]] = []
+
     def put(table: str, i: int, cols: dict, again: bool = False) -> None:
-        k = write_part(out, table, tag, i, cols)
-        rows[table] += k
-        if again:
-            redelivered[table] = redelivered.get(table, 0) + k
+        """Keep one part file to write once the day is complete (every read of the folder sees it without the
+        day's files)."""
+        pending.append((table, i, cols, again))
 
     # ---------------------------------------------------------- new contacts of existing customers
     rate = 11.0 / 365.0
@@ -541,6 +543,11 @@ def append_day(out: Path | str, seed: int | None = None) -> dict:
         "mrr": pa.array(np.concatenate([S.PLAN_MRR[ren_plan], np.zeros(len(churners)), S.PLAN_MRR[new_plan_i]])),
         "event_at": se_at, "_loaded_at": day.load(se_at)})
 
+    for table, i, cols, again in pending:
+        k = write_part(out, table, tag, i, cols)
+        rows[table] += k
+        if again:
+            redelivered[table] = redelivered.get(table, 0) + k
     entry = {
         "date": str(np.datetime64(start, "s").astype("datetime64[D]")), "seed": seed,
         "loaded_at_window": [str(np.datetime64(start, "s")) + "Z", str(np.datetime64(day.end, "s")) + "Z"],

@@ -681,7 +681,7 @@ def main(argv=None):
     try:
         m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism,
                      chunk_customers=a.chunk_customers)
-    except FolderNotOwned as exc:
+    except (FolderNotOwned, ValueError) as exc:
         raise SystemExit(f"error: {exc}") from None
     rows = {k: v["rows_delivered"] for k, v in m["tables"].items()}
     print(f"wrote {sum(rows.values()):,} rows to {a.out} in {time.time() - t0:.1f}s (as_of {m['as_of']})")

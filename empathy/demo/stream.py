@@ -41,27 +41,37 @@ from .world import INF, World, make_agents, make_consent, make_customers, make_i
 MIN_CHUNK = 500
 
 
+def chunk_bounds(n: int, chunk: int) -> list[tuple[int, int]]:
+    """(first customer, customers) of every chunk: ``chunk`` customers each, a remainder shorter than MIN_CHUNK
+    joining the chunk before it. A chunk smaller than MIN_CHUNK is refused unless it holds every customer."""
+    if chunk < MIN_CHUNK and chunk < n:
+        raise ValueError(f"--chunk-customers must be at least {MIN_CHUNK} (or at least --customers)")
+    bounds = [(first, min(chunk, n - first)) for first in range(0, n, chunk)]
+    if len(bounds) > 1 and bounds[-1][1] < MIN_CHUNK:
+        first, size = bounds.pop()
+        bounds[-1] = (bounds[-1][0], bounds[-1][1] + size)
+    return bounds
+
+
 def generate_streaming(n: int, seed: int, out: Path, chunk: int, mech: S.ResponseMechanism) -> dict:
     """Generate ``n`` customers in chunks of ``chunk`` into ``out`` (already claimed by generate()); returns the
     manifest. Peak memory follows the chunk size, not ``n``."""
-    if chunk < MIN_CHUNK:
-        raise ValueError(f"--chunk-customers must be at least {MIN_CHUNK}")
+    bounds = chunk_bounds(n, chunk)
     clear_tables(out)
     base = World(n=n, seed=seed)
     make_agents(base, sub_rng(seed, 2))
     make_supervisors(base, sub_rng(seed, 15))
     make_incidents(base, sub_rng(seed, 4))
     lenience = F.reviewer_lenience(sub_rng(seed, 10))
-    starts = list(range(0, n, chunk))
-    sink = TableSink(out, seed, steps=len(starts) * 10 + 4 + 1)
+    sink = TableSink(out, seed, steps=len(bounds) * 10 + 4 + 1)
     books = Books()
     tally = EffectTally(base)
     truth = TruthAppender(out / "_truth")
     seq: dict[str, int] = {}
     consent: dict[str, int] = {}
     template: dict | None = None
-    for k, first in enumerate(starts):
-        w = dataclasses.replace(base, n=min(chunk, n - first), first=first, n_total=n, chunk=k, seq0=dict(seq))
+    for k, (first, size) in enumerate(bounds):
+        w = dataclasses.replace(base, n=size, first=first, n_total=n, chunk=k, seq0=dict(seq))
         make_customers(w, w.stream(1))
         w.route_rng = w.stream(18)
         make_consent(w, w.stream(3))
@@ -104,7 +114,7 @@ def generate_streaming(n: int, seed: int, out: Path, chunk: int, mech: S.Respons
     assert template is not None
     manifest = build_manifest(seed, base, sink, books, mech, consent, tally.measured(template))
     manifest["streaming"] = {
-        "chunk_customers": chunk, "chunks": len(starts),
+        "chunk_customers": chunk, "chunks": len(bounds),
         "draws": "each chunk draws its customers from streams of its own (chunk 0 from the in-memory generator's), "
                  "so the rows differ from the in-memory demo of the same seed unless one chunk holds every "
                  "customer; the planted effects, rates and defects are the same per customer",
