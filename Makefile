@@ -10,6 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CUSTOMERS ?= 2000
 SEED ?= 42
+CHUNK_CUSTOMERS ?=
 
 # Owned by the project (override on the command line only, e.g. in tests)
 TARGET_DIR := $(CURDIR)/target
@@ -27,7 +28,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup data build validate demo demo-build freshness lint pytest test docs semantic report browser benchmark calibrate clean
+.PHONY: setup data data-append build validate demo demo-build freshness lint pytest test docs semantic report browser benchmark calibrate clean
 
 ## setup: virtual environment with the pinned runtime and development requirements
 setup: $(VENV)/.installed
@@ -37,9 +38,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## data: deterministic demo raw data (CUSTOMERS=2000 SEED=42) into data/demo (never into EMPATHY_RAW_DIR)
+## data: deterministic demo raw data (CUSTOMERS=2000 SEED=42) into data/demo (never into EMPATHY_RAW_DIR);
+##   CHUNK_CUSTOMERS=N streams it in chunks of N customers (bounded memory, other draws)
 data: setup
-	$(BIN)/python -m empathy.demo.generate --customers $(CUSTOMERS) --seed $(SEED) --out "$(DEMO_RAW_DIR)"
+	$(BIN)/python -m empathy.demo.generate --customers $(CUSTOMERS) --seed $(SEED) \
+	  $(if $(CHUNK_CUSTOMERS),--chunk-customers $(CHUNK_CUSTOMERS)) --out "$(DEMO_RAW_DIR)"
+
+## data-append: append the next day of new and re-delivered rows to data/demo (after `make data`)
+data-append: setup
+	$(BIN)/python -m empathy.demo.generate --append-day --out "$(DEMO_RAW_DIR)"
 
 ## build: build EMPATHY_RAW_DIR into a new file, validate it, publish it atomically at EMPATHY_DUCKDB_PATH
 build: setup

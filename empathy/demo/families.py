@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from . import spec as S
 from . import text as TX
-from .raw import (TABLE_MINUTE, RawTable, at_least_one, card_numbers, email_strings, later_load, load_time,
+from .raw import (TABLE_MINUTE, RawTable, account_ids, at_least_one, card_numbers, email_strings, later_load, load_time,
                   messy_email, messy_phone, tscol)
 from .util import DAY, HOUR, MINUTE, T, cat, group_starts, ids, labels, pick, sub_rng, with_nulls, zpad
 from .world import (INF, World, candidate_contacts, churn_process, concat, contact_attributes, recording_ok,
@@ -102,6 +102,7 @@ class Invitations(NamedTuple):
     nps_value: np.ndarray  # per NPS invitation: the answer the account gives if it responds
     nps_driver_truth: dict  # the behaviours' planted NPS weights and the driver ordering they imply
     nps_population: pa.Table  # per wave and active account: potential NPS answer (truth for the calibration)
+    invited_shares: np.ndarray  # per invited NPS account with contacts in the window: its behaviour shares (5)
 
 
 class Responses(NamedTuple):
@@ -119,12 +120,12 @@ class Responses(NamedTuple):
 def build_contacts(w: World, seed: int) -> tuple[Contacts, TranscriptSlots]:
     """No table: candidate contacts, churn and cancellation contacts merged into the interaction list, with
     source systems, interaction ids and first contacts (streams sub_rng(seed, 5), 6 and 7)."""
-    rng = sub_rng(seed, 5)
+    rng = w.stream(5)
     cc, ct, cr, cp = candidate_contacts(w, rng)
     cand = contact_attributes(w, rng, cc, ct, reason=cr, product=cp)
-    save_rng = sub_rng(seed, 16)
-    life, cancel = churn_process(w, sub_rng(seed, 6), cand["cust"], cand["t"], cand["ack30"], save_rng)
-    rng = sub_rng(seed, 7)
+    save_rng = w.stream(16)
+    life, cancel = churn_process(w, w.stream(6), cand["cust"], cand["t"], cand["ack30"], save_rng)
+    rng = w.stream(7)
     canc = contact_attributes(w, rng, cancel["cust"], cancel["t"],
                               reason=np.full(len(cancel["cust"]), S.R_CANCEL),
                               force_close=cancel["closure"].any(1), no_bot=True,
@@ -149,7 +150,7 @@ def build_contacts(w: World, seed: int) -> tuple[Contacts, TranscriptSlots]:
     seq = np.zeros(len(X["t"]), dtype=np.int64)
     for s in range(3):
         m = src == s
-        seq[m] = np.arange(1, int(m.sum()) + 1)
+        seq[m] = w.base(S.ID_PREFIX[s]) + np.arange(1, int(m.sum()) + 1)
     iid = pc.choose(pa.array(src), *[ids(p, seq, 7) for p in S.ID_PREFIX])
     src_arr = labels(S.SOURCES, src)
     first_pos = np.full(w.n, -1)
@@ -250,7 +251,7 @@ def interactions_table(w: World, rng: np.random.Generator, c: Contacts,
     want_e = np.isin(pat, [1, 3, 5]) & ~w.email_null[cust]
     want_p = np.isin(pat, [2, 4, 5]) & ~w.phone_null[cust]
     want_a |= ~(want_e | want_p)
-    acct = ids("A", cust + 1, 6)
+    acct = account_ids(w, cust)
     em = messy_email(rng, email_strings(w, cust))
     ph = messy_phone(rng, w.phone_digits[cust])
     ch_lab_start = np.cumsum([0] + [len(x) for x in S.CH_LABELS])[:-1]
@@ -337,7 +338,7 @@ def transcript_segments_table(w: World, rng: np.random.Generator, c: Contacts, s
         sorph = np.nonzero(seg_ok)[0][:1]
     srows = np.concatenate([np.arange(nseg), sdup, sorph])
     s_load = np.concatenate([seg_loaded, later_load(rng, seg_loaded[sdup], "transcript_segments"), seg_loaded[sorph]])
-    orph_num = np.arange(1, len(sorph) + 1)
+    orph_num = w.base("segment_orphan") + np.arange(1, len(sorph) + 1)
     seg_iid = c.iid.take(pa.array(si))
     orph_ids = cat("gen-9", zpad(orph_num, 6))
     seg = RawTable("transcript_segments", {
@@ -366,12 +367,15 @@ def reviewer_lenience(rng: np.random.Generator, n_reviewers: int = 15) -> np.nda
     return rng.normal(0, 0.35, n_reviewers)
 
 
-def qa_reviews_table(rng: np.random.Generator, c: Contacts, o: Outcomes, d: InteractionDirt) -> Delivery:
+def qa_reviews_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes, d: InteractionDirt,
+                     lenience: np.ndarray | None = None) -> Delivery:
     """qa_reviews: regular and calibration review sessions (five behaviour scores each, reviewer lenience),
-    out-of-range scores, unknown codes, orphans and duplicates (stream sub_rng(seed, 10))."""
+    out-of-range scores, unknown codes, orphans and duplicates (stream sub_rng(seed, 10)). The reviewers' lenience
+    is the stream's first draw unless given (streaming chunks after the first share chunk 0's reviewers)."""
     X, ni, iid, src_arr = c.X, c.ni, c.iid, c.src_arr
     beh, ended, ana_rev_row, eligible = X["beh"], o.ended, o.ana_rev_row, d.eligible
-    lenience = reviewer_lenience(rng)
+    if lenience is None:
+        lenience = reviewer_lenience(rng)
     n_rev = len(lenience)
     qa_pool = eligible & ~X["bot_only"]
     rev_at = ended + rng.integers(DAY, 14 * DAY, ni)
@@ -419,13 +423,13 @@ def qa_reviews_table(rng: np.random.Generator, c: Contacts, o: Outcomes, d: Inte
     qrows = np.concatenate([base_ix, unk, orph, qdup])
     nqr = len(qrows)
     q_code = np.concatenate([code, np.full(len(unk), 5), code[orph], code[qdup]])
-    q_id_num = np.concatenate([np.arange(1, nq + len(unk) + len(orph) + 1), qdup + 1])
+    q_id_num = w.base("qa") + np.concatenate([np.arange(1, nq + len(unk) + len(orph) + 1), qdup + 1])
     q_load = load_time(q_at[qrows], "qa_reviews")
     q_load[nq + len(unk) + len(orph):] = later_load(rng, q_load[nq + len(unk) + len(orph):], "qa_reviews")
     q_iid = iid.take(pa.array(q_i[qrows]))
     orph_mask = np.zeros(nqr, bool)
     orph_mask[nq + len(unk): nq + len(unk) + len(orph)] = True
-    q_iid = pc.if_else(pa.array(orph_mask), cat("gen-8", zpad(np.arange(nqr) % 1_000_000, 6)), q_iid)
+    q_iid = pc.if_else(pa.array(orph_mask), cat("gen-8", zpad((w.base("qa_rows") + np.arange(nqr)) % 1_000_000, 6)), q_iid)
     q_src = pc.if_else(pa.array(orph_mask), "genesys", src_arr.take(pa.array(q_i[qrows])))
     comment_null = rng.random(nqr) >= 0.15
     qa = RawTable("qa_reviews", {
@@ -476,13 +480,19 @@ def nps_driver_truth(shares: np.ndarray) -> dict:
     of contacts across those accounts (the behaviours are drawn nearly independently, so this orders their shares
     of explained variance, as a Shapley decomposition of R-squared would)."""
     sd = shares.std(axis=0) if len(shares) > 1 else np.zeros(5)
+    return nps_driver_truth_from_sd(sd, len(shares))
+
+
+def nps_driver_truth_from_sd(sd: np.ndarray, n_accounts: int) -> dict:
+    """nps_driver_truth from the standard deviation of each behaviour's share over the ``n_accounts`` accounts (in
+    streaming mode from sums and sums of squares over the chunks)."""
     standardized = S.NPS_BEH_COEF * sd
     order = [S.BEHAVIOURS[i] for i in np.argsort(-standardized, kind="stable")]
     return {"definition": nps_driver_truth.__doc__.replace("\n    ", " "),
             "weight_per_share": dict(zip(S.BEHAVIOURS, map(float, S.NPS_BEH_COEF))),
             "standardized_weight": dict(zip(S.BEHAVIOURS, map(float, standardized))),
             "share_sd": dict(zip(S.BEHAVIOURS, map(float, sd))),
-            "ordering": order, "n_accounts": int(len(shares))}
+            "ordering": order, "n_accounts": int(n_accounts)}
 
 
 def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes,
@@ -527,7 +537,7 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
         nps_c.append(cs); nps_t.append(snd[cs]); nps_v.append(potential[cs])
         invited_shares.append(shares[cs][c_[cs] > 0])
         ac = np.nonzero(active)[0]
-        pop.append(pa.table({"wave_date": pa.array([wave] * len(ac)), "account_id": ids("A", ac + 1, 6),
+        pop.append(pa.table({"wave_date": pa.array([wave] * len(ac)), "account_id": account_ids(w, ac),
                              "plan": labels(S.PLANS, w.plan[ac]), "nps_potential": pa.array(potential[ac]),
                              "is_invited": pa.array(sel[ac]), "analytics_revoked": pa.array(w.ana_revoked_final[ac]),
                              "n_contacts_in_window": pa.array(c_[ac]),
@@ -539,7 +549,7 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
     inv_sent = np.concatenate([sent[pi], nps_t])
     order = np.lexsort((inv_type, inv_sent))
     inv_num = np.empty(n_p + n_n, np.int64)
-    inv_num[order] = np.arange(1, n_p + n_n + 1)
+    inv_num[order] = w.base("inv") + np.arange(1, n_p + n_n + 1)
     nin = n_p + n_n
     inv_id = ids("inv-", inv_num, 8)
     strata_idx = np.concatenate([cat_[pi], np.full(n_n, len(S.STRATA))])
@@ -565,7 +575,7 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
         "invitation_id": inv_id.take(ira),
         "survey_type": labels(["csat_pulse", "relationship_nps"], inv_type[irows]),
         "source_system": pulse_src.take(ira), "interaction_id": pulse_iid.take(ira),
-        "account_id": with_nulls(ids("A", inv_cust + 1, 6), ~want_ac).take(ira),
+        "account_id": with_nulls(account_ids(w, inv_cust), ~want_ac).take(ira),
         "customer_email": with_nulls(inv_em, ~want_em).take(ira),
         "sampling_stratum": labels(strata_labels, strata_idx[irows]),
         "selection_probability": pa.array(sel_prob[irows]),
@@ -580,7 +590,8 @@ def survey_invitations_table(w: World, rng: np.random.Generator, c: Contacts, o:
     return delivery, Invitations(pi=pi, n_p=n_p, n_n=n_n, nin=nin, inv_type=inv_type, inv_cust=inv_cust,
                                  inv_sent=inv_sent, inv_id=inv_id, inv_viol=inv_viol, inv_ana=inv_ana, nps_value=nps_v,
                                  nps_population=pa.concat_tables(pop),
-                                 nps_driver_truth=nps_driver_truth(np.concatenate(invited_shares)))
+                                 nps_driver_truth=nps_driver_truth(np.concatenate(invited_shares)),
+                                 invited_shares=np.concatenate(invited_shares))
 
 
 def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes,
@@ -634,7 +645,7 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
                     np.where(vals[:, 4] >= 9, 0, np.where(vals[:, 4] >= 7, 1, 2)))[rr]
     theme_p = np.array([TX.OPEN_TEXT_THEME_P[m] for m in ("promoter", "passive", "detractor")])
     theme = np.minimum((rng.random(nresp)[:, None] > np.cumsum(theme_p[mood], axis=1)).sum(axis=1), 3)
-    otxt = labels(open_text_answers(theme, rng, sub_rng(w.seed, 17)), np.arange(nresp))
+    otxt = labels(open_text_answers(theme, rng, w.stream(17)), np.arange(nresp))
     rc = inv_cust[r_inv][rr]
     pii_ot = rng.random(nresp) < 0.1
     otxt = pc.if_else(pa.array(pii_ot), cat(labels(TX.OPEN_TEXT_PII_PREFIX, rng.integers(0, 2, nresp)),
@@ -662,7 +673,7 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
         rorph = np.nonzero(clean_r)[0][:1]
     resp_rows = np.concatenate([np.arange(nresp), rorph, rdup])
     nrr = len(resp_rows)
-    resp_num = np.concatenate([np.arange(1, nresp + len(rorph) + 1), rdup + 1])
+    resp_num = w.base("resp") + np.concatenate([np.arange(1, nresp + len(rorph) + 1), rdup + 1])
     r_load = load_time(r_at, "survey_responses")
     r_load_all = np.concatenate([r_load, r_load[rorph], later_load(rng, r_load[rdup], "survey_responses")])
     r_inv_id = inv_id.take(pa.array(r_inv[rr]))
@@ -672,7 +683,7 @@ def survey_responses_table(w: World, rng: np.random.Generator, c: Contacts, o: O
     r_is_text = is_text[resp_rows]
     resp = RawTable("survey_responses", {
         "response_id": ids("resp-", resp_num, 9),
-        "invitation_id": pc.if_else(pa.array(orph_m), cat("inv-9", zpad(np.arange(nrr) % 10_000_000, 7)),
+        "invitation_id": pc.if_else(pa.array(orph_m), cat("inv-9", zpad((w.base("resp_rows") + np.arange(nrr)) % 10_000_000, 7)),
                                     r_inv_id.take(rra)),
         "item_code": labels(ITEMS, item[resp_rows]),
         "item_position": pa.array(r_pos[resp_rows].astype(np.int64)),
@@ -712,7 +723,7 @@ def customers_table(w: World, rng: np.random.Generator) -> Delivery:
                                  later_load(rng, c_load[cdup], "customers")])
     cra = pa.array(crows)
     cust_tbl = RawTable("customers", {
-        "account_id": ids("A", np.arange(n) + 1, 6).take(cra),
+        "account_id": account_ids(w, np.arange(n)).take(cra),
         "email": with_nulls(email_strings(w, np.arange(n)), w.email_null).take(cra),
         "phone": with_nulls(messy_phone(rng, w.phone_digits), w.phone_null).take(cra),
         "signup_at": tscol(w.signup[crows]), "plan": labels(S.PLANS, c_plan),
@@ -733,10 +744,10 @@ def consent_events_table(w: World, rng: np.random.Generator) -> Delivery:
     itype = pick(rng, ne, [0.7, 0.2, 0.1])
     itype = np.where((itype == 1) & w.email_null[ec], 0, itype)
     itype = np.where((itype == 2) & w.phone_null[ec], 0, itype)
-    ival = pc.choose(pa.array(itype), ids("A", ec + 1, 6), messy_email(rng, email_strings(w, ec)),
+    ival = pc.choose(pa.array(itype), account_ids(w, ec), messy_email(rng, email_strings(w, ec)),
                      messy_phone(rng, w.phone_digits[ec]))
     eorder = np.lexsort((np.arange(ne), ce["at"]))
-    e_num = np.empty(ne, np.int64); e_num[eorder] = np.arange(1, ne + 1)
+    e_num = np.empty(ne, np.int64); e_num[eorder] = w.base("ce") + np.arange(1, ne + 1)
     e_ok = ~w.ana_revoked_final[ec] & (ce["at"] < S.CAP - 20 * DAY)
     edup = at_least_one(np.nonzero(e_ok & (rng.random(ne) < 0.005))[0], e_ok)
     erows = np.concatenate([np.arange(ne), edup])
@@ -774,7 +785,7 @@ def subscription_events_table(w: World, rng: np.random.Generator, c: Contacts) -
     creason = np.where(vol_ev, rng.integers(0, len(S.CANCEL_REASONS_VOL), len(ec_)), len(S.CANCEL_REASONS_VOL))
     nse = len(ec_)
     so = np.lexsort((np.arange(nse), ev_at))
-    se_num = np.empty(nse, np.int64); se_num[so] = np.arange(1, nse + 1)
+    se_num = np.empty(nse, np.int64); se_num[so] = w.base("se") + np.arange(1, nse + 1)
     se_ok = ~w.ana_revoked_final[ec_] & (ev_at < S.CAP - 20 * DAY)
     sedup = at_least_one(np.nonzero(se_ok & (rng.random(nse) < 0.004))[0], se_ok)
     serows = np.concatenate([np.arange(nse), sedup])
@@ -782,7 +793,7 @@ def subscription_events_table(w: World, rng: np.random.Generator, c: Contacts) -
     sera = pa.array(serows)
     sub = RawTable("subscription_events", {
         "event_id": ids("se-", se_num, 9).take(sera),
-        "account_id": ids("A", ec_ + 1, 6).take(sera),
+        "account_id": account_ids(w, ec_).take(sera),
         "event_type": labels(["started", "renewed", "cancelled"], ev_type[serows]),
         "is_voluntary": pa.array(vol_ev[serows], mask=~is_cancel[serows]),
         "cancel_reason": with_nulls(labels(S.CANCEL_REASONS_VOL + ["payment_failed"], creason[serows]),
@@ -825,7 +836,7 @@ def product_usage_table(w: World, rng: np.random.Generator, c: Contacts) -> Deli
     urows = np.concatenate([np.arange(nu), udup])
     ura = pa.array(urows)
     usage = RawTable("product_usage_weekly", {
-        "account_id": ids("A", uc + 1, 6).take(ura),
+        "account_id": account_ids(w, uc).take(ura),
         "week_start": pa.array(wk[urows].astype(np.int32), pa.date32()),
         "active_days": pa.array(active_days[urows].astype(np.int64)),
         "key_actions": pa.array(key_actions[urows].astype(np.int64)),
@@ -836,7 +847,7 @@ def product_usage_table(w: World, rng: np.random.Generator, c: Contacts) -> Deli
                     excluded={"analytics_revoked": int(w.ana_revoked_final[uc[urows]].sum())})
 
 
-def retention_offers_table(rng: np.random.Generator, c: Contacts, o: Outcomes) -> Delivery:
+def retention_offers_table(w: World, rng: np.random.Generator, c: Contacts, o: Outcomes) -> Delivery:
     """retention_offers: one save offer per cancellation contact (script, type, amount, accepted) with its offer
     time, plus duplicates (continues sub_rng(seed, 13) after product_usage_table)."""
     X, cust, cancel, ana_rev_row = c.X, c.cust, c.cancel, o.ana_rev_row
@@ -852,9 +863,9 @@ def retention_offers_table(rng: np.random.Generator, c: Contacts, o: Outcomes) -
     ora = pa.array(orows)
     oia = pa.array(oi)
     offers = RawTable("retention_offers", {
-        "offer_id": ids("ro-", np.arange(1, no + 1), 7).take(ora),
+        "offer_id": ids("ro-", w.base("ro") + np.arange(1, no + 1), 7).take(ora),
         "source_system": c.src_arr.take(oia).take(ora), "interaction_id": c.iid.take(oia).take(ora),
-        "account_id": ids("A", cust[oi] + 1, 6).take(ora),
+        "account_id": account_ids(w, cust[oi]).take(ora),
         "save_script": labels(S.SAVE_SCRIPTS, cancel["script"][orows]),
         "offer_type": labels(S.OFFER_TYPES, cancel["offer"][orows]),
         "offer_amount": pa.array(cancel["amount"][orows].astype(float)),
@@ -979,16 +990,29 @@ def ts_us(a, m) -> pa.Array:
     return pa.array(a * 1_000_000, pa.timestamp("us", tz="UTC"), mask=m)
 
 
+TRUTH_FILES = {"interaction": "interaction_truth.parquet", "customer": "customer_truth.parquet",
+               "nps_population": "nps_population_truth.parquet"}
+
+
 def write_truth(out: Path, w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: Responses,
                 segs_per_inter: np.ndarray, nps_population: pa.Table) -> None:
-    """_truth/interaction_truth.parquet and _truth/customer_truth.parquet: latent per-interaction and
-    per-customer truth (behaviours, CSAT potential, consent, churn clocks) for the tests (no random draws)."""
-    X, life, ch, ni, n = c.X, c.life, c.ch, c.ni, w.n
-    cat_, beh = X["cat"], X["beh"]
+    """_truth/interaction_truth.parquet, _truth/customer_truth.parquet and _truth/nps_population_truth.parquet:
+    latent per-interaction and per-customer truth (behaviours, CSAT potential, consent, churn clocks) for the tests
+    (no random draws)."""
     tdir = out / "_truth"
     if tdir.exists():
         shutil.rmtree(tdir)
     tdir.mkdir()
+    for key, table in truth_tables(w, c, o, d, r, segs_per_inter, nps_population).items():
+        pq.write_table(table, tdir / TRUTH_FILES[key], compression="zstd")
+
+
+def truth_tables(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: Responses,
+                 segs_per_inter: np.ndarray, nps_population: pa.Table) -> dict[str, pa.Table]:
+    """The truth tables of one world (in streaming mode: of one chunk, appended to the truth files by the
+    generator), keyed as TRUTH_FILES."""
+    X, life, ch, ni, n = c.X, c.life, c.ch, c.ni, w.n
+    cat_, beh = X["cat"], X["beh"]
     fa = pa.array
     it = pa.table({
         "source_system": c.src_arr, "interaction_id": c.iid, "account_id": d.acct,
@@ -1010,14 +1034,13 @@ def write_truth(out: Path, w: World, c: Contacts, o: Outcomes, d: InteractionDir
     it = it.set_column(it.schema.get_field_index("tough_moment_category"), "tough_moment_category",
                        pc.if_else(pa.array(cat_ == 0), pa.nulls(ni, pa.string()),
                                   labels([c_ or "" for c_ in S.CATS], cat_)))
-    pq.write_table(it, tdir / "interaction_truth.parquet", compression="zstd")
     fcp = c.first_pos
     has_obs_fc = fcp >= 0
     fcp0 = np.maximum(fcp, 0)
     vol_at = np.where(life["churn_vol"] & (life["churn_at"] <= S.CAP), life["churn_at"], 0)
     inv_at = np.where(~life["churn_vol"] & (life["churn_at"] <= S.CAP), life["churn_at"], 0)
     ct_ = pa.table({
-        "account_id": ids("A", np.arange(n) + 1, 6),
+        "account_id": account_ids(w, np.arange(n)),
         "signup_at": ts_us(w.signup, None),
         "plan": labels(S.PLANS, w.plan), "segment": labels(S.SEGMENTS, w.segment),
         "first_contact_source_system": with_nulls(c.src_arr.take(fa(fcp0)), ~has_obs_fc),
@@ -1034,5 +1057,4 @@ def write_truth(out: Path, w: World, c: Contacts, o: Outcomes, d: InteractionDir
         "survey_contact_revoked_at": ts_us(np.where(w.survey_revoke_at < INF, w.survey_revoke_at, 0),
                                            w.survey_revoke_at >= INF),
     })
-    pq.write_table(ct_, tdir / "customer_truth.parquet", compression="zstd")
-    pq.write_table(nps_population, tdir / "nps_population_truth.parquet", compression="zstd")
+    return {"interaction": it, "customer": ct_, "nps_population": nps_population}

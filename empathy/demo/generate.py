@@ -27,7 +27,7 @@ from . import spec as S
 from . import text as TX
 from .families import Contacts, Delivery, InteractionDirt, Invitations, Outcomes, Responses
 from .raw import iso
-from .util import DAY, sub_rng
+from .util import DAY, chunk_rng, sub_rng
 from .world import INF, World, make_agents, make_consent, make_customers, make_incidents, make_supervisors
 
 
@@ -56,9 +56,10 @@ def claim_folder(out: Path, force: bool = False) -> None:
 # ------------------------------------------------------------------ writing
 class TableSink:
     """Writes each table as soon as it is complete, then forgets it (bounded memory), and keeps what the manifest
-    reports of it: its files, delivered rows, part formats and the latest load time over all tables."""
+    reports of it: its files, delivered rows, part formats and the latest load time over all tables. In streaming
+    mode a table arrives once per chunk: the sink adds up its files and rows."""
 
-    def __init__(self, out: Path, seed: int) -> None:
+    def __init__(self, out: Path, seed: int, steps: int = len(S.CONTRACT) + 1) -> None:
         self.out, self.seed = out, seed
         self.files: dict[str, list[str]] = {}
         self.delivered: dict[str, int] = {}
@@ -66,15 +67,22 @@ class TableSink:
         self.as_of = 0
         # one step per contract table and one for the truth and manifest; shown on a terminal, silent in CI logs
         # (tqdm's disable=None turns the bar off when the output is not a TTY)
-        self.progress = tqdm(total=len(S.CONTRACT) + 1, desc="generate", unit="table", disable=None, leave=False)
+        self.progress = tqdm(total=steps, desc="generate", unit="table", disable=None, leave=False)
 
-    def write(self, name: str, table) -> None:
-        """Write one complete table (its own random stream, so tables do not depend on the order of writing)."""
-        self.files[name] = table.write(self.out, sub_rng(self.seed, 100 + list(S.CONTRACT).index(name)))
-        self.delivered[name] = int(sum(len(p[0]) for p in table.parts))
-        self.part_formats[name] = [p[1] for p in table.parts]
-        for idx, _ in table.parts:
-            assert len(idx) > 0, f"empty part file for {name}"
+    def write(self, name: str, table, chunk: int | None = None) -> None:
+        """Write one complete table (its own random stream, so tables do not depend on the order of writing); with
+        ``chunk``, one chunk's rows of the table as part-<chunk>-<i>.parquet (empty parts are not written)."""
+        stage = 100 + list(S.CONTRACT).index(name)
+        if chunk is None:
+            files = table.write(self.out, sub_rng(self.seed, stage))
+            for idx, _ in table.parts:
+                assert len(idx) > 0, f"empty part file for {name}"
+        else:
+            files = table.write(self.out, chunk_rng(self.seed, stage, chunk), prefix=f"part-{chunk:05d}-",
+                                skip_empty=True)
+        self.files.setdefault(name, []).extend(files)
+        self.delivered[name] = self.delivered.get(name, 0) + int(sum(len(p[0]) for p in table.parts))
+        self.part_formats.setdefault(name, []).extend(p[1] for p in table.parts if len(p[0]) or chunk is None)
         self.as_of = max(self.as_of, int(table.cols["_loaded_at"][1].max()))
         self.progress.set_postfix_str(name)
         self.progress.update(1)
@@ -88,29 +96,46 @@ class Books:
         self.dups: dict[str, int] = {t: 0 for t in S.CONTRACT}
         self.defects: dict[str, dict[str, int]] = {t: {} for t in S.CONTRACT}
         self.excluded: dict[str, dict[str, int]] = {t: {} for t in S.CONTRACT}
+        self.last: dict[str, Delivery] = {}  # the latest delivery of each table (streaming: of the current chunk)
 
 
-def deliver(sink: TableSink, books: Books, delivery: Delivery, state=None):
-    """Write one family's table through the sink, book its counts, and hand back the family's other result."""
+def deliver(sink: TableSink, books: Books, delivery: Delivery, state=None, chunk: int | None = None):
+    """Write one family's table through the sink, book its counts (added up over the chunks in streaming mode), and
+    hand back the family's other result."""
     name = delivery.table.name
-    sink.write(name, delivery.table)
-    books.dups[name] = delivery.duplicates
-    books.defects[name].update(delivery.defects)
-    books.excluded[name].update(delivery.excluded)
+    sink.write(name, delivery.table, chunk)
+    books.dups[name] += delivery.duplicates
+    for book, counts in ((books.defects[name], delivery.defects), (books.excluded[name], delivery.excluded)):
+        for k, v in counts.items():
+            book[k] = book.get(k, 0) + v
+    books.last[name] = delivery
     return state
 
 
 # ------------------------------------------------------------------ main
+def clear_tables(out: Path) -> None:
+    """Remove the table folders of the contract and the truth files of an earlier run in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in [*S.CONTRACT, "_truth"]:
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+
+
 def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/demo", force: bool = False,
-             response_mechanism: str = "plan_and_tenure") -> dict:
+             response_mechanism: str = "plan_and_tenure", chunk_customers: int | None = None) -> dict:
     """Build the latent world, write every raw table of the contract, the truth files and manifest.json.
 
     ``response_mechanism`` names who answers the surveys (spec.RESPONSE_MECHANISMS; the calibration study varies it).
+    ``chunk_customers`` switches to the streaming generator (empathy.demo.stream): customers are generated and
+    written in chunks of that size with bounded memory; None (the default) generates everything in memory.
     """
     mech = S.RESPONSE_MECHANISMS[response_mechanism]
     out = Path(out_dir)
     claim_folder(out, force)
     n = int(customers)
+    if chunk_customers is not None:
+        from .stream import generate_streaming
+        return generate_streaming(n, seed, out, int(chunk_customers), mech)
     w = World(n=n, seed=seed)
     make_customers(w, sub_rng(seed, 1))
     make_agents(w, sub_rng(seed, 2))
@@ -118,10 +143,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     make_supervisors(w, sub_rng(seed, 15))
     make_consent(w, sub_rng(seed, 3))
     make_incidents(w, sub_rng(seed, 4))
-    out.mkdir(parents=True, exist_ok=True)
-    for name in S.CONTRACT:  # remove old part files of contract tables
-        if (out / name).exists():
-            shutil.rmtree(out / name)
+    clear_tables(out)
     sink = TableSink(out, seed)
     books = Books()
 
@@ -134,7 +156,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     segs_per_inter = deliver(sink, books, *F.transcript_segments_table(w, sub_rng(seed, 9), contacts, slots,
                                                                        outcomes, dirt))
     del slots
-    deliver(sink, books, F.qa_reviews_table(sub_rng(seed, 10), contacts, outcomes, dirt))
+    deliver(sink, books, F.qa_reviews_table(w, sub_rng(seed, 10), contacts, outcomes, dirt))
 
     # surveys
     rng = sub_rng(seed, 11)
@@ -149,7 +171,7 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
     deliver(sink, books, F.subscription_events_table(w, rng, contacts))
     rng = sub_rng(seed, 13)
     deliver(sink, books, F.product_usage_table(w, rng, contacts))
-    deliver(sink, books, F.retention_offers_table(rng, contacts, outcomes))
+    deliver(sink, books, F.retention_offers_table(w, rng, contacts, outcomes))
 
     # HR, experiment, incidents
     deliver(sink, books, F.agents_table(w, rng))
@@ -159,7 +181,8 @@ def generate(customers: int = 2000, seed: int = 42, out_dir: Path | str = "data/
 
     # truth and manifest
     F.write_truth(out, w, contacts, outcomes, dirt, responses, segs_per_inter, invitations.nps_population)
-    manifest = build_manifest(seed, w, sink, books, contacts, outcomes, dirt, invitations, responses, mech)
+    manifest = build_manifest(seed, w, sink, books, mech, consent_counts(w, invitations),
+                              measured_effects(w, contacts, outcomes, dirt, invitations, responses))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     sink.progress.update(1)
     sink.progress.close()
@@ -172,19 +195,40 @@ def top2_share(top2: np.ndarray, m: np.ndarray) -> float | None:
     return float(top2[m].mean()) if m.any() else None
 
 
-def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts: Contacts, outcomes: Outcomes,
-                   dirt: InteractionDirt, invitations: Invitations, responses: Responses,
-                   mech: S.ResponseMechanism) -> dict:
+def wave_by_team(w: World) -> dict:
+    """The training wave date of every team (None: never trained)."""
+    return {f"team_{i + 1:02d}": (S.WAVE_DATES[wv] if wv >= 0 else None) for i, wv in enumerate(w.team_wave)}
+
+
+def consent_counts(w: World, invitations: Invitations) -> dict:
+    """The manifest's consent counts of one world (streaming mode sums them over the chunks)."""
+    return {"analytics_revoked_customers": int(w.ana_revoked_final.sum()),
+            "same_instant_grant_and_revoke_customers": int(max(3, int(round(w.n * 0.002)))),
+            "survey_contact_revoked_customers": int((w.survey_revoke_at < INF).sum()),
+            "call_recording_granted_customers": int((w.rec_grant_at < INF).sum()),
+            "survey_contact_violations": int(invitations.inv_viol.sum())}
+
+
+def measured_effects(w: World, contacts: Contacts, outcomes: Outcomes, dirt: InteractionDirt,
+                     invitations: Invitations, responses: Responses) -> dict:
+    """The realised sizes of the planted effects measured on the whole in-memory world (streaming mode measures
+    them from per-chunk tallies instead, empathy.demo.stream.EffectTally)."""
+    return {"effects": manifest_effects(w, contacts, outcomes, dirt, responses, wave_by_team(w)),
+            "nps_key_drivers": invitations.nps_driver_truth,
+            "nps_promoter_share_by_ack30": promoter_share_truth(invitations.nps_population)}
+
+
+def build_manifest(seed: int, w: World, sink: TableSink, books: Books, mech: S.ResponseMechanism, consent: dict,
+                   measured: dict) -> dict:
     """manifest.json: calendar, per-table files/rows/duplicates, defects, consent, sampling design, experiment,
-    training and the planted effects (no random draws)."""
-    n, na, nt = w.n, w.n_agents, w.n_teams
+    training and the planted effects (no random draws). ``consent`` holds the counts of consent_counts and
+    ``measured`` the realised effects of measured_effects (or their streaming equivalents)."""
+    n, na, nt = w.customers_total, w.n_agents, w.n_teams
     dups, defects, consent_excl = books.dups, books.defects, books.excluded
-    inv_viol = invitations.inv_viol
     stratum_tbl = {s: (S.SEL_P_ROUTINE if s == "routine" else S.SEL_P_TOUGH) for s in S.STRATA}
     resp_tbl = {c: {s: round(float(S.RESP_P_CH[j] * (1.0 if s == "routine" else mech.tough_mult)), 4)
                     for s in S.STRATA} for j, c in enumerate(S.CHANNELS)}
-    wave_by_team = {f"team_{i + 1:02d}": (S.WAVE_DATES[wv] if wv >= 0 else None)
-                    for i, wv in enumerate(w.team_wave)}
+    waves = wave_by_team(w)
 
     manifest = {
         "generator": "empathy.demo.generate", "version": S.GENERATOR_VERSION,
@@ -210,14 +254,14 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
                         "transcripts; interactions with ended_before_started have no segments, QA "
                         "reviews, invitations or offers; duplicate_rows = rows_delivered - distinct keys.",
         "consent": {
-            "analytics_revoked_customers": int(w.ana_revoked_final.sum()),
-            "same_instant_grant_and_revoke_customers": int(max(3, int(round(n * 0.002)))),
-            "survey_contact_revoked_customers": int((w.survey_revoke_at < INF).sum()),
-            "call_recording_granted_customers": int((w.rec_grant_at < INF).sum()),
+            "analytics_revoked_customers": consent["analytics_revoked_customers"],
+            "same_instant_grant_and_revoke_customers": consent["same_instant_grant_and_revoke_customers"],
+            "survey_contact_revoked_customers": consent["survey_contact_revoked_customers"],
+            "call_recording_granted_customers": consent["call_recording_granted_customers"],
             "defaults_assumed": {"analytics": "granted", "call_recording": "not granted",
                                  "survey_contact": "every customer has a grant event at signup"},
             "rows_excluded": consent_excl,
-            "survey_contact_violations": int(inv_viol.sum()),
+            "survey_contact_violations": consent["survey_contact_violations"],
         },
         "queues": S.QUEUES,
         "channel_labels": {c: S.CH_LABELS[j] for j, c in enumerate(S.CHANNELS)},
@@ -261,9 +305,9 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
             "lost_blocks": w.block_arms["lost"],
             "flipped_blocks": {"blocks": w.block_arms["flipped"], "flipped_at": iso(S.EXP2_FLIP_AT)},
             "true_effect": "none: the guidance cards change no behaviour and no outcome"},
-        "training": {"module": "empathy_foundations", "wave_by_team": wave_by_team,
+        "training": {"module": "empathy_foundations", "wave_by_team": waves,
                      "wave_dates": S.WAVE_DATES,
-                     "never_treated_teams": [k for k, v in wave_by_team.items() if v is None],
+                     "never_treated_teams": [k for k, v in waves.items() if v is None],
                      "frustration_first_30s": "completed by ~25% of agents; no planted effect"},
         "behaviour_model": {
             "base_probability": dict(zip(S.BEHAVIOURS, S.BASE_P.tolist())),
@@ -284,15 +328,15 @@ def build_manifest(seed: int, w: World, sink: TableSink, books: Books, contacts:
                         "offer_options": ["you have a couple of options", "we could either", "one option is"],
                         "close_loop": ["to summarize", "as next steps", "is there anything else I can help with"]},
         },
-        "effects": {**manifest_effects(w, contacts, outcomes, dirt, responses, wave_by_team),
-                    "nps_key_drivers": invitations.nps_driver_truth,
+        "effects": {**measured["effects"],
+                    "nps_key_drivers": measured["nps_key_drivers"],
                     "agent_skill": agent_skill_truth(w),
                     "qa_reviewer_lenience": {
                         "definition": "scale points each QA reviewer adds to every score (Normal(0, 0.35)); "
                                       "no drift over time is planted",
                         "lenience_by_reviewer": {f"QA{i + 1:02d}": float(v) for i, v in
                                                  enumerate(F.reviewer_lenience(sub_rng(seed, 10)))}},
-                    "nps_promoter_share_by_ack30": promoter_share_truth(invitations.nps_population),
+                    "nps_promoter_share_by_ack30": measured["nps_promoter_share_by_ack30"],
                     "open_text_themes": {
                         "definition": "each open-text answer without personal data is one theme's subject and "
                                       "predicate (any pairing; predicates are listed in phrases, and every "
@@ -337,6 +381,13 @@ def staggered_truth(w: World, X, eligible: np.ndarray) -> dict:
     frame["cohort"] = frame["team"].map(cohort_of_team)
     treated = frame[frame["cohort"].notna()]
     team_month = treated.groupby(["cohort", "team", "month"])[outcomes].mean().reset_index()
+    return staggered_from_team_months(cohort_of_team, team_month)
+
+
+def staggered_from_team_months(cohort_of_team: dict, team_month) -> dict:
+    """staggered_truth from the team-month means of its outcomes (columns cohort, team, month and the outcomes; in
+    streaming mode summed over the chunks first)."""
+    outcomes = ["acknowledged", "acknowledged_within_30s", "csat_top2_box"]
     post = team_month[team_month["month"] >= team_month["cohort"]]
     by_team = {f"team_{int(k) + 1:02d}": {o: float(v[o]) for o in outcomes}
                for k, v in post.groupby("team")[outcomes].mean().iterrows()}
@@ -470,7 +521,7 @@ def supervisor_truth(w: World, X, eligible: np.ndarray) -> dict:
 
 
 def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: Responses,
-                     wave_by_team: dict) -> dict:
+                     waves: dict) -> dict:
     """The manifest's "effects" section: definitions and realised sizes of the planted effects (csat/ack30,
     oversampling, churn, experiment, training, NPS)."""
     X, life, cancel, ch, churned = c.X, c.life, c.cancel, c.ch, c.churned
@@ -574,7 +625,7 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
             "expected_csat_top2_att": (float(X["train_delta"][trained_m].mean()) if trained_m.any() else None),
             "att_definition": "mean over eligible interactions by trained agents after completion of "
                               "sum_b coef_b*(P_b trained - P_b untrained), ack via 0.08*p_early[channel]",
-            "wave_by_team": wave_by_team,
+            "wave_by_team": waves,
             "season_and_drift": {
                 "definition": "every behaviour probability (before clipping) += season_dip in the dip months + "
                               "drift_per_year x years since 2025-01-01, for every agent alike",
@@ -600,17 +651,37 @@ def manifest_effects(w: World, c: Contacts, o: Outcomes, d: InteractionDirt, r: 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Generate deterministic demo raw data for the empathy warehouse.")
     ap.add_argument("--customers", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="random seed (default 42; with --append-day, the folder's manifest seed)")
     ap.add_argument("--out", type=Path, default=Path("data/demo"))
     ap.add_argument("--force", action="store_true",
                     help="write even into a non-empty folder the generator did not create (its table folders are replaced)")
     ap.add_argument("--response-mechanism", default="plan_and_tenure", choices=sorted(S.RESPONSE_MECHANISMS),
                     help="who answers the surveys (the calibration study varies it)")
+    ap.add_argument("--chunk-customers", type=int, default=None, metavar="N",
+                    help="streaming mode: generate and write the customers in chunks of N (bounded memory; the rows "
+                         "differ from the in-memory demo unless N >= --customers)")
+    ap.add_argument("--append-day", action="store_true",
+                    help="append one day of new and re-delivered data to the existing demo folder --out "
+                         "(empathy.demo.append)")
     a = ap.parse_args(argv)
     t0 = time.time()
+    if a.append_day:
+        from .append import append_day
+        try:
+            entry = append_day(a.out, a.seed)
+        except FolderNotOwned as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"appended {entry['date']} to {a.out} in {time.time() - t0:.1f}s")
+        for k, v in entry["rows"].items():
+            print(f"  {k:24s} {v:>10,}")
+        return
+    if a.seed is None:
+        a.seed = 42
     try:
-        m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism)
-    except FolderNotOwned as exc:
+        m = generate(a.customers, a.seed, a.out, force=a.force, response_mechanism=a.response_mechanism,
+                     chunk_customers=a.chunk_customers)
+    except (FolderNotOwned, ValueError) as exc:
         raise SystemExit(f"error: {exc}") from None
     rows = {k: v["rows_delivered"] for k, v in m["tables"].items()}
     print(f"wrote {sum(rows.values()):,} rows to {a.out} in {time.time() - t0:.1f}s (as_of {m['as_of']})")

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import spec as S
-from .util import DAY, HOUR, MINUTE, cat, labels, ts_array, zpad
+from .util import DAY, HOUR, MINUTE, cat, ids, labels, ts_array, zpad
 from .world import World
 
 TABLE_MINUTE = {t: i * 3 for i, t in enumerate(S.CONTRACT)}
@@ -32,10 +32,15 @@ def later_load(rng, loaded, table):
 
 
 # ------------------------------------------------------------------ raw identifier formats
+def account_ids(w: World, cust) -> pa.Array:
+    """account_id of the world's customers ``cust`` (indexes within the world's chunk of customers)."""
+    return ids("A", w.first + np.asarray(cust, dtype=np.int64) + 1, 6)
+
+
 def email_strings(w: World, cust) -> pa.Array:
     first = labels(S.FIRST_NAMES, w.first_i[cust])
     last = labels(S.LAST_NAMES, w.last_i[cust])
-    return cat(first, ".", last, zpad(cust + 1, 1), "@example.com")
+    return cat(first, ".", last, zpad(w.first + np.asarray(cust, dtype=np.int64) + 1, 1), "@example.com")
 
 
 def messy_email(rng, clean: pa.Array) -> pa.Array:
@@ -83,12 +88,16 @@ class RawTable:
         c = next(iter(self.cols.values()))
         return len(c[1]) if isinstance(c, tuple) else len(c)
 
-    def write(self, out: Path, rng) -> list[str]:
+    def write(self, out: Path, rng, prefix: str = "part-", skip_empty: bool = False) -> list[str]:
+        """Write the parts as <out>/<table>/<prefix><i:04d>.parquet (streaming chunks name their own prefix and may
+        have empty parts, which are then not written)."""
         d = out / self.name
         d.mkdir(parents=True, exist_ok=True)
         files = []
         for i, (idx, style) in enumerate(self.parts):
             idx = np.asarray(idx, dtype=np.int64)
+            if skip_empty and len(idx) == 0:
+                continue
             arrays, names = [], []
             ia = pa.array(idx)
             for col, typ in S.CONTRACT[self.name]:
@@ -100,7 +109,7 @@ class RawTable:
                     arr = v.take(ia)
                 arrays.append(arr)
                 names.append(col)
-            fn = d / f"part-{i:04d}.parquet"
+            fn = d / f"{prefix}{i:04d}.parquet"
             pq.write_table(pa.Table.from_arrays(arrays, names=names), fn, compression="zstd")
             files.append(fn.name)
         return files

@@ -20,6 +20,13 @@ def sub_rng(seed: int, stage: int) -> np.random.Generator:
     return np.random.default_rng([seed, stage])
 
 
+def chunk_rng(seed: int, stage: int, chunk: int) -> np.random.Generator:
+    """The stage's generator for one chunk of customers in streaming mode: chunk 0 draws from the stage's own stream
+    (sub_rng), so a single chunk holding every customer draws exactly what the in-memory generator draws; every
+    later chunk has an independent stream of its own."""
+    return sub_rng(seed, stage) if chunk == 0 else np.random.default_rng([seed, stage, chunk])
+
+
 def pick(rng, n, p):
     p = np.asarray(p, dtype=float)
     return rng.choice(len(p), size=n, p=p / p.sum())

@@ -7,15 +7,23 @@ import numpy as np
 
 from . import spec as S
 from .text import GROUP_N, GROUP_START
-from .util import DAY, HOUR, MINUTE, T, cond_pick, pick
+from .util import DAY, HOUR, MINUTE, T, chunk_rng, cond_pick, pick
 
 INF = np.iinfo(np.int64).max // 4
 
 
 @dataclass
 class World:
+    """The latent world of one generation. In streaming mode a World holds one chunk of customers (``n`` of them,
+    customer index i being account A{first + i + 1}) and shares the global entities (agents, supervisors,
+    incidents, experiment arms) with every other chunk; ``n_total`` is the number of customers of the whole run (0:
+    ``n``, the in-memory generator) and ``seq0`` the numbers already used by earlier chunks for each id sequence."""
     n: int
     seed: int
+    first: int = 0  # index of the chunk's first customer among all customers
+    n_total: int = 0  # customers of the whole run (0: n)
+    chunk: int = 0  # chunk number (0 in memory)
+    seq0: dict = field(default_factory=dict)  # id sequence -> numbers used by earlier chunks
     # customers
     signup: np.ndarray = None
     plan: np.ndarray = None
@@ -59,6 +67,19 @@ class World:
     # incidents
     incidents: dict = field(default_factory=dict)
 
+    @property
+    def customers_total(self) -> int:
+        """Customers of the whole run (all chunks)."""
+        return self.n_total or self.n
+
+    def stream(self, stage: int) -> np.random.Generator:
+        """The random stream of a stage for this world's chunk (util.chunk_rng; chunk 0: sub_rng(seed, stage))."""
+        return chunk_rng(self.seed, stage, self.chunk)
+
+    def base(self, sequence: str) -> int:
+        """Numbers of the id sequence already used by earlier chunks (0 in memory): this chunk's ids follow them."""
+        return int(self.seq0.get(sequence, 0))
+
 
 # ------------------------------------------------------------------ customers
 def make_customers(w: World, rng):
@@ -71,7 +92,7 @@ def make_customers(w: World, rng):
     w.last_i = rng.integers(0, len(S.LAST_NAMES), n)
     w.email_null = rng.random(n) < 0.06
     w.phone_null = (rng.random(n) < 0.10) & ~w.email_null
-    seven = 2_000_000 + rng.permutation(n)  # unique 7-digit subscriber numbers
+    seven = 2_000_000 + w.first + rng.permutation(n)  # unique 7-digit subscriber numbers (over all chunks)
     w.phone_digits = S.AREA_CODES[rng.integers(0, len(S.AREA_CODES), n)] * 10_000_000 + seven
     change = (rng.random(n) < 0.04) & (w.signup < T("2026-04-15") - 40 * DAY)
     lo = w.signup + 30 * DAY
@@ -82,7 +103,7 @@ def make_customers(w: World, rng):
 
 # ------------------------------------------------------------------ agents
 def make_agents(w: World, rng):
-    na = max(24, int(round(w.n / 40)))
+    na = max(24, int(round(w.customers_total / 40)))
     nt = max(6, int(np.ceil(na / 8)))
     w.n_agents, w.n_teams = na, nt
     w.team = np.arange(na) % nt
@@ -231,7 +252,8 @@ def candidate_contacts(w: World, rng):
     for i in np.nonzero(inc["sev"] == 0)[0]:
         st, en = inc["start"][i], min(inc["end"][i], S.INT_END - 1)
         pool = np.nonzero(w.signup < st)[0]
-        m = int(rng.poisson(max(5.0, 0.01 * w.n)))
+        # a burst reaches 1% of all customers (at least 5); a chunk draws its share of it
+        m = int(rng.poisson(max(5.0, 0.01 * w.customers_total) * (w.n / w.customers_total)))
         if len(pool) == 0 or m == 0:
             continue
         bc.append(rng.choice(pool, m)); bt.append(rng.integers(st, en + 2 * HOUR, m))
