@@ -305,18 +305,6 @@ def landmark_followup(weeks: pd.DataFrame, scored: pd.DataFrame, settings: Churn
     return pd.concat(rows, ignore_index=True).dropna(subset=["duration_weeks"])
 
 
-def _metrics(d: np.ndarray, e: np.ndarray, risk: np.ndarray, hazard: np.ndarray, horizon: int) -> dict[str, float]:
-    """The four metrics of one landmark's customers (train = test for the censoring distribution)."""
-    times = np.arange(1, horizon + 1, dtype=float)
-    survival = (1 - hazard[:, None]) ** times[None, :]
-    return {
-        "concordance": rev.concordance(d, e, risk),
-        "auc_at_horizon": rev.cumulative_dynamic_auc(d, e, d, e, risk, float(horizon)),
-        "brier_at_horizon": rev.brier_score(d, e, d, e, survival[:, -1], float(horizon)),
-        "integrated_brier": rev.integrated_brier_score(d, e, d, e, survival, times),
-    }
-
-
 def evaluation_table(followup: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
     """Per model (and their difference, full minus usage-only), landmark and metric: the estimate, a bootstrap
     standard error and percentile interval (customers resampled with all their landmarks), customers and events
@@ -333,19 +321,26 @@ def evaluation_table(followup: pd.DataFrame, settings: ChurnRiskSettings) -> pd.
     customers = pd.Index(followup["customer_key"].unique())
     code = customers.get_indexer(followup["customer_key"])
     rng = np.random.default_rng(settings.seed)
+    times = np.arange(1, horizon + 1, dtype=float)
+    cohorts = []  # per landmark: its rows' customer codes and the metrics' fixed parts (sorts done once)
+    for landmark in landmarks:
+        rows = np.nonzero((followup["landmark_week"] == landmark).to_numpy())[0]
+        part = followup.iloc[rows]
+        models = {}
+        for model in MODELS:
+            hazard = part[f"weekly_hazard_{model}"].to_numpy(float)
+            models[model] = (part[f"risk_{model}"].to_numpy(float), (1 - hazard[:, None]) ** times[None, :])
+        cohorts.append((code[rows], rev.CohortMetrics(part["duration_weeks"].to_numpy(float),
+                                                      part["is_event"].to_numpy(bool), models, times,
+                                                      float(horizon))))
 
     def compute(weights: np.ndarray | None) -> dict[tuple, float]:
+        """Every metric per model and landmark, with customer ``weights`` (draw counts; None: the sample itself)."""
         out = {}
-        for landmark in landmarks:
-            rows = np.nonzero((followup["landmark_week"] == landmark).to_numpy())[0]
-            if weights is not None:
-                rows = np.repeat(rows, weights[code[rows]])
-            part = followup.iloc[rows]
-            d, e = part["duration_weeks"].to_numpy(float), part["is_event"].to_numpy(bool)
+        for landmark, (customer_code, cohort) in zip(landmarks, cohorts):
+            values = cohort.values(None if weights is None else weights[customer_code])
             for model in MODELS:
-                values = _metrics(d, e, part[f"risk_{model}"].to_numpy(float),
-                                  part[f"weekly_hazard_{model}"].to_numpy(float), horizon)
-                for metric, value in values.items():
+                for metric, value in values[model].items():
                     out[(model, landmark, metric)] = value
         for model in MODELS:
             for metric in METRICS:
