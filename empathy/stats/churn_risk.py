@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from ..frames import sorted_frame
 from ..settings import settings_from_var
 from . import risk_evaluation as rev
 
@@ -55,6 +56,18 @@ MODELS = {"full": (*USAGE_FEATURES, *CONTACT_FEATURES), "usage_only": USAGE_FEAT
 CATEGORICAL = ("plan", "segment")  # dummies added to the full model
 EVENT = "is_voluntary_churn_in_week"
 LABEL = "churns_within_horizon"
+#: The int_customer_weeks_signalled columns the fit and the scores read (keys first, so a frame sorted by all of
+#: them is in the order of the whole table); the models project on them in DuckDB, before rows reach pandas.
+FIT_COLUMNS = (
+    "customer_key", "week_start", *CATEGORICAL, "tenure_weeks", "active_days_ratio", "key_actions_ratio", "has_usage_dip",
+    "contacts_last_14_days", "contacts_last_28_days", "tough_moments_last_28_days", "unresolved_contacts_last_28_days",
+    "empathy_absent_contacts_last_28_days", "customer_sentiment_last_28_days", "open_incidents_on_recent_products",
+    "is_week_complete", EVENT,
+)  # fmt: skip
+#: The columns of the follow-up (landmark_followup): outcome flags of the signalled weeks, scores of the scored ones.
+FOLLOWUP_WEEK_COLUMNS = ("customer_key", "week_start", "is_week_complete", EVENT, "is_involuntary_churn_in_week")
+FOLLOWUP_SCORE_COLUMNS = ("customer_key", "week_start", "test_start", "risk_full", "weekly_hazard_full",
+                          "risk_usage_only", "weekly_hazard_usage_only")
 METRICS = ("concordance", "auc_at_horizon", "brier_at_horizon", "integrated_brier")
 #: Degenerate designs: too few weeks or events to fit, or to evaluate.
 MIN_TRAIN_EVENTS = 10
@@ -343,6 +356,19 @@ def _round4(values: np.ndarray) -> np.ndarray:
     for index in zip(*np.nonzero(near_half)):
         out[index] = round(float(values[index]), 4)
     return out
+
+
+def followup_frames(weeks_relation: Any, scored_relation: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frames :func:`landmark_followup` reads, from the DuckDB relations of int_customer_weeks_signalled and
+    int_customer_weeks_scored: their :data:`FOLLOWUP_WEEK_COLUMNS` and :data:`FOLLOWUP_SCORE_COLUMNS`, rows from
+    the test start on only (the follow-up never looks earlier: its landmarks start there, and the last complete
+    week is in the test period whenever a landmark has a full horizon), filtered in DuckDB before pandas."""
+    test_start = scored_relation.aggregate("min(test_start)").fetchone()[0]
+    if test_start is not None:
+        since = f"week_start >= CAST('{pd.Timestamp(test_start).date().isoformat()}' AS DATE)"
+        weeks_relation, scored_relation = weeks_relation.filter(since), scored_relation.filter(since)
+    return (sorted_frame(weeks_relation, columns=list(FOLLOWUP_WEEK_COLUMNS)),
+            sorted_frame(scored_relation, columns=list(FOLLOWUP_SCORE_COLUMNS)))
 
 
 def landmark_followup(weeks: pd.DataFrame, scored: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
