@@ -12,7 +12,8 @@ are the weeks whose whole horizon ended before the test period and was observed 
 without voluntary churn is left out there). Involuntary churn is not an event (cause-specific, as in
 empathy/stats/survival.py). Fitted by maximum likelihood (statsmodels GLM, binomial family, logit link) on
 standardised features (training means and standard deviations), so a coefficient is the change in the log-odds of
-churning within the horizon per standard deviation of the signal.
+churning within the horizon per standard deviation of the signal. Above ``max_training_weeks`` training landmarks the
+fit uses a seeded simple random sample of that many (:func:`training_sample`; D33).
 
 Prediction. ``risk`` is the predicted probability of voluntary churn within the horizon. For the survival curve
 inside the horizon (the integrated Brier score) the risk is spread as a constant weekly hazard
@@ -28,7 +29,8 @@ voluntary churn (event) or to involuntary churn or the end of the data (censored
 Brier score at the horizon and the integrated Brier score over weeks 1..horizon are computed by
 empathy/stats/risk_evaluation.py, with the censoring distribution estimated on the landmark's own customers, and
 averaged over landmarks; intervals come from a bootstrap of customers (all of a customer's landmarks together),
-the same resamples for both models, so the difference between them has its own interval.
+the same resamples for both models, so the difference between them has its own interval. A replicate is its
+customers' draw counts used as frequency weights (risk_evaluation.CohortMetrics), not a copy of the rows.
 """
 from __future__ import annotations
 
