@@ -61,7 +61,8 @@ LABEL = "churns_within_horizon"
 #: The int_customer_weeks_signalled columns the fit and the scores read (keys first, so a frame sorted by all of
 #: them is in the order of the whole table); the models project on them in DuckDB, before rows reach pandas.
 FIT_COLUMNS = (
-    "customer_key", "week_start", *CATEGORICAL, "tenure_weeks", "active_days_ratio", "key_actions_ratio", "has_usage_dip",
+    "customer_key", "week_start", *CATEGORICAL, "tenure_weeks", "active_days_ratio", "key_actions_ratio",
+    "has_usage_dip",
     "contacts_last_14_days", "contacts_last_28_days", "tough_moments_last_28_days", "unresolved_contacts_last_28_days",
     "empathy_absent_contacts_last_28_days", "customer_sentiment_last_28_days", "open_incidents_on_recent_products",
     "is_week_complete", EVENT,

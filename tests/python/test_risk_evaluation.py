@@ -438,7 +438,8 @@ def test_concordance_with_frequency_weights_is_that_of_the_repeated_rows(seed: i
     expected = _lifelines_c(duration[rows], event[rows], score[rows])
     got = rev.concordance(duration, event, score, weights)
     assert (np.isnan(expected) and np.isnan(got)) or got == expected
-    unweighted, ones = rev.concordance(duration, event, score), rev.concordance(duration, event, score, np.ones(duration.size))
+    unweighted = rev.concordance(duration, event, score)
+    ones = rev.concordance(duration, event, score, np.ones(duration.size))
     assert (np.isnan(unweighted) and np.isnan(ones)) or ones == unweighted
 
 

@@ -15,6 +15,7 @@ def model(dbt, session):
     period = alert_period_filter(scored_relation, settings)
     if period is not None:
         scored_relation, weeks_relation = scored_relation.filter(period), weeks_relation.filter(period)
-    weeks = sorted_frame(weeks_relation, columns=["customer_key", "week_start", "is_contact_opted_out", "has_open_contact"])
+    weeks = sorted_frame(weeks_relation, columns=[
+        "customer_key", "week_start", "is_contact_opted_out", "has_open_contact"])
     scored = sorted_frame(scored_relation, columns=["customer_key", "week_start", "risk_full", "top_signals"])
     return alert_decisions(weeks.merge(scored, on=["customer_key", "week_start"]), settings)[DECISION_COLUMNS]
