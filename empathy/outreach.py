@@ -116,6 +116,17 @@ def alert_decisions(weeks: pd.DataFrame, settings: AlertSettings) -> pd.DataFram
     return pd.DataFrame(rows, columns=DECISION_COLUMNS).astype(dict(zip(DECISION_COLUMNS, _DECISION_TYPES)))
 
 
+def alert_period_filter(scored_relation: Any, settings: AlertSettings) -> str | None:
+    """A DuckDB filter on ``week_start`` keeping the alert period of :func:`alert_decisions` (its last
+    ``settings.weeks`` weeks, counted back from the last week with a risk score), to apply to the relations before
+    they reach pandas; None when no week has a score (then nobody is alerted, whatever the filter)."""
+    last = scored_relation.filter("risk_full is not null").aggregate("max(week_start)").fetchone()[0]
+    if last is None:
+        return None
+    first = pd.Timestamp(last) - pd.Timedelta(weeks=settings.weeks - 1)
+    return f"week_start >= CAST('{first.date().isoformat()}' AS DATE)"
+
+
 DECISION_COLUMNS = ["customer_key", "week_start", "alert_status", "is_selected", "is_held_out", "risk_score",
                     "risk_rank", "weekly_threshold", "n_customers_at_risk", "n_selected", "top_signals"]
 _DECISION_TYPES = ["string", "datetime64[ns]", "string", "boolean", "boolean", "float64", "Int64", "float64", "Int64",

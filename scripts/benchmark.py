@@ -3,6 +3,11 @@
 Numbers, not assertions: speed and memory targets are read from the report, never timed in unit tests.
 
     python scripts/benchmark.py --customers 100000 [--seed 42] [--out target/benchmark] [--select "+mart_a +mart_b"]
+        [--chunk-customers 25000] [--skip-incremental]
+
+After the full build (and its validation), one more day is appended to the raw folder (the generator's
+--append-day: new contacts, re-deliveries, late revocations) and the same `dbt build` runs again incrementally
+(D33): its wall time, memory and the seconds of the incremental models and their refresh scope are reported.
 
 Writes <out>/report.json and <out>/report.md and prints the markdown. The benchmark uses its own raw folder and
 warehouse file under <out>, never the demo build's.
@@ -130,6 +135,33 @@ def reader_during_rebuild(db: Path, env: dict[str, str], interval_seconds: float
     }
 
 
+#: The incremental models and the refresh scope they read (D33).
+INCREMENTAL_MODELS = ("stg_helpdesk__interactions", "stg_helpdesk__transcript_segments", "identity_interactions_resolved",
+                      "identity_customers_changed", "identity_interactions_changed", "screened_interactions",
+                      "screened_transcript_segments", "int_transcript_phrases_matched")
+
+
+def incremental_day(out: Path, env: dict[str, str], select: str | None) -> dict:
+    """Append one day to the raw folder and build again incrementally: the appended rows, the build's wall time and
+    memory, and the seconds of the incremental models (with their scope) in that build and in the full one."""
+    bin_dir = Path(sys.executable).parent
+    full_seconds = model_seconds(out / "dbt_target" / "run_results.json", INCREMENTAL_MODELS)
+    result = {"append_day": run_measured(
+        [str(bin_dir / "python"), "-m", "empathy.demo.generate", "--append-day", "--out", str(env["EMPATHY_RAW_DIR"])],
+        env)}
+    manifest = json.loads((Path(env["EMPATHY_RAW_DIR"]) / "manifest.json").read_text())
+    result["appended_rows"] = (manifest.get("appended_days") or [{}])[-1].get("rows", {})
+    result["dbt_build_incremental"] = run_measured(
+        [str(bin_dir / "dbt"), "build",
+         *(["--select", *select.split(), "--indirect-selection", "cautious"] if select else [])], env)
+    incremental_seconds = model_seconds(out / "dbt_target" / "run_results.json", INCREMENTAL_MODELS)
+    result["incremental_model_seconds"] = {
+        name: {"full": full_seconds.get(name), "incremental": incremental_seconds.get(name)}
+        for name in INCREMENTAL_MODELS}
+    result["slowest_nodes_incremental"] = slowest_nodes(out / "dbt_target" / "run_results.json")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -137,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "target" / "benchmark")
     parser.add_argument("--skip-reader", action="store_true",
                         help="skip the BI-reader-during-rebuild measurement (a second full build)")
+    parser.add_argument("--chunk-customers", type=int, default=25_000,
+                        help="stream the generator in chunks of this many customers (bounded memory, D34)")
+    parser.add_argument("--skip-incremental", action="store_true",
+                        help="skip the appended day and the incremental build after the full one")
     parser.add_argument("--select", default=None,
                         help="build only these dbt selectors (space-separated, e.g. '+mart_a +mart_b' for the marts of "
                              "one issue and their parents); validation and the reader measurement are then skipped")
@@ -164,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     report["generate"] = run_measured(
         [str(bin_dir / "python"), "-m", "empathy.demo.generate", "--customers", str(args.customers),
-         "--seed", str(args.seed), "--out", str(raw_dir)], env)
+         "--seed", str(args.seed), "--out", str(raw_dir),
+         *(["--chunk-customers", str(args.chunk_customers)] if args.chunk_customers < args.customers else [])], env)
     report["select"] = args.select
     report["dbt_build"] = run_measured(
         [str(bin_dir / "dbt"), "build",
@@ -188,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             report["validate"] = run_measured(
                 [str(bin_dir / "python"), "-m", "empathy.checks.validate", "--db", str(db), "--out", str(out / "gx")],
                 env)
+        if not args.skip_incremental:
+            report.update(incremental_day(out, env, args.select))
         if not args.skip_reader and not args.select:
             report["reader_during_rebuild"] = reader_during_rebuild(db, env)
 
@@ -201,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "| step | wall time (s) | peak memory (MiB) | exit |",
         "|---|---|---|---|",
     ]
-    for step in ("generate", "dbt_build", "validate"):
+    for step in ("generate", "dbt_build", "validate", "append_day", "dbt_build_incremental"):
         if step in report:
             m = report[step]
             lines.append(f"| {step} | {m['seconds']} | {m['peak_mib']} | {m['exit_code']} |")
@@ -212,6 +251,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"- rebuild and publish: {r['rebuild']['seconds']} s (exit {r['rebuild']['exit_code']})",
                   f"- reader queries: {r['reader_queries']}, failed: {r['reader_failures']}, "
                   f"longest: {r['reader_max_ms']} ms, 99th percentile: {r['reader_p99_ms']} ms"]
+    if report.get("incremental_model_seconds"):
+        seconds = report["incremental_model_seconds"]
+        total = {kind: round(sum(v[kind] or 0 for v in seconds.values()), 1) for kind in ("full", "incremental")}
+        lines += ["", f"Incremental models and their refresh scope (D33): {total['full']} s in the full build, "
+                  f"{total['incremental']} s after one appended day "
+                  f"({sum(report.get('appended_rows', {}).values()):,} rows appended).", "",
+                  "| model | full build (s) | incremental (s) |", "|---|---|---|"]
+        lines += [f"| {k} | {v['full']} | {v['incremental']} |" for k, v in seconds.items()]
+        lines += ["", "Slowest nodes of the incremental build:", "", "| node | type | seconds |", "|---|---|---|"]
+        lines += [f"| {n['node']} | {n['type']} | {n['seconds']} |" for n in report["slowest_nodes_incremental"]]
     if report.get("learned_detector_seconds"):
         detector = report["learned_detector_seconds"]
         lines += ["", f"The learned behaviour detector adds {round(sum(detector.values()), 1)} s of model time to the "

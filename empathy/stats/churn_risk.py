@@ -12,7 +12,8 @@ are the weeks whose whole horizon ended before the test period and was observed 
 without voluntary churn is left out there). Involuntary churn is not an event (cause-specific, as in
 empathy/stats/survival.py). Fitted by maximum likelihood (statsmodels GLM, binomial family, logit link) on
 standardised features (training means and standard deviations), so a coefficient is the change in the log-odds of
-churning within the horizon per standard deviation of the signal.
+churning within the horizon per standard deviation of the signal. Above ``max_training_weeks`` training landmarks the
+fit uses a seeded simple random sample of that many (:func:`training_sample`; D35).
 
 Prediction. ``risk`` is the predicted probability of voluntary churn within the horizon. For the survival curve
 inside the horizon (the integrated Brier score) the risk is spread as a constant weekly hazard
@@ -28,7 +29,8 @@ voluntary churn (event) or to involuntary churn or the end of the data (censored
 Brier score at the horizon and the integrated Brier score over weeks 1..horizon are computed by
 empathy/stats/risk_evaluation.py, with the censoring distribution estimated on the landmark's own customers, and
 averaged over landmarks; intervals come from a bootstrap of customers (all of a customer's landmarks together),
-the same resamples for both models, so the difference between them has its own interval.
+the same resamples for both models, so the difference between them has its own interval. A replicate is its
+customers' draw counts used as frequency weights (risk_evaluation.CohortMetrics), not a copy of the rows.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from ..frames import sorted_frame
 from ..settings import settings_from_var
 from . import risk_evaluation as rev
 
@@ -55,6 +58,19 @@ MODELS = {"full": (*USAGE_FEATURES, *CONTACT_FEATURES), "usage_only": USAGE_FEAT
 CATEGORICAL = ("plan", "segment")  # dummies added to the full model
 EVENT = "is_voluntary_churn_in_week"
 LABEL = "churns_within_horizon"
+#: The int_customer_weeks_signalled columns the fit and the scores read (keys first, so a frame sorted by all of
+#: them is in the order of the whole table); the models project on them in DuckDB, before rows reach pandas.
+FIT_COLUMNS = (
+    "customer_key", "week_start", *CATEGORICAL, "tenure_weeks", "active_days_ratio", "key_actions_ratio",
+    "has_usage_dip",
+    "contacts_last_14_days", "contacts_last_28_days", "tough_moments_last_28_days", "unresolved_contacts_last_28_days",
+    "empathy_absent_contacts_last_28_days", "customer_sentiment_last_28_days", "open_incidents_on_recent_products",
+    "is_week_complete", EVENT,
+)  # fmt: skip
+#: The columns of the follow-up (landmark_followup): outcome flags of the signalled weeks, scores of the scored ones.
+FOLLOWUP_WEEK_COLUMNS = ("customer_key", "week_start", "is_week_complete", EVENT, "is_involuntary_churn_in_week")
+FOLLOWUP_SCORE_COLUMNS = ("customer_key", "week_start", "test_start", "risk_full", "weekly_hazard_full",
+                          "risk_usage_only", "weekly_hazard_usage_only")
 METRICS = ("concordance", "auc_at_horizon", "brier_at_horizon", "integrated_brier")
 #: Degenerate designs: too few weeks or events to fit, or to evaluate.
 MIN_TRAIN_EVENTS = 10
@@ -70,6 +86,8 @@ class ChurnRiskSettings:
     top_contributions: int = 3
     bootstrap_replicates: int = 100
     seed: int = 20261126
+    #: At most this many training landmarks are fitted on: a simple random sample (seeded) above it (D35).
+    max_training_weeks: int = 250_000
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "ChurnRiskSettings":
@@ -97,7 +115,11 @@ class FittedHazard:
 
     def risk(self, frame: pd.DataFrame) -> np.ndarray:
         """Predicted probability of voluntary churn within the horizon."""
-        eta = self.params["const"] + self.linear_parts(frame).sum(axis=1).to_numpy()
+        return self.risk_from_parts(self.linear_parts(frame))
+
+    def risk_from_parts(self, parts: pd.DataFrame) -> np.ndarray:
+        """The probability from :meth:`linear_parts` (the logistic of the constant plus their sum)."""
+        eta = self.params["const"] + parts.sum(axis=1).to_numpy()
         return 1.0 / (1.0 + np.exp(-eta))
 
 
@@ -172,14 +194,21 @@ def fit_hazard(train: pd.DataFrame, model: str) -> FittedHazard:
 
 
 def _linearly_independent(x: np.ndarray, tol: float = 1e-8) -> list[int]:
-    """Indices of the columns kept when each is added in order only if it raises the rank (with the constant)."""
+    """Indices of the columns kept when each is added in order only if it raises the rank (with the constant): the
+    rank of ``[1, kept..., x_j]`` with singular values above ``tol * sqrt(n)`` (numpy's ``matrix_rank``).
+
+    One QR decomposition ``[1, x] = QR`` serves every check: Q has orthonormal columns, so any set of columns of
+    ``[1, x]`` has the singular values of the same columns of the small matrix R (Golub & Van Loan, *Matrix
+    Computations*, 4th ed., 5.2), and the rank checks cost O(k^3) instead of one O(n k^2) SVD per column."""
+    n = x.shape[0]
+    r = np.linalg.qr(np.column_stack([np.ones(n), x]), mode="r")
     kept: list[int] = []
-    basis = np.ones((x.shape[0], 1))
+    basis = [0]
     for j in range(x.shape[1]):
-        candidate = np.column_stack([basis, x[:, j]])
-        if np.linalg.matrix_rank(candidate, tol=tol * np.sqrt(x.shape[0])) == candidate.shape[1]:
+        candidate = r[:, [*basis, j + 1]]
+        if np.linalg.matrix_rank(candidate, tol=tol * np.sqrt(n)) == candidate.shape[1]:
             kept.append(j)
-            basis = candidate
+            basis.append(j + 1)
     return kept
 
 
@@ -201,13 +230,39 @@ def horizon_labels(weeks: pd.DataFrame, horizon: int) -> pd.DataFrame:
 def split_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
     """Training landmarks (weeks whose whole horizon ended by the test start and was observed, with their label)
     and test weeks (from the test start on); the test start is ``test_weeks`` weeks before the last week that has
-    started."""
+    started.
+
+    Above ``settings.max_training_weeks`` training landmarks, a simple random sample of that many (without
+    replacement, seeded by ``settings.seed``, in the frame's order) is returned instead: the models are fitted on
+    it (:func:`training_sample`)."""
     week = pd.to_datetime(weeks["week_start"])
     test_start = week.max() - pd.Timedelta(weeks=settings.test_weeks - 1)
-    labelled = weeks.join(horizon_labels(weeks, settings.horizon_weeks))
+    labels = horizon_labels(weeks, settings.horizon_weeks)
     ends_by_test = week + pd.Timedelta(weeks=settings.horizon_weeks) <= test_start
-    train = labelled[ends_by_test & labelled["is_horizon_observed"]]
-    return train, weeks[week >= test_start], test_start
+    is_train = (ends_by_test & labels["is_horizon_observed"]).to_numpy()
+    train = training_sample(np.nonzero(is_train)[0], settings)
+    return weeks.iloc[train].join(labels.iloc[train]), weeks[week >= test_start], test_start
+
+
+def training_sample(rows: np.ndarray, settings: ChurnRiskSettings) -> np.ndarray:
+    """``rows`` (positions of the training landmarks) when there are at most ``settings.max_training_weeks`` of
+    them, else a simple random sample of that many, without replacement, seeded by ``settings.seed``, kept in
+    their order.
+
+    Why a sample is enough: the sample is drawn without looking at the features or the label, so the landmark
+    rows in it follow the same joint distribution as all of them, and the logistic regression's maximum-likelihood
+    estimate on the sample is consistent for the same coefficients (only its variance grows, by about
+    ``n_all / n_sample``, and the Wald standard errors of mart_churn_risk_coefficients report that honestly, with
+    ``n_weeks`` the sample's size). This is not case-control sampling, so the intercept needs no correction
+    (Prentice & Pyke 1979 concerns outcome-dependent sampling). Checked in tests/python/test_outreach.py: the
+    capped fit agrees with the full one within its standard errors, and over many seeds its mean is the full fit's.
+    """
+    if settings.max_training_weeks < 1:
+        raise ValueError(f"max_training_weeks must be at least 1, got {settings.max_training_weeks}")
+    if rows.size <= settings.max_training_weeks:
+        return rows
+    rng = np.random.default_rng(settings.seed)
+    return np.sort(rng.choice(rows, size=settings.max_training_weeks, replace=False))
 
 
 def coefficient_table(fitted: FittedHazard) -> pd.DataFrame:
@@ -229,44 +284,94 @@ def coefficient_table(fitted: FittedHazard) -> pd.DataFrame:
     })
 
 
+#: Customer-weeks scored at a time (bounds the memory of the feature matrices; the scores are row by row).
+SCORE_CHUNK_ROWS = 250_000
+
+
 def score_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.DataFrame, dict[str, FittedHazard]]:
     """Every customer-week with each model's probability of churning within the horizon (and the constant weekly
-    hazard it implies), the full model's top contributions (JSON ``{signal: log-odds}``, largest first, positive only) and whether the week was
-    used for training. Models are fitted on the training weeks only (:func:`split_weeks`)."""
+    hazard it implies), the full model's top contributions (JSON ``{signal: log-odds}``, largest first, positive
+    only) and whether the week was used for training. Models are fitted on the training weeks only
+    (:func:`split_weeks`; a sample of them above ``max_training_weeks``). Weeks are scored in chunks of
+    :data:`SCORE_CHUNK_ROWS` rows, each row on its own, so chunking changes no value."""
     train, _, test_start = split_weeks(weeks, settings)
     fitted = {name: fit_hazard(train, name) for name in MODELS}
     out = weeks[["customer_key", "week_start"]].copy()
     out["is_training_week"] = weeks.index.isin(train.index)
     out["test_start"] = test_start
-    for name, model in fitted.items():
-        if model.status != "ok":
-            out[f"weekly_hazard_{name}"] = math.nan
-            out[f"risk_{name}"] = math.nan
-            continue
-        # Rounded to 12 decimals: multithreaded BLAS may change the fit's last bits between runs, and the same raw
-        # data must build the same warehouse (tests/python/test_safe_operations.py).
-        risk = np.round(model.risk(weeks), 12)
-        out[f"risk_{name}"] = risk
-        out[f"weekly_hazard_{name}"] = 1 - (1 - risk) ** (1 / settings.horizon_weeks)
-    full = fitted["full"]
-    if full.status == "ok":
-        parts = full.linear_parts(weeks)
-        out["top_signals"] = _top_contributions(parts, settings.top_contributions)
+    del train
+    columns: dict[str, list] = {f"{kind}_{name}": [] for name in MODELS for kind in ("risk", "weekly_hazard")}
+    top: list[np.ndarray] = []
+    for start in range(0, len(weeks), SCORE_CHUNK_ROWS):
+        chunk = weeks.iloc[start : start + SCORE_CHUNK_ROWS]
+        for name, model in fitted.items():
+            if model.status != "ok":
+                columns[f"risk_{name}"].append(np.full(len(chunk), math.nan))
+                columns[f"weekly_hazard_{name}"].append(np.full(len(chunk), math.nan))
+                continue
+            parts = model.linear_parts(chunk)
+            # Rounded to 12 decimals: multithreaded BLAS may change the fit's last bits between runs, and the same
+            # raw data must build the same warehouse (tests/python/test_safe_operations.py).
+            risk = np.round(model.risk_from_parts(parts), 12)
+            columns[f"risk_{name}"].append(risk)
+            columns[f"weekly_hazard_{name}"].append(1 - (1 - risk) ** (1 / settings.horizon_weeks))
+            if name == "full":
+                top.append(_top_contributions(parts, settings.top_contributions))
+    for name in MODELS:  # the columns in the table's order (an unfitted model's hazard column came first)
+        kinds = ("risk", "weekly_hazard") if fitted[name].status == "ok" else ("weekly_hazard", "risk")
+        for kind in kinds:
+            out[f"{kind}_{name}"] = np.concatenate(columns[f"{kind}_{name}"]) if len(weeks) else np.empty(0)
+    if fitted["full"].status == "ok":
+        out["top_signals"] = np.concatenate(top) if top else np.empty(0, dtype=object)
     else:
         out["top_signals"] = pd.Series(pd.NA, index=out.index, dtype="string")
     return out, fitted
 
 
-def _top_contributions(parts: pd.DataFrame, k: int) -> list[str]:
-    """Per row, JSON of the ``k`` largest positive contributions, largest first."""
+def _top_contributions(parts: pd.DataFrame, k: int) -> np.ndarray:
+    """Per row, JSON of the ``k`` largest positive contributions, largest first (``{"signal": value}`` with the
+    value rounded to 4 decimals, as ``json.dumps`` writes a dict). Built column-wise: each (signal, rounded value)
+    text is made once per distinct value, and the rows' texts are joined as arrays of Python strings."""
     values = parts.to_numpy()
-    names = np.array(parts.columns)
+    names = np.array([json.dumps(str(c)) + ": " for c in parts.columns], dtype=object)
     order = np.argsort(-values, axis=1)[:, :k]
-    rows = []
-    for i in range(len(values)):
-        chosen = [(names[j], round(float(values[i, j]), 4)) for j in order[i] if values[i, j] > 0]
-        rows.append(json.dumps(dict(chosen)))
-    return rows
+    chosen = np.take_along_axis(values, order, axis=1)
+    rounded = _round4(chosen)
+    distinct, inverse = np.unique(rounded, return_inverse=True)
+    texts = np.array([json.dumps(float(v)) for v in distinct], dtype=object)[inverse.reshape(rounded.shape)]
+    positive = chosen > 0  # largest first, so the positive ones are a prefix of each row
+    out = np.full(len(values), "{", dtype=object)
+    for j in range(order.shape[1]):
+        piece = names[order[:, j]] + texts[:, j]
+        if j:
+            piece = ", " + piece
+        out = np.where(positive[:, j], out + piece, out)
+    return out + "}"
+
+
+def _round4(values: np.ndarray) -> np.ndarray:
+    """Python's ``round(x, 4)`` of every value: ``rint(x * 1e4) / 1e4`` (the nearest float to the rounded decimal,
+    as Python's), except where ``x * 1e4`` is so close to a half that the product's own rounding could pick the
+    other side: those few go through Python's correctly rounded ``round``."""
+    scaled = values * 1e4
+    out = np.rint(scaled) / 1e4
+    near_half = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) < 1e-6
+    for index in zip(*np.nonzero(near_half)):
+        out[index] = round(float(values[index]), 4)
+    return out
+
+
+def followup_frames(weeks_relation: Any, scored_relation: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frames :func:`landmark_followup` reads, from the DuckDB relations of int_customer_weeks_signalled and
+    int_customer_weeks_scored: their :data:`FOLLOWUP_WEEK_COLUMNS` and :data:`FOLLOWUP_SCORE_COLUMNS`, rows from
+    the test start on only (the follow-up never looks earlier: its landmarks start there, and the last complete
+    week is in the test period whenever a landmark has a full horizon), filtered in DuckDB before pandas."""
+    test_start = scored_relation.aggregate("min(test_start)").fetchone()[0]
+    if test_start is not None:
+        since = f"week_start >= CAST('{pd.Timestamp(test_start).date().isoformat()}' AS DATE)"
+        weeks_relation, scored_relation = weeks_relation.filter(since), scored_relation.filter(since)
+    return (sorted_frame(weeks_relation, columns=list(FOLLOWUP_WEEK_COLUMNS)),
+            sorted_frame(scored_relation, columns=list(FOLLOWUP_SCORE_COLUMNS)))
 
 
 def landmark_followup(weeks: pd.DataFrame, scored: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
@@ -305,18 +410,6 @@ def landmark_followup(weeks: pd.DataFrame, scored: pd.DataFrame, settings: Churn
     return pd.concat(rows, ignore_index=True).dropna(subset=["duration_weeks"])
 
 
-def _metrics(d: np.ndarray, e: np.ndarray, risk: np.ndarray, hazard: np.ndarray, horizon: int) -> dict[str, float]:
-    """The four metrics of one landmark's customers (train = test for the censoring distribution)."""
-    times = np.arange(1, horizon + 1, dtype=float)
-    survival = (1 - hazard[:, None]) ** times[None, :]
-    return {
-        "concordance": rev.concordance(d, e, risk),
-        "auc_at_horizon": rev.cumulative_dynamic_auc(d, e, d, e, risk, float(horizon)),
-        "brier_at_horizon": rev.brier_score(d, e, d, e, survival[:, -1], float(horizon)),
-        "integrated_brier": rev.integrated_brier_score(d, e, d, e, survival, times),
-    }
-
-
 def evaluation_table(followup: pd.DataFrame, settings: ChurnRiskSettings) -> pd.DataFrame:
     """Per model (and their difference, full minus usage-only), landmark and metric: the estimate, a bootstrap
     standard error and percentile interval (customers resampled with all their landmarks), customers and events
@@ -333,19 +426,26 @@ def evaluation_table(followup: pd.DataFrame, settings: ChurnRiskSettings) -> pd.
     customers = pd.Index(followup["customer_key"].unique())
     code = customers.get_indexer(followup["customer_key"])
     rng = np.random.default_rng(settings.seed)
+    times = np.arange(1, horizon + 1, dtype=float)
+    cohorts = []  # per landmark: its rows' customer codes and the metrics' fixed parts (sorts done once)
+    for landmark in landmarks:
+        rows = np.nonzero((followup["landmark_week"] == landmark).to_numpy())[0]
+        part = followup.iloc[rows]
+        models = {}
+        for model in MODELS:
+            hazard = part[f"weekly_hazard_{model}"].to_numpy(float)
+            models[model] = (part[f"risk_{model}"].to_numpy(float), (1 - hazard[:, None]) ** times[None, :])
+        cohorts.append((code[rows], rev.CohortMetrics(part["duration_weeks"].to_numpy(float),
+                                                      part["is_event"].to_numpy(bool), models, times,
+                                                      float(horizon))))
 
     def compute(weights: np.ndarray | None) -> dict[tuple, float]:
+        """Every metric per model and landmark, with customer ``weights`` (draw counts; None: the sample itself)."""
         out = {}
-        for landmark in landmarks:
-            rows = np.nonzero((followup["landmark_week"] == landmark).to_numpy())[0]
-            if weights is not None:
-                rows = np.repeat(rows, weights[code[rows]])
-            part = followup.iloc[rows]
-            d, e = part["duration_weeks"].to_numpy(float), part["is_event"].to_numpy(bool)
+        for landmark, (customer_code, cohort) in zip(landmarks, cohorts):
+            values = cohort.values(None if weights is None else weights[customer_code])
             for model in MODELS:
-                values = _metrics(d, e, part[f"risk_{model}"].to_numpy(float),
-                                  part[f"weekly_hazard_{model}"].to_numpy(float), horizon)
-                for metric, value in values.items():
+                for metric, value in values[model].items():
                     out[(model, landmark, metric)] = value
         for model in MODELS:
             for metric in METRICS:

@@ -9,9 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from empathy.outreach import AlertSettings, alert_decisions, alert_outcome_table, customer_outcomes, holdout_draw
+from empathy.outreach import (
+    AlertSettings, alert_decisions, alert_outcome_table, alert_period_filter, customer_outcomes, holdout_draw,
+)
+from empathy.stats import churn_risk
 from empathy.stats.churn_risk import (
-    ChurnRiskSettings, evaluation_table, features_of, fit_hazard, horizon_labels, landmark_followup, score_weeks,
+    ChurnRiskSettings, _top_contributions, evaluation_table, features_of, fit_hazard, followup_frames, horizon_labels,
+    landmark_followup, score_weeks, split_weeks, training_sample,
 )
 
 SETTINGS = AlertSettings(weekly_capacity=2, frequency_cap_days=14, holdout_share=0.5, holdout_salt="s", weeks=3)
@@ -204,3 +208,122 @@ def test_model_beats_a_usage_only_baseline_when_contacts_matter(simulated):
     assert 0.5 < average.loc[("full", "auc_at_horizon"), "estimate"] <= 1
     features = features_of(simulated.head(3), ["customer_sentiment_last_28_days", "sentiment_missing"])
     assert features["sentiment_missing"].tolist() == [1.0, 1.0, 1.0], "missing sentiment is flagged, set to 0"
+
+
+# ------------------------------------------------------------------------- the churn-risk model at scale (D35)
+def test_training_sample_keeps_every_row_under_the_cap_and_draws_uniformly_above_it():
+    rows = np.arange(100, 200)
+    assert np.array_equal(training_sample(rows, ChurnRiskSettings(max_training_weeks=100)), rows)
+    sample = training_sample(rows, ChurnRiskSettings(max_training_weeks=10, seed=3))
+    assert sample.size == 10 and np.all(np.diff(sample) > 0) and np.isin(sample, rows).all()
+    assert np.array_equal(sample, training_sample(rows, ChurnRiskSettings(max_training_weeks=10, seed=3)))
+    # every landmark has the same chance (10 in 100) of being fitted on: inclusion counts over 2,000 seeds
+    counts = np.zeros(rows.size)
+    for seed in range(2000):
+        counts[training_sample(rows, ChurnRiskSettings(max_training_weeks=10, seed=seed)) - 100] += 1
+    expected, sd = 2000 * 0.1, np.sqrt(2000 * 0.1 * 0.9)
+    assert np.all(np.abs(counts - expected) < 4.5 * sd), counts
+    with pytest.raises(ValueError, match="at least 1"):
+        training_sample(rows, ChurnRiskSettings(max_training_weeks=0))
+
+
+def test_a_capped_fit_agrees_with_the_full_fit_and_is_centred_on_it(simulated):
+    """The coefficients fitted on a sample of a quarter of the training landmarks: each within four of its own
+    standard errors of the full fit's (the sample's estimate differs from the full one by about
+    sqrt(se_sample^2 - se_full^2)), and their mean over 20 seeds within four standard errors of that mean."""
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20)
+    full_train, _, _ = split_weeks(simulated, settings)
+    full = fit_hazard(full_train, "full")
+    cap = len(full_train) // 4
+    estimates = []
+    for seed in range(20):
+        train, _, _ = split_weeks(simulated, ChurnRiskSettings(horizon_weeks=4, test_weeks=20, seed=seed,
+                                                               max_training_weeks=cap))
+        assert len(train) == cap and train.index.isin(full_train.index).all()
+        capped = fit_hazard(train, "full")
+        assert capped.status == "ok" and capped.n_weeks == cap
+        assert list(capped.params.index) == list(full.params.index)
+        gap = (capped.params - full.params).abs()
+        assert (gap < 4 * capped.std_errors).all(), gap / capped.std_errors
+        # per unit of each signal (scales differ a little between samples)
+        estimates.append(capped.params[capped.features] / capped.scales)
+    per_unit = pd.DataFrame(estimates)
+    full_per_unit = full.params[full.features] / full.scales
+    spread = per_unit.std(ddof=1) / np.sqrt(len(per_unit))
+    assert ((per_unit.mean() - full_per_unit).abs() < 4 * spread + 1e-12).all(), (per_unit.mean(), full_per_unit)
+
+
+def _top_contributions_by_dict(parts: pd.DataFrame, k: int) -> list[str]:
+    """The definition, row by row: a dict of the k largest contributions that are positive, values rounded to
+    4 decimals by Python, written by json.dumps."""
+    values, names = parts.to_numpy(), list(parts.columns)
+    order = np.argsort(-values, axis=1)[:, :k]
+    return [json.dumps({names[j]: round(float(values[i, j]), 4) for j in order[i] if values[i, j] > 0})
+            for i in range(len(values))]
+
+
+def test_top_contributions_are_the_json_of_the_largest_positive_parts():
+    rng = np.random.default_rng(5)
+    parts = pd.DataFrame(rng.normal(0, 0.6, (5000, 7)), columns=[f"signal_{i}" for i in range(6)] + ['odd "name"'])
+    parts.iloc[:50] = -np.abs(parts.iloc[:50])  # nothing positive: {}
+    parts.iloc[50:100, 0] = 0.00004  # rounds to 0.0 but is positive
+    parts.iloc[100:200, 1] = np.round(parts.iloc[100:200, 1], 4) + 0.00005  # halves at the fifth decimal
+    got = _top_contributions(parts, 3)
+    assert list(got) == _top_contributions_by_dict(parts, 3)
+    assert got[0] == "{}" and json.loads(got[60])["signal_0"] == 0.0
+
+
+def test_scoring_in_chunks_changes_no_value(simulated, monkeypatch):
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20)
+    whole, _ = score_weeks(simulated, settings)
+    monkeypatch.setattr(churn_risk, "SCORE_CHUNK_ROWS", 997)
+    chunked, _ = score_weeks(simulated, settings)
+    pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_collinearity_checks_on_one_qr_match_the_rank_of_each_candidate():
+    """The QR shortcut keeps the columns that raising the rank of [1, kept..., x_j] keeps (numpy's matrix_rank with
+    the same tolerance), with exactly collinear, constant-plus-shift and nearly collinear columns."""
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        n = int(rng.integers(50, 400))
+        base = rng.normal(size=(n, 4))
+        columns = [base[:, 0], base[:, 1], base[:, 0] - 2 * base[:, 1], np.full(n, 3.0), base[:, 2] + 5.0,
+                   base[:, 3], base[:, 2] + 1e-3 * rng.normal(size=n), 2 * base[:, 3] - 1]
+        x = np.column_stack([columns[i] for i in rng.permutation(len(columns))])
+        kept, basis = [], np.ones((n, 1))
+        for j in range(x.shape[1]):
+            candidate = np.column_stack([basis, x[:, j]])
+            if np.linalg.matrix_rank(candidate, tol=1e-8 * np.sqrt(n)) == candidate.shape[1]:
+                kept.append(j)
+                basis = candidate
+        assert churn_risk._linearly_independent(x) == kept
+
+
+def test_the_models_read_only_the_test_period_and_the_alert_weeks_and_get_the_same_answers(simulated):
+    """followup_frames and alert_period_filter filter in DuckDB; the follow-up and the alert decisions from the
+    filtered frames equal those from the whole tables."""
+    duckdb = pytest.importorskip("duckdb")
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20, landmark_every_weeks=4)
+    scored, _ = score_weeks(simulated, settings)
+    weeks = simulated.assign(week_start=simulated["week_start"].dt.date, is_contact_opted_out=False,
+                             has_open_contact=False)
+    scored = scored.assign(week_start=scored["week_start"].dt.date)
+    con = duckdb.connect()
+    con.register("weeks_frame", weeks)
+    con.register("scored_frame", scored)
+    weeks_rel, scored_rel = con.sql("select * from weeks_frame"), con.sql("select * from scored_frame")
+    few_weeks, few_scores = followup_frames(weeks_rel, scored_rel)
+    assert len(few_weeks) < len(weeks) and len(few_scores) < len(scored)
+    whole = landmark_followup(weeks, scored, settings)
+    part = landmark_followup(few_weeks, few_scores, settings)
+    columns = ["customer_key", "landmark_week", "duration_weeks", "is_event", "risk_full", "weekly_hazard_full"]
+    pd.testing.assert_frame_equal(whole[columns].reset_index(drop=True), part[columns].reset_index(drop=True),
+                                  check_dtype=False)
+    alerts = AlertSettings(weekly_capacity=5, weeks=6)
+    period = alert_period_filter(scored_rel, alerts)
+    merged = weeks.merge(scored, on=["customer_key", "week_start"])
+    filtered = con.sql(f"select * from weeks_frame where {period}").df().merge(
+        con.sql(f"select * from scored_frame where {period}").df(), on=["customer_key", "week_start"])
+    assert len(filtered) < len(merged)
+    pd.testing.assert_frame_equal(alert_decisions(merged, alerts), alert_decisions(filtered, alerts))

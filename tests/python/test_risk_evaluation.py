@@ -42,6 +42,7 @@ import pytest
 import statsmodels.api as sm
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.datasets import load_gbsg2, load_rossi
+from lifelines.utils import concordance_index
 from sklearn.metrics import roc_auc_score
 
 from empathy import vocabulary
@@ -392,6 +393,132 @@ def test_concordance_sign_convention_and_degenerate_inputs() -> None:
     assert np.isnan(rev.concordance(duration, event, nan_score))
     with pytest.raises(ValueError, match="differ in length"):
         rev.concordance(duration, event, x[:10])
+
+
+def _tied_survival_data(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations on a coarse integer grid, about a third of them churns, scores rounded so that many tie."""
+    duration = rng.integers(1, 9, n).astype(float)
+    event = rng.random(n) < 0.35
+    score = np.round(rng.normal(size=n), 1)
+    return duration, event, score
+
+
+def _lifelines_c(duration: np.ndarray, event: np.ndarray, score: np.ndarray) -> float:
+    """lifelines' Harrell's C with a higher score meaning earlier churn; NaN without a comparable pair."""
+    if duration.size < 2 or not event.any():
+        return float("nan")
+    try:
+        return float(concordance_index(duration, -score, event.astype(int)))
+    except ZeroDivisionError:
+        return float("nan")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_concordance_equals_lifelines_on_random_data_with_ties(seed: int) -> None:
+    """The O(n log n) count is lifelines' concordance_index to the last bit, tied times and scores included (both
+    are ratios of the same integer counts), on continuous data too."""
+    rng = np.random.default_rng(seed)
+    duration, event, score = _tied_survival_data(rng, int(rng.integers(2, 400)))
+    expected = _lifelines_c(duration, event, score)
+    got = rev.concordance(duration, event, score)
+    assert (np.isnan(expected) and np.isnan(got)) or got == expected
+    continuous = rng.exponential(5.0, duration.size)
+    risk = rng.normal(size=duration.size)
+    expected = _lifelines_c(continuous, event, risk)
+    got = rev.concordance(continuous, event, risk)
+    assert (np.isnan(expected) and np.isnan(got)) or got == expected
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_concordance_with_frequency_weights_is_that_of_the_repeated_rows(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    duration, event, score = _tied_survival_data(rng, int(rng.integers(2, 200)))
+    weights = rng.multinomial(duration.size, np.full(duration.size, 1 / duration.size))
+    rows = np.repeat(np.arange(duration.size), weights)
+    expected = _lifelines_c(duration[rows], event[rows], score[rows])
+    got = rev.concordance(duration, event, score, weights)
+    assert (np.isnan(expected) and np.isnan(got)) or got == expected
+    unweighted = rev.concordance(duration, event, score)
+    ones = rev.concordance(duration, event, score, np.ones(duration.size))
+    assert (np.isnan(unweighted) and np.isnan(ones)) or ones == unweighted
+
+
+# ------------------------------------------------------------------------------ 5b. One cohort, bootstrap weights
+
+TIMES = np.arange(1.0, 9.0)
+
+
+def _cohort(rng: np.random.Generator, n: int, tie_chains: bool = False) -> tuple[np.ndarray, ...]:
+    """A landmark cohort as the churn-risk evaluation has it: weeks to churn or censoring, two models' horizon
+    risks (one rounded so that scores tie, one with chains of scores closer than the AUC's tie tolerance when
+    ``tie_chains``) and the survival curves of a constant weekly hazard."""
+    duration = rng.integers(1, 20, n).astype(float)
+    event = rng.random(n) < 0.3
+    risk_a = np.round(rng.random(n), 2)
+    risk_b = rng.random(n) if not tie_chains else np.round(rng.random(n), 2) + rng.integers(0, 3, n) * 0.6e-8
+    survival = {}
+    for name, risk in (("a", risk_a), ("b", risk_b)):
+        hazard = 1 - (1 - risk) ** (1 / 8)
+        survival[name] = (1 - hazard[:, None]) ** TIMES[None, :]
+    return duration, event, risk_a, risk_b, survival["a"], survival["b"]
+
+
+def _reference_metrics(duration, event, risk, survival) -> dict[str, float]:
+    return {
+        "concordance": rev.concordance(duration, event, risk),
+        "auc_at_horizon": rev.cumulative_dynamic_auc(duration, event, duration, event, risk, 8.0),
+        "brier_at_horizon": rev.brier_score(duration, event, duration, event, survival[:, -1], 8.0),
+        "integrated_brier": rev.integrated_brier_score(duration, event, duration, event, survival, TIMES),
+    }
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_cohort_metrics_equal_the_functions_and_weights_equal_repeated_rows(seed: int) -> None:
+    """Unweighted: the functions' values to the last bit. Weighted (a bootstrap replicate as draw counts): the
+    functions on the data set with every row repeated that often, up to the order of floating-point sums."""
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(5, 300))
+    duration, event, risk_a, risk_b, survival_a, survival_b = _cohort(rng, n, tie_chains=seed % 2 == 1)
+    cohort = rev.CohortMetrics(duration, event, {"a": (risk_a, survival_a), "b": (risk_b, survival_b)}, TIMES, 8.0)
+    values = cohort.values()
+    for name, risk, survival in (("a", risk_a, survival_a), ("b", risk_b, survival_b)):
+        expected = _reference_metrics(duration, event, risk, survival)
+        for metric, value in expected.items():
+            assert (np.isnan(value) and np.isnan(values[name][metric])) or values[name][metric] == value, metric
+    for _ in range(5):
+        weights = rng.multinomial(n, np.full(n, 1 / n))
+        rows = np.repeat(np.arange(n), weights)
+        values = cohort.values(weights)
+        for name, risk, survival in (("a", risk_a, survival_a), ("b", risk_b, survival_b)):
+            expected = _reference_metrics(duration[rows], event[rows], risk[rows], survival[rows])
+            for metric, value in expected.items():
+                if np.isnan(value):
+                    assert np.isnan(values[name][metric]), (name, metric)
+                else:
+                    assert values[name][metric] == pytest.approx(value, rel=1e-12, abs=1e-15), (name, metric)
+
+
+def test_cohort_metrics_degenerate_weights_and_inputs() -> None:
+    rng = np.random.default_rng(9)
+    duration, event, risk_a, _, survival_a, _ = _cohort(rng, 50)
+    cohort = rev.CohortMetrics(duration, event, {"a": (risk_a, survival_a)}, TIMES, 8.0)
+    nothing = cohort.values(np.zeros(50))["a"]
+    assert all(np.isnan(v) for v in nothing.values())
+    only_censored = np.where(event, 0, 1)
+    assert np.isnan(cohort.values(only_censored)["a"]["concordance"])
+    unusable = duration.copy()
+    unusable[0] = np.nan
+    broken = rev.CohortMetrics(unusable, event, {"a": (risk_a, survival_a)}, TIMES, 8.0)
+    assert all(np.isnan(v) for v in broken.values()["a"].values())
+    without_first = np.r_[0, np.ones(49)]
+    expected = _reference_metrics(duration[1:], event[1:], risk_a[1:], survival_a[1:])
+    got = broken.values(without_first)["a"]
+    for metric, value in expected.items():
+        assert (np.isnan(value) and np.isnan(got[metric])) or got[metric] == pytest.approx(value, rel=1e-12), metric
+    with pytest.raises(ValueError, match="horizon"):
+        rev.CohortMetrics(duration, event, {"a": (risk_a, survival_a)}, TIMES, 9.5)
+    with pytest.raises(ValueError, match="differ in length"):
+        cohort.values(np.ones(10))
 
 
 # ------------------------------------------------------------------------------------------------ 6. Calibration

@@ -15,12 +15,16 @@ COLUMNS = ["outcome", "description", "outcome_window_days", "n_customers_alerted
 
 def model(dbt, session):
     settings = AlertSettings.from_config(json.loads(dbt.config.get("alert_settings")))
-    decisions = sorted_frame(dbt.ref("mart_at_risk_alerts"))
+    alerts = dbt.ref("mart_at_risk_alerts")
+    decisions = sorted_frame(alerts)
     decisions["week_start"] = pd.to_datetime(decisions["week_start"])
-    weeks = sorted_frame(dbt.ref("int_customer_weeks_signalled"), columns=[
+    signalled = dbt.ref("int_customer_weeks_signalled")
+    last_complete = signalled.filter("is_week_complete").aggregate("max(week_start)").fetchone()[0]
+    observed_until = pd.Timestamp(last_complete) + pd.Timedelta(days=7)  # the end of the last complete week
+    # Only the weeks of selected customers reach pandas (customer_outcomes reads no other, D35).
+    selected = alerts.filter("is_selected").project("customer_key").distinct()
+    weeks = sorted_frame(signalled.join(selected, "customer_key", how="semi"), columns=[
         "customer_key", "week_start", "contacts_during_week", "unresolved_contacts_during_week",
         "is_contact_opted_out", "is_voluntary_churn_in_week", "mrr_at_week_start", "is_week_complete"])
-    complete = pd.to_datetime(weeks.loc[weeks["is_week_complete"].astype(bool), "week_start"])
-    observed_until = complete.max() + pd.Timedelta(days=7)  # the end of the last complete week
     per_customer = customer_outcomes(decisions, weeks, settings, observed_until)
     return to_vocabulary(alert_outcome_table(per_customer, settings), {}, columns=COLUMNS)
