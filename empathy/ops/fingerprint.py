@@ -19,7 +19,9 @@ def row_fingerprint(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
 
 
 def table_fingerprints(db: Path | str, schemas: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """Per base table ``schema.table``: (row count, sum of 64-bit row hashes as a 128-bit integer).
+    """Per base table ``schema.table``: (row count, sum of 64-bit row hashes as a 128-bit integer). The incremental
+    build's bookkeeping (``_incremental_*``: the watermark, when and by which invocation it was recorded) is not
+    content and is left out.
 
     DuckDB's ``hash`` of the whole row (a struct) hashes every value, floats by their bits, so a difference in the
     last bit of one estimate changes the fingerprint; summing (not xor-ing) keeps duplicate rows from cancelling.
@@ -28,7 +30,8 @@ def table_fingerprints(db: Path | str, schemas: Iterable[str]) -> dict[str, tupl
     with duckdb.connect(str(db), read_only=True) as con:
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where schema_name in "
-            f"({', '.join('?' for _ in schemas)}) order by 1, 2", list(schemas)).fetchall()
+            f"({', '.join('?' for _ in schemas)}) and not starts_with(table_name, '_incremental_') order by 1, 2",
+            list(schemas)).fetchall()
         return {f"{schema}.{table}": row_fingerprint(con, schema, table) for schema, table in tables}
 
 

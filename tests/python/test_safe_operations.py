@@ -146,6 +146,26 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     return raw, served, work
 
 
+def test_a_rebuild_with_the_same_code_and_settings_is_incremental(published: tuple[Path, Path, Path]) -> None:
+    """The second publication of the same raw data starts from a copy of the served warehouse (D33), says so in
+    its record, and serves the same content as the first."""
+    raw, served, work = published
+    first = json.loads(publish.record_path(served).read_text())
+    before = table_fingerprints(served, ("staging", "intermediate", "marts", "audit", "restricted"))
+    result = _publish(raw, served, work, [])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    second = json.loads(publish.record_path(served).read_text())
+    assert (first["build_mode"], second["build_mode"]) == ("full", "incremental")
+    assert first["code_fingerprint"] == second["code_fingerprint"]
+    assert "publish: incremental build" in result.stdout
+    assert "sql incremental model staging.screened_interactions" in result.stdout
+    after = table_fingerprints(served, ("staging", "intermediate", "marts", "audit", "restricted"))
+    changed = sorted(n for n in before if before[n] != after.get(n) and not n.endswith("_changed"))
+    assert changed == []
+    assert publish.incremental_base(served, second["code_fingerprint"], ["--full-refresh"])[0] is None
+    assert publish.incremental_base(served, "another fingerprint", [])[0] is None
+
+
 def test_a_rebuild_succeeds_while_a_reader_holds_a_connection(published: tuple[Path, Path, Path]) -> None:
     raw, served, work = published
     latencies: list[float] = []
