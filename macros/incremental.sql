@@ -35,13 +35,13 @@
     {{- return(relation is not none) -}}
 {%- endmacro %}
 
-{#- The watermark as a SQL scalar: the previous complete build's `column` (loaded_through or as_of), or -infinity
-    when there is no previous complete build (then every row is in scope). -#}
+{#- The watermark as a SQL scalar: the previous complete build's `column` (loaded_through or as_of), or a time
+    before any load when there is no previous complete build (then every row is in scope). -#}
 {% macro incremental_watermark(column='loaded_through') -%}
     {%- if incremental_state_exists() -%}
         (select max(state.{{ column }}) from {{ incremental_state_relation('state') }} as state)
     {%- else -%}
-        cast('-infinity' as timestamp)
+        cast('1900-01-01 00:00:00' as timestamp)
     {%- endif -%}
 {%- endmacro %}
 
@@ -94,13 +94,19 @@
 {% macro record_incremental_state(results) %}
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}{{ return('') }}{%- endif -%}
     {%- set required = [] -%}
+    {%- set incremental = [] -%}
     {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+            {%- do incremental.append(node.unique_id) -%}
+        {%- endif -%}
         {%- if node.resource_type == 'model' and node.package_name == project_name
             and (node.config.materialized == 'incremental'
                  or node.name in ['identity_customer_identifiers', 'stg_build__as_of']) -%}
             {%- do required.append(node.unique_id) -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- a target where the large models are plain tables (Spark without a table format that deletes) has no state -#}
+    {%- if not incremental -%}{{ return('') }}{%- endif -%}
     {%- set succeeded = [] -%}
     {%- for result in results -%}
         {%- if result.node.unique_id in required and result.status == 'success' -%}
@@ -135,3 +141,18 @@
     from {{ interactions }} as screened;
 
 {% endmacro %}
+
+{#- The materialization of the large row-level models: incremental where the warehouse can delete a refresh scope
+    (DuckDB), a table rebuilt in full on Apache Spark's plain Parquet tables, which cannot delete rows (a Delta or
+    Iceberg table format would; D33). -#}
+{% macro incremental_materialization() -%}
+    {{- return(adapter.dispatch('incremental_materialization', 'empathy_warehouse')()) -}}
+{%- endmacro %}
+
+{% macro default__incremental_materialization() -%}
+    {{- return('incremental') -}}
+{%- endmacro %}
+
+{% macro spark__incremental_materialization() -%}
+    {{- return('table') -}}
+{%- endmacro %}

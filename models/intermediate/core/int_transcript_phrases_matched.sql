@@ -10,7 +10,7 @@
 {#- Incremental (D33): an incremental run matches the segments of the interactions in identity_interactions_changed
     again. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_refresh_scope(changed_interactions_scope(ref('identity_interactions_changed'), 'interaction_key')) }}",
 ) }}

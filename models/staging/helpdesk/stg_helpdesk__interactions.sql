@@ -1,6 +1,6 @@
 {#- Incremental (D33): an incremental run re-classifies every delivery of the keys delivered since the watermark. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_refresh_scope(redelivered_scope(source('helpdesk', 'interactions'), 'interactions',
         ['source_system', 'interaction_id'], '_loaded_at')) }}",

@@ -1,6 +1,6 @@
 {#- Incremental (D33): an incremental run re-classifies every delivery of the keys delivered since the watermark. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_refresh_scope(redelivered_scope(source('helpdesk', 'transcript_segments'),
         'transcript_segments', ['source_system', 'interaction_id', 'segment_index'], '_loaded_at')) }}",

@@ -157,13 +157,19 @@ final as (
         changes.customer_id,
         {{ customer_key('changes.customer_id') }} as customer_key,
         {#- the first reason in this order -#}
-        arg_min(
-            changes.change_reason,
-            list_position(
-                ['no_previous_build', 'consent_changed', 'identity_changed', 'interaction_delivered'],
-                changes.change_reason
-            )
-        ) as change_reason
+        case min(
+            case changes.change_reason
+                when 'no_previous_build' then 1
+                when 'consent_changed' then 2
+                when 'identity_changed' then 3
+                else 4
+            end
+        )
+            when 1 then 'no_previous_build'
+            when 2 then 'consent_changed'
+            when 3 then 'identity_changed'
+            else 'interaction_delivered'
+        end as change_reason
     from changes
     where changes.customer_id is not null
     group by changes.customer_id

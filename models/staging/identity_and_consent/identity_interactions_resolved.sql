@@ -36,8 +36,8 @@ final as (
         resolved.interaction_key,
         max(resolved._loaded_at) as last_loaded_at,
         coalesce(
-            max(resolved.customer_id) filter (where resolved.row_fate = 'kept'),
-            arg_max(resolved.customer_id, resolved._loaded_at)
+            max(case when resolved.row_fate = 'kept' then resolved.customer_id end),
+            max_by(resolved.customer_id, resolved._loaded_at)
         ) as customer_id
     from resolved
     group by resolved.interaction_key

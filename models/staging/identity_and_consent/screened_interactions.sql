@@ -3,7 +3,7 @@
     build, `kept` otherwise. consented_interactions publishes the kept ones. -#}
 {#- Incremental (D33): an incremental run recomputes the interactions in identity_interactions_changed. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_refresh_scope(changed_interactions_scope(ref('identity_interactions_changed'), 'interaction_key')) }}",
 ) }}

@@ -5,7 +5,7 @@
 {#- Incremental (D33): an incremental run recomputes the segments of the interactions in
     identity_interactions_changed (by the segment's own natural key, so segments of an unknown interaction too). -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_refresh_scope(changed_interactions_scope(ref('identity_interactions_changed'), interaction_key('source_system', 'interaction_id'))) }}",
 ) }}
