@@ -233,7 +233,7 @@ def test_macros_do_not_hide_dependencies() -> None:
 
     hooks = {"check_raw_contract": "the on-run-start hook that checks every source before any model runs"}
     offenders = []
-    for path in sorted((PROJECT_DIR / "macros").glob("*.sql")):
+    for path in sorted((PROJECT_DIR / "macros").rglob("*.sql")):
         text = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.DOTALL)
         for block in re.findall(r"\{%-?\s*macro\b.*?\{%-?\s*endmacro", text, flags=re.DOTALL):
             if re.search(r"\b(ref|source)\(", block):

@@ -85,9 +85,12 @@ def duckdb_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def spark_models() -> list[dict]:
-    """The selector's models as dbt resolves them: name, custom schema and alias."""
-    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+def spark_models(tmp_path_factory) -> list[dict]:
+    """The selector's models as dbt resolves them: name, custom schema and alias (dbt writes its manifest into a
+    temporary folder, never over the DuckDB build's target/manifest.json)."""
+    work = tmp_path_factory.mktemp("dbt_ls")
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "DBT_TARGET_PATH": str(work / "target"), "DBT_LOG_PATH": str(work / "logs")}
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
         [str(dbt), "ls", "--target", "spark", "--selector", "spark_sql_layers", "--resource-type", "model",

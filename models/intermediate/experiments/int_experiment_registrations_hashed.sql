@@ -11,6 +11,11 @@
         {%- endif -%}
     {%- endfor -%}
 {%- endif -%}
+{#- List functions as the engine spells them (macros/dialect.sql). -#}
+{%- set empty_list = list_open() ~ list_close() -%}
+{%- set list_transform = list_function('list_transform') -%}
+{%- set list_contains = list_function('list_contains') -%}
+{%- set list_length = list_function('len') -%}
 with
 
 registry as (
@@ -35,13 +40,16 @@ typed as (
         hashed.hypothesis,
         hashed.unit_type,
         {{ split_to_list('hashed.arms', '|') }} as arms,
-        {{ list_function('list_transform') }}({{ split_to_list('hashed.allocation', '|') }}, share -> try_cast(share as double)) as allocation,
+        {{ list_transform }}({{ split_to_list('hashed.allocation', '|') }}, share -> try_cast(share as double))
+            as allocation,
         hashed.primary_metric,
-        coalesce({{ split_to_list("nullif(hashed.secondary_metrics, '')", '|') }}, {{ list_open() }}{{ list_close() }}) as secondary_metrics,
-        coalesce({{ split_to_list("nullif(hashed.guardrail_metrics, '')", '|') }}, {{ list_open() }}{{ list_close() }}) as guardrail_metrics,
-        coalesce({{ split_to_list("nullif(hashed.subgroups, '')", '|') }}, {{ list_open() }}{{ list_close() }}) as subgroups,
+        coalesce({{ split_to_list("nullif(hashed.secondary_metrics, '')", '|') }}, {{ empty_list }})
+            as secondary_metrics,
+        coalesce({{ split_to_list("nullif(hashed.guardrail_metrics, '')", '|') }}, {{ empty_list }})
+            as guardrail_metrics,
+        coalesce({{ split_to_list("nullif(hashed.subgroups, '')", '|') }}, {{ empty_list }}) as subgroups,
         hashed.estimator,
-        coalesce({{ split_to_list("nullif(hashed.covariates, '')", '|') }}, {{ list_open() }}{{ list_close() }}) as covariates,
+        coalesce({{ split_to_list("nullif(hashed.covariates, '')", '|') }}, {{ empty_list }}) as covariates,
         try_cast(hashed.minimum_detectable_effect as double) as minimum_detectable_effect,
         try_cast(hashed.analysis_window_start as date) as analysis_window_start,
         try_cast(hashed.analysis_window_end as date) as analysis_window_end,
@@ -64,9 +72,11 @@ checked as (
                     then 'invalid_analysis_window'
             end,
             case when typed.registered_at is null then 'invalid_registered_at' end,
-            case when not {{ list_function('list_contains') }}(typed.arms, 'control') then 'no_control_arm' end,
-            case when {{ list_function('len') }}(typed.allocation) != {{ list_function('len') }}(typed.arms)
-                    or {{ list_function('list_contains') }}({{ list_function('list_transform') }}(typed.allocation, share -> share is null or share <= 0), true)
+            case when not {{ list_contains }}(typed.arms, 'control') then 'no_control_arm' end,
+            case when {{ list_length }}(typed.allocation) != {{ list_length }}(typed.arms)
+                    or {{ list_contains }}(
+                        {{ list_transform }}(typed.allocation, share -> share is null or share <= 0), true
+                    )
                     or abs({{ list_sum('typed.allocation') }} - 1) > 1e-6
                     then 'invalid_allocation'
             end,
@@ -80,7 +90,8 @@ final as (
 
     select
         checked.*,
-        {{ date_as_timestamp('checked.analysis_window_start') }} - {{ interval_of('checked.pre_period_days', 'days') }} as pre_period_start,
+        {{ date_as_timestamp('checked.analysis_window_start') }} - {{ interval_of('checked.pre_period_days', 'days') }}
+            as pre_period_start,
         {{ date_as_timestamp('checked.analysis_window_end') }} + interval 1 day as analysis_window_end_exclusive
     from checked
 

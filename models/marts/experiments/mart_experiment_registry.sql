@@ -53,7 +53,8 @@ judged as (
         coalesce(assignment_summary.n_units_assigned, 0) as n_units_assigned,
         coalesce(assignment_summary.n_units_switched, 0) as n_units_switched,
         coalesce(metric_summary.n_metrics_registered, 0) as n_metrics_registered,
-        coalesce(metric_summary.metrics_not_in_catalogue, {{ list_open() }}{{ list_close() }}) as metrics_not_in_catalogue,
+        coalesce(metric_summary.metrics_not_in_catalogue, {{ list_open() ~ list_close() }})
+            as metrics_not_in_catalogue,
         registrations.registration_hash_recorded = registrations.registration_hash_computed
             as is_registration_unchanged,
         registrations.registered_at < assignment_summary.first_assigned_at as is_registered_before_first_assignment,
