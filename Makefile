@@ -28,7 +28,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup data data-append build validate demo demo-build freshness lint pytest test docs semantic report browser benchmark calibrate clean
+.PHONY: setup data data-append build validate demo demo-build freshness lint pytest test test-spark docs semantic report browser benchmark calibrate clean
 
 ## setup: virtual environment with the pinned runtime and development requirements
 setup: $(VENV)/.installed
@@ -78,6 +78,18 @@ pytest: setup browser
 
 ## test: everything CI runs
 test: demo lint pytest
+
+## test-spark: the SQL layers on Apache Spark (docs/decisions.md D36): a fresh local Spark warehouse in target/spark,
+## `dbt build --target spark --selector spark_sql_layers` on the demo data (seeds, the SQL models whose ancestors are
+## all SQL, their data tests), then tests/spark: every model against the DuckDB demo build (target/demo.duckdb,
+## built first if missing) and the Python seam on Spark. Needs Java 17; installs nothing beyond `make setup`.
+SPARK_DIR := $(TARGET_DIR)/spark
+SPARK_ENV := $(DEMO_ENV) EMPATHY_SPARK_DIR="$(SPARK_DIR)" DBT_TARGET_PATH="$(SPARK_DIR)/dbt" DBT_LOG_PATH="$(SPARK_DIR)/logs"
+test-spark: setup
+	@if [ ! -f "$(DEMO_DUCKDB_PATH)" ]; then $(MAKE) demo-build; fi
+	rm -rf "$(SPARK_DIR)"
+	$(SPARK_ENV) $(BIN)/dbt build --target spark --selector spark_sql_layers
+	$(SPARK_ENV) $(BIN)/python -m pytest tests/spark -p no:cacheprovider
 
 ## docs: dbt docs (catalog and lineage) of the demo warehouse into target/ (index.html to serve, static_index.html
 ## to open from the file system)

@@ -4,17 +4,77 @@ DuckDB returns rows in whatever order its threads finish. Floating-point sums de
 so a statistic fitted on an unsorted frame can differ in the last digits from one build to the next (and a
 Newton-Raphson fit or a raking loop can amplify that to the third digit). Sorting by every column (`ORDER BY ALL`)
 makes the frame, and therefore every estimate, a function of the table's content alone.
+
+The seam takes either engine's table (docs/decisions.md D36): a DuckDB relation, as dbt-duckdb's `dbt.ref()`
+returns it, or a Spark DataFrame, as dbt-databricks' `dbt.ref()` returns it. Projection, filtering and aggregation
+happen in the engine (`summarised_frame` groups before anything reaches pandas), so only the small result crosses
+into the driver's memory.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+# Aggregations summarised_frame runs in the engine: name -> (DuckDB SQL template, Spark SQL template).
+AGGREGATIONS = {
+    "count": ("count({c})", "count({c})"),
+    "sum": ("sum({c})", "sum({c})"),
+    "mean": ("avg({c})", "avg({c})"),
+    "min": ("min({c})", "min({c})"),
+    "max": ("max({c})", "max({c})"),
+    "count_distinct": ("count(distinct {c})", "count(distinct {c})"),
+}
+
+
+def is_spark_frame(relation) -> bool:
+    """A Spark DataFrame (classic or Spark Connect) rather than a DuckDB relation."""
+    return type(relation).__module__.startswith("pyspark.")
+
 
 def sorted_frame(relation, columns: list[str] | None = None) -> pd.DataFrame:
-    """The relation (a DuckDB relation, as `dbt.ref()` returns it) as a DataFrame in a deterministic row order.
+    """The relation (a DuckDB relation or a Spark DataFrame) as a DataFrame in a deterministic row order.
 
-    `columns`: keep only these (projection happens in DuckDB, before rows reach pandas).
+    `columns`: keep only these (projection happens in the engine, before rows reach pandas).
     """
+    if is_spark_frame(relation):
+        if columns:
+            relation = relation.select(*[f"`{c}`" for c in columns])
+        from pyspark.sql import functions as F
+
+        # DuckDB sorts nulls last; so does this, so both engines give the same frame.
+        return _spark_to_pandas(relation.orderBy(*[F.col(f"`{c}`").asc_nulls_last() for c in relation.columns]))
     if columns:
         relation = relation.project(", ".join(f'"{c}"' for c in columns))
     return relation.order("all").df()
+
+
+def summarised_frame(relation, by: list[str], aggregations: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Group `relation` by the columns `by` in its own engine and return the (small) result, sorted by `by`.
+
+    `aggregations`: output column -> (aggregation, input column), the aggregation one of AGGREGATIONS; `count` of
+    `*` counts rows. Null groups are kept. The same call gives the same frame on DuckDB and on Spark.
+    """
+    unknown = sorted({how for how, _ in aggregations.values()} - set(AGGREGATIONS))
+    if unknown:
+        raise ValueError(f"unknown aggregation(s) {unknown}; known: {sorted(AGGREGATIONS)}")
+    spark = is_spark_frame(relation)
+    quote = (lambda c: c if c == "*" else f"`{c}`") if spark else (lambda c: c if c == "*" else f'"{c}"')
+    selects = [
+        f"{AGGREGATIONS[how][1 if spark else 0].format(c=quote(column))} as {quote(name)}"
+        for name, (how, column) in aggregations.items()
+    ]
+    if spark:
+        from pyspark.sql import functions as F
+
+        grouped = relation.groupBy(*[F.col(quote(c)) for c in by]) if by else relation.groupBy()
+        result = grouped.agg(*[F.expr(s) for s in selects])
+        ordered = result.orderBy(*[F.col(quote(c)).asc_nulls_last() for c in by]) if by else result
+        return _spark_to_pandas(ordered)
+    if not by:
+        return relation.aggregate(", ".join(selects)).df()
+    keys = ", ".join(quote(c) for c in by)
+    return relation.aggregate(f"{keys}, {', '.join(selects)}", keys).order(keys).df()
+
+
+def _spark_to_pandas(frame) -> pd.DataFrame:
+    """A Spark DataFrame into pandas with a fresh RangeIndex (what DuckDB's .df() gives)."""
+    return frame.toPandas().reset_index(drop=True)

@@ -16,6 +16,10 @@
     Raw-schema mode (var raw_schema): every declared column of <raw_schema>.<table> is there.
 -#}
 {% macro check_raw_contract() %}
+    {{- return(adapter.dispatch('check_raw_contract', 'empathy_warehouse')()) -}}
+{% endmacro %}
+
+{% macro default__check_raw_contract() %}
     {%- if execute and flags.WHICH in ['build', 'run', 'test', 'seed', 'compile'] -%}
         {%- set raw_dir = env_var('EMPATHY_RAW_DIR', 'data/demo') -%}
         {%- set raw_schema = var('raw_schema', '') -%}

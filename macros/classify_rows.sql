@@ -20,7 +20,7 @@
 -#}
 {% macro classify_rows(relation, key_columns, version_order, checks=[]) -%}
     select
-        checked.* exclude (_invalid_reason, _invalid_value, _delivery_rank),
+        {{ star_exclude(['_invalid_reason', '_invalid_value', '_delivery_rank'], 'checked') }},
         case
             when {% for key in key_columns %}checked.{{ key }} is null{% if not loop.last %} or {% endif %}{% endfor %}
                 then 'quarantined'
@@ -52,17 +52,17 @@
             end as _invalid_reason,
             case
                 {%- for check in checks %}
-                when {{ check[0] }} then {% if check | length > 2 %}cast({{ check[2] }} as varchar){% else %}cast(null as varchar){% endif %}
+                when {{ check[0] }} then {% if check | length > 2 %}cast({{ check[2] }} as {{ varchar_type() }}){% else %}cast(null as {{ varchar_type() }}){% endif %}
                 {%- endfor %}
-                else cast(null as varchar)
+                else cast(null as {{ varchar_type() }})
             end as _invalid_value,
             {%- else -%}
-            cast(null as varchar) as _invalid_reason,
-            cast(null as varchar) as _invalid_value,
+            cast(null as {{ varchar_type() }}) as _invalid_reason,
+            cast(null as {{ varchar_type() }}) as _invalid_value,
             {%- endif %}
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
-                order by {{ version_order }}, md5(cast(typed as varchar))
+                order by {{ version_order }}, {{ row_hash('typed') }}
             ) as _delivery_rank
         from {{ relation }} as typed
     ) as checked

@@ -28,6 +28,6 @@
 {#- A one-row select of `starts_at`: the first day of the calendar month n_months - 1 months before the month of
     the latest `column` in `relation`, so that the window is the last n_months calendar months of the data. -#}
 {% macro last_months_window_start(relation, column, n_months) %}
-    select date_trunc('month', max({{ column }})) - to_months({{ n_months | int }} - 1) as starts_at
+    select date_trunc('month', max({{ column }})) - {{ interval_of((n_months | int) ~ ' - 1', 'months') }} as starts_at
     from {{ relation }}
 {% endmacro %}

@@ -14,13 +14,22 @@
 {% macro schedule_block(started_at_column) -%}
     {%- set hours = var('schedule_block_hours') | int -%}
     {%- set shifted -%}
-        ({{ started_at_column }} + to_hours({{ var('schedule_block_utc_offset_hours') | int }}))
+        ({{ started_at_column }} + {{ interval_of(var('schedule_block_utc_offset_hours') | int, 'hours') }})
     {%- endset -%}
+    {{- adapter.dispatch('schedule_block_label', 'empathy_warehouse')(shifted, hours) -}}
+{%- endmacro %}
+
+{% macro default__schedule_block_label(shifted, hours) -%}
     lower(strftime({{ shifted }}, '%a')) || '_'
     || lpad((hour({{ shifted }}) // {{ hours }} * {{ hours }})::varchar, 2, '0')
 {%- endmacro %}
 
+{% macro spark__schedule_block_label(shifted, hours) -%}
+    lower(date_format({{ shifted }}, 'EEE')) || '_'
+    || lpad(cast(div(hour({{ shifted }}), {{ hours }}) * {{ hours }} as string), 2, '0')
+{%- endmacro %}
+
 {#- An agent counts as new for var new_agent_days days after hire: at the build (dim_agents) or at a contact. -#}
 {% macro is_new_agent(hired_at_column, at_column) -%}
-    date_diff('day', {{ hired_at_column }}, {{ at_column }}) < {{ var('new_agent_days') }}
+    {{ date_diff('day', hired_at_column, at_column) }} < {{ var('new_agent_days') }}
 {%- endmacro %}

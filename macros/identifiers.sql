@@ -1,11 +1,15 @@
 {#- Identifier normalisation (raw contract, "Identity and privacy"). -#}
 
 {% macro normalize_email(column) -%}
-    nullif(lower(trim(cast({{ column }} as varchar))), '')
+    nullif(lower(trim(cast({{ column }} as {{ varchar_type() }}))), '')
 {%- endmacro %}
 
 {#- Digits only; ten digits get the default country code; returned as +<digits>. Fewer than 8 digits is no phone. -#}
 {% macro normalize_phone(column) -%}
+    {{- return(adapter.dispatch('normalize_phone', 'empathy_warehouse')(column)) -}}
+{%- endmacro %}
+
+{% macro default__normalize_phone(column) -%}
     case
         when length(regexp_replace(cast({{ column }} as varchar), '[^0-9]', '', 'g')) < 8 then null
         when length(regexp_replace(cast({{ column }} as varchar), '[^0-9]', '', 'g')) = 10
@@ -15,8 +19,19 @@
     end
 {%- endmacro %}
 
+{#- Spark: regexp_replace replaces every match. -#}
+{% macro spark__normalize_phone(column) -%}
+    case
+        when length(regexp_replace(cast({{ column }} as string), '[^0-9]', '')) < 8 then null
+        when length(regexp_replace(cast({{ column }} as string), '[^0-9]', '')) = 10
+            then '+{{ var("default_phone_country_code") }}'
+            || regexp_replace(cast({{ column }} as string), '[^0-9]', '')
+        else '+' || regexp_replace(cast({{ column }} as string), '[^0-9]', '')
+    end
+{%- endmacro %}
+
 {% macro normalize_id(column) -%}
-    nullif(trim(cast({{ column }} as varchar)), '')
+    nullif(trim(cast({{ column }} as {{ varchar_type() }})), '')
 {%- endmacro %}
 
 {#- A node of the identity graph: a typed identifier; account ids sort before e-mails before phones, so the root
@@ -32,6 +47,14 @@
 
 {#- Pseudonymous customer key: sha256 of the salt and the resolved customer id. -#}
 {% macro customer_key(customer_id) -%}
+    {{- return(adapter.dispatch('customer_key', 'empathy_warehouse')(customer_id)) -}}
+{%- endmacro %}
+
+{% macro spark__customer_key(customer_id) -%}
+    sha2('{{ empathy_salt() }}' || '|' || {{ customer_id }}, 256)
+{%- endmacro %}
+
+{% macro default__customer_key(customer_id) -%}
     sha256('{{ empathy_salt() }}' || '|' || {{ customer_id }})
 {%- endmacro %}
 

@@ -3,6 +3,10 @@
     raw values (`quarantine_value`, e.g. the label that did not map). The one query behind the warn-severity test
     quarantine_share_within_limit and the end-of-build report. -#}
 {% macro quarantine_shares(relation, table_name, max_share) -%}
+    {{- return(adapter.dispatch('quarantine_shares', 'empathy_warehouse')(relation, table_name, max_share)) -}}
+{%- endmacro %}
+
+{% macro default__quarantine_shares(relation, table_name, max_share) -%}
     with
 
     base_rows as (

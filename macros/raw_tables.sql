@@ -27,7 +27,7 @@
     concat_ws(
         '|',
         {%- for key in key_columns %}
-        coalesce(cast({{ alias }}.{{ key }} as varchar), '<null>'){% if not loop.last %},{% endif %}
+        coalesce(cast({{ alias }}.{{ key }} as {{ varchar_type() }}), '<null>'){% if not loop.last %},{% endif %}
         {%- endfor %}
     )
 {%- endmacro %}

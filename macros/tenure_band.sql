@@ -6,7 +6,7 @@
     case
         when {{ signup_column }} is null or {{ at_column }} is null then 'unknown'
         {%- for cut in cuts %}
-        when date_diff('day', {{ signup_column }}, {{ at_column }}) < {{ cut }}
+        when {{ date_diff('day', signup_column, at_column) }} < {{ cut }}
             then '{{ 0 if loop.first else cuts[loop.index0 - 1] }}-{{ cut - 1 }}d'
         {%- endfor %}
         else '{{ cuts[-1] }}d+'

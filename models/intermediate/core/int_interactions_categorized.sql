@@ -37,9 +37,9 @@ final as (
         interactions.started_at,
         interactions.first_agent_response_at,
         interactions.ended_at,
-        date_diff('second', interactions.started_at, interactions.first_agent_response_at)
+        {{ date_diff('second', 'interactions.started_at', 'interactions.first_agent_response_at') }}
             as seconds_to_first_response,
-        date_diff('second', interactions.started_at, interactions.ended_at) as handle_time_seconds,
+        {{ date_diff('second', 'interactions.started_at', 'interactions.ended_at') }} as handle_time_seconds,
         interactions.is_resolved,
         interactions.has_call_recording_consent
     from interactions

@@ -59,23 +59,23 @@ matched as (
             segments.offset_ms,
             segments.speaker,
             '{{ pattern[0] }}' as pattern_id,
-            regexp_extract(segments.text_lower, '{{ pattern[2] | replace("'", "''") }}') as matched_text
+            {{ regexp_match_text('segments.text_lower', sql_string(pattern[2])) }} as matched_text
         from segments
         where segments.speaker = '{{ pattern[3] }}'
-            and regexp_matches(segments.text_lower, '{{ pattern[2] | replace("'", "''") }}')
+            and {{ regexp_matches('segments.text_lower', sql_string(pattern[2])) }}
             {% if pattern[6] %}
-                and not regexp_matches(segments.text_lower, '{{ pattern[6] | replace("'", "''") }}')
+                and not {{ regexp_matches('segments.text_lower', sql_string(pattern[6])) }}
             {% endif %}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
     {% if not patterns %}
         select
-            null::varchar as interaction_key,
+            null::{{ varchar_type() }} as interaction_key,
             null::integer as segment_index,
             null::bigint as offset_ms,
-            null::varchar as speaker,
-            null::varchar as pattern_id,
-            null::varchar as matched_text
+            null::{{ varchar_type() }} as speaker,
+            null::{{ varchar_type() }} as pattern_id,
+            null::{{ varchar_type() }} as matched_text
         where false
     {% endif %}
 

@@ -27,15 +27,13 @@ roles as (
     select
         registrations.experiment_id,
         'secondary' as metric_role,
-        generate_subscripts(registrations.secondary_metrics, 1) + 1 as metric_position,
-        unnest(registrations.secondary_metrics) as metric_code
+        {{ list_elements('registrations.secondary_metrics', 1, 'metric_position', 'metric_code') }}
     from registrations
     union all
     select
         registrations.experiment_id,
         'guardrail' as metric_role,
-        generate_subscripts(registrations.guardrail_metrics, 1) + 1000 as metric_position,
-        unnest(registrations.guardrail_metrics) as metric_code
+        {{ list_elements('registrations.guardrail_metrics', 1000, 'metric_position', 'metric_code') }}
     from registrations
 
 ),

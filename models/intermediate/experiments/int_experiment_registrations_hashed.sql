@@ -7,10 +7,15 @@
 {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(ref('experiment_registry')) -%}
         {%- if column.name != 'registration_hash' -%}
-            {%- do hashed_parts.append("coalesce(registry." ~ column.name ~ "::varchar, '')") -%}
+            {%- do hashed_parts.append("coalesce(registry." ~ column.name ~ "::" ~ varchar_type() ~ ", '')") -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endif -%}
+{#- List functions as the engine spells them (macros/dialect.sql). -#}
+{%- set empty_list = list_open() ~ list_close() -%}
+{%- set list_transform = list_function('list_transform') -%}
+{%- set list_contains = list_function('list_contains') -%}
+{%- set list_length = list_function('len') -%}
 with
 
 registry as (
@@ -34,14 +39,17 @@ typed as (
         hashed.experiment_id,
         hashed.hypothesis,
         hashed.unit_type,
-        string_split(hashed.arms, '|') as arms,
-        list_transform(string_split(hashed.allocation, '|'), share -> try_cast(share as double)) as allocation,
+        {{ split_to_list('hashed.arms', '|') }} as arms,
+        {{ list_transform }}({{ split_to_list('hashed.allocation', '|') }}, share -> try_cast(share as double))
+            as allocation,
         hashed.primary_metric,
-        coalesce(string_split(nullif(hashed.secondary_metrics, ''), '|'), []) as secondary_metrics,
-        coalesce(string_split(nullif(hashed.guardrail_metrics, ''), '|'), []) as guardrail_metrics,
-        coalesce(string_split(nullif(hashed.subgroups, ''), '|'), []) as subgroups,
+        coalesce({{ split_to_list("nullif(hashed.secondary_metrics, '')", '|') }}, {{ empty_list }})
+            as secondary_metrics,
+        coalesce({{ split_to_list("nullif(hashed.guardrail_metrics, '')", '|') }}, {{ empty_list }})
+            as guardrail_metrics,
+        coalesce({{ split_to_list("nullif(hashed.subgroups, '')", '|') }}, {{ empty_list }}) as subgroups,
         hashed.estimator,
-        coalesce(string_split(nullif(hashed.covariates, ''), '|'), []) as covariates,
+        coalesce({{ split_to_list("nullif(hashed.covariates, '')", '|') }}, {{ empty_list }}) as covariates,
         try_cast(hashed.minimum_detectable_effect as double) as minimum_detectable_effect,
         try_cast(hashed.analysis_window_start as date) as analysis_window_start,
         try_cast(hashed.analysis_window_end as date) as analysis_window_end,
@@ -58,20 +66,22 @@ checked as (
 
     select
         typed.*,
-        list_filter([
+        {{ list_function('list_filter') }}({{ list_open() }}
             case when typed.analysis_window_start is null or typed.analysis_window_end is null
                     or typed.analysis_window_end < typed.analysis_window_start
                     then 'invalid_analysis_window'
             end,
             case when typed.registered_at is null then 'invalid_registered_at' end,
-            case when not list_contains(typed.arms, 'control') then 'no_control_arm' end,
-            case when len(typed.allocation) != len(typed.arms)
-                    or list_contains(list_transform(typed.allocation, share -> share is null or share <= 0), true)
-                    or abs(list_sum(typed.allocation) - 1) > 1e-6
+            case when not {{ list_contains }}(typed.arms, 'control') then 'no_control_arm' end,
+            case when {{ list_length }}(typed.allocation) != {{ list_length }}(typed.arms)
+                    or {{ list_contains }}(
+                        {{ list_transform }}(typed.allocation, share -> share is null or share <= 0), true
+                    )
+                    or abs({{ list_sum('typed.allocation') }} - 1) > 1e-6
                     then 'invalid_allocation'
             end,
             case when typed.estimator is distinct from 'itt_cluster_ols' then 'estimator_not_supported' end
-        ], problem -> problem is not null) as registration_problems
+        {{ list_close() }}, problem -> problem is not null) as registration_problems
     from typed
 
 ),
@@ -80,8 +90,9 @@ final as (
 
     select
         checked.*,
-        checked.analysis_window_start - to_days(checked.pre_period_days) as pre_period_start,
-        checked.analysis_window_end + interval 1 day as analysis_window_end_exclusive
+        {{ date_as_timestamp('checked.analysis_window_start') }} - {{ interval_of('checked.pre_period_days', 'days') }}
+            as pre_period_start,
+        {{ date_as_timestamp('checked.analysis_window_end') }} + interval 1 day as analysis_window_end_exclusive
     from checked
 
 )

@@ -39,7 +39,7 @@ summarised as (
         ordered.experiment_id,
         ordered.unit_id,
         count(*) as n_assignments,
-        arg_max(ordered.arm, ordered.assignment_order) as latest_arm,
+        {{ arg_max('ordered.arm', 'ordered.assignment_order') }} as latest_arm,
         max(ordered.assigned_at) as last_assigned_at
     from ordered
     group by ordered.experiment_id, ordered.unit_id

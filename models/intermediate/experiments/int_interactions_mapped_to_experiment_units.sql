@@ -7,7 +7,7 @@ with
 registrations as (
 
     select * from {{ ref('int_experiment_registrations_hashed') }}
-    where not list_contains(registration_problems, 'invalid_analysis_window')
+    where not {{ list_function('list_contains') }}(registration_problems, 'invalid_analysis_window')
 
 ),
 

@@ -28,7 +28,7 @@ joined as (
         on
             interactions.agent_id = spells.agent_id
             and interactions.started_at >= spells.valid_from
-            and interactions.started_at < coalesce(spells.valid_to, cast('infinity' as timestamp))
+            and interactions.started_at < coalesce(spells.valid_to, {{ timestamp_infinity() }})
     where interactions.agent_id is not null
 
 ),

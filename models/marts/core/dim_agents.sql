@@ -20,7 +20,7 @@ final as (
         agents.site,
         agents.supervisor_id,
         agents.hired_at,
-        date_diff('day', agents.hired_at, {{ as_of('build_as_of') }}) as tenure_days,
+        {{ date_diff('day', 'agents.hired_at', as_of('build_as_of')) }} as tenure_days,
         {{ is_new_agent('agents.hired_at', as_of('build_as_of')) }} as is_new_agent
     from agents
 

@@ -21,9 +21,8 @@ final as (
         customers.segment,
         customers.region,
         customers.accounts_count,
-        date_diff(
-            'day', customers.signup_at, coalesce(customers.churned_at, {{ as_of('build_as_of') }})
-        ) as tenure_days,
+        {{ date_diff('day', 'customers.signup_at', 'coalesce(customers.churned_at, ' ~ as_of('build_as_of') ~ ')') }}
+            as tenure_days,
         customers.subscription_status,
         customers.current_mrr,
         customers.churned_at,

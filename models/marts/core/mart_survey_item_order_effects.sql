@@ -21,8 +21,8 @@ by_position as (
         responses.item_code,
         responses.item_position,
         count(*) as answers_count,
-        avg(responses.answer_numeric order by responses.answer_numeric) as mean_answer,
-        stddev_samp(responses.answer_numeric order by responses.answer_numeric) as sd_answer
+        {{ ordered_aggregate('avg', 'responses.answer_numeric') }} as mean_answer,
+        {{ ordered_aggregate('stddev_samp', 'responses.answer_numeric') }} as sd_answer
     from responses
     group by responses.item_code, responses.item_position
 
@@ -33,7 +33,7 @@ by_item as (
     select
         responses.item_code,
         count(*) as item_answers_count,
-        avg(responses.answer_numeric order by responses.answer_numeric) as item_mean_answer
+        {{ ordered_aggregate('avg', 'responses.answer_numeric') }} as item_mean_answer
     from responses
     group by responses.item_code
 

@@ -38,7 +38,7 @@ metric_summary as (
     select
         metrics.experiment_id,
         count(*) as n_metrics_registered,
-        list(metrics.metric_code order by metrics.metric_position) filter (where not metrics.is_in_catalogue)
+        {{ list_agg_ordered('metrics.metric_code', 'metrics.metric_position', 'not metrics.is_in_catalogue') }}
             as metrics_not_in_catalogue
     from metrics
     group by metrics.experiment_id
@@ -53,7 +53,8 @@ judged as (
         coalesce(assignment_summary.n_units_assigned, 0) as n_units_assigned,
         coalesce(assignment_summary.n_units_switched, 0) as n_units_switched,
         coalesce(metric_summary.n_metrics_registered, 0) as n_metrics_registered,
-        coalesce(metric_summary.metrics_not_in_catalogue, []) as metrics_not_in_catalogue,
+        coalesce(metric_summary.metrics_not_in_catalogue, {{ list_open() ~ list_close() }})
+            as metrics_not_in_catalogue,
         registrations.registration_hash_recorded = registrations.registration_hash_computed
             as is_registration_unchanged,
         registrations.registered_at < assignment_summary.first_assigned_at as is_registered_before_first_assignment,
@@ -72,14 +73,14 @@ final as (
         judged.experiment_id,
         judged.hypothesis,
         judged.unit_type,
-        array_to_string(judged.arms, '|') as arms,
-        array_to_string(judged.allocation, '|') as allocation,
+        {{ list_function('array_to_string') }}(judged.arms, '|') as arms,
+        {{ list_function('array_to_string') }}(judged.allocation, '|') as allocation,
         judged.primary_metric,
-        array_to_string(judged.secondary_metrics, '|') as secondary_metrics,
-        array_to_string(judged.guardrail_metrics, '|') as guardrail_metrics,
-        array_to_string(judged.subgroups, '|') as subgroups,
+        {{ list_function('array_to_string') }}(judged.secondary_metrics, '|') as secondary_metrics,
+        {{ list_function('array_to_string') }}(judged.guardrail_metrics, '|') as guardrail_metrics,
+        {{ list_function('array_to_string') }}(judged.subgroups, '|') as subgroups,
         judged.estimator,
-        array_to_string(judged.covariates, '|') as covariates,
+        {{ list_function('array_to_string') }}(judged.covariates, '|') as covariates,
         judged.minimum_detectable_effect,
         judged.analysis_window_start,
         judged.analysis_window_end,
@@ -95,12 +96,12 @@ final as (
         judged.n_units_assigned,
         judged.n_units_switched,
         judged.n_metrics_registered,
-        array_to_string(judged.metrics_not_in_catalogue, '|') as metrics_not_in_catalogue,
-        array_to_string(judged.registration_problems, '|') as registration_problems,
+        {{ list_function('array_to_string') }}(judged.metrics_not_in_catalogue, '|') as metrics_not_in_catalogue,
+        {{ list_function('array_to_string') }}(judged.registration_problems, '|') as registration_problems,
         case
             when judged.registration_hash_recorded is null then 'hash_not_recorded'
             when not judged.is_registration_unchanged then 'registration_changed'
-            when len(judged.registration_problems) > 0 then 'invalid_registration'
+            when {{ list_function('len') }}(judged.registration_problems) > 0 then 'invalid_registration'
             when judged.n_units_assigned = 0 then 'no_assignments'
             when not judged.is_registered_before_first_assignment or not judged.is_registered_before_window
                 then 'registered_late'

@@ -51,11 +51,7 @@ bounds as (
 final as (
 
     select
-        cast(
-            unnest(generate_series(
-                cast(bounds.first_day as timestamp), cast(bounds.last_day as timestamp), interval 1 day
-            )) as date
-        ) as date_day
+        {{ day_series('cast(bounds.first_day as timestamp)', 'cast(bounds.last_day as timestamp)') }} as date_day
     from bounds
 
 )

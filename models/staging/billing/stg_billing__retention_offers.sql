@@ -20,7 +20,7 @@ typed as (
         {{ normalize_id('source.interaction_id') }} as interaction_id,
         {{ normalize_id('source.account_id') }} as account_id,
         lower({{ normalize_id('source.save_script') }}) as save_script,
-        cast(source.offer_type as varchar) as offer_type_label,
+        cast(source.offer_type as {{ varchar_type() }}) as offer_type_label,
         {{ canonical_label('offer_type', 'source.offer_type') }} as offer_type,
         cast(source.offer_amount as double) as offer_amount,
         cast(source.is_accepted as boolean) as is_accepted,

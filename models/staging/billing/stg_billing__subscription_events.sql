@@ -17,7 +17,7 @@ typed as (
     select
         {{ normalize_id('source.event_id') }} as event_id,
         {{ normalize_id('source.account_id') }} as account_id,
-        cast(source.event_type as varchar) as event_type_label,
+        cast(source.event_type as {{ varchar_type() }}) as event_type_label,
         {{ canonical_label('subscription_event_type', 'source.event_type') }} as event_type,
         cast(source.is_voluntary as boolean) as is_voluntary,
         lower({{ normalize_id('source.cancel_reason') }}) as cancel_reason,

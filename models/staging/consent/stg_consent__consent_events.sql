@@ -16,11 +16,11 @@ typed as (
 
     select
         {{ normalize_id('source.event_id') }} as event_id,
-        cast(source.identifier_type as varchar) as identifier_type_label,
+        cast(source.identifier_type as {{ varchar_type() }}) as identifier_type_label,
         {{ canonical_label('identifier_type', 'source.identifier_type') }} as identifier_type,
-        cast(source.purpose as varchar) as purpose_label,
+        cast(source.purpose as {{ varchar_type() }}) as purpose_label,
         {{ canonical_label('consent_purpose', 'source.purpose') }} as purpose,
-        cast(source.status as varchar) as status_label,
+        cast(source.status as {{ varchar_type() }}) as status_label,
         {{ canonical_label('consent_status', 'source.status') }} as status,
         {{ to_utc('source.event_at') }} as event_at,
         lower({{ normalize_id('source.source') }}) as capture_source,
@@ -33,7 +33,7 @@ typed as (
 normalised as (
 
     select
-        typed.* exclude (typed._identifier_value),
+        {{ star_exclude(['typed._identifier_value'], 'typed') }},
         case typed.identifier_type
             when 'account_id' then {{ normalize_id('typed._identifier_value') }}
             when 'email' then {{ normalize_email('typed._identifier_value') }}

@@ -53,7 +53,8 @@ classified as (
         checks=[
             ['not typed._is_registered', 'unregistered_experiment'],
             ['typed.unit_type != typed._registered_unit_type', 'unit_type_not_registered'],
-            ["typed.arm is null or not list_contains(string_split(typed._registered_arms, '|'), typed.arm)",
+            ["typed.arm is null or not " ~ list_function('list_contains') ~ "(" ~ split_to_list('typed._registered_arms', '|')
+                ~ ", typed.arm)",
                 'arm_not_registered'],
             ['typed.assigned_at is null', 'invalid_assigned_at'],
         ]
@@ -63,7 +64,7 @@ classified as (
 
 final as (
 
-    select * exclude (_is_registered, _registered_unit_type, _registered_arms) from classified
+    select {{ star_exclude(['_is_registered', '_registered_unit_type', '_registered_arms']) }} from classified
 
 )
 

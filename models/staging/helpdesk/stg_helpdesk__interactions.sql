@@ -26,7 +26,7 @@ typed as (
     select
         lower({{ normalize_id('source_system') }}) as source_system,
         {{ normalize_id('interaction_id') }} as interaction_id,
-        cast(source.channel as varchar) as channel_label,
+        cast(source.channel as {{ varchar_type() }}) as channel_label,
         {{ canonical_label('channel', 'source.channel') }} as channel,
         {{ normalize_id('account_id') }} as account_id,
         {{ normalize_email('customer_email') }} as customer_email,
@@ -72,7 +72,7 @@ classified as (
 
 final as (
 
-    select * exclude (_bad_first_response_at, _bad_ended_at) from classified
+    select {{ star_exclude(['_bad_first_response_at', '_bad_ended_at']) }} from classified
 
 )
 

@@ -27,7 +27,7 @@ typed as (
         lower({{ normalize_id('source.source_system') }}) as source_system,
         {{ normalize_id('source.interaction_id') }} as interaction_id,
         cast(source.segment_index as integer) as segment_index,
-        cast(source.speaker as varchar) as speaker_label,
+        cast(source.speaker as {{ varchar_type() }}) as speaker_label,
         {{ canonical_label('speaker', 'source.speaker') }} as speaker,
         cast(source.offset_ms as bigint) as offset_ms,
         {{ redact_pii('source.text') }} as text_redacted,

@@ -18,7 +18,9 @@ published_agents as (
 
 versions as (
 
-    select delivered.* exclude (delivered.row_fate, delivered.quarantine_reason, delivered.quarantine_value)
+    select {{ star_exclude(
+        ['delivered.row_fate', 'delivered.quarantine_reason', 'delivered.quarantine_value'], 'delivered'
+    ) }}
     from delivered
     where
         delivered.row_fate in ('kept', 'superseded')

@@ -10,7 +10,7 @@ screened as (
 
 final as (
 
-    select screened.* exclude (screened.row_fate, screened.set_aside_reason)
+    select {{ star_exclude(['screened.row_fate', 'screened.set_aside_reason'], 'screened') }}
     from screened
     where screened.row_fate = 'kept'
 

@@ -11,7 +11,9 @@ delivered as (
 
 final as (
 
-    select delivered.* exclude (delivered.row_fate, delivered.quarantine_reason, delivered.quarantine_value)
+    select {{ star_exclude(
+        ['delivered.row_fate', 'delivered.quarantine_reason', 'delivered.quarantine_value'], 'delivered'
+    ) }}
     from delivered
     where delivered.row_fate = 'kept'
 

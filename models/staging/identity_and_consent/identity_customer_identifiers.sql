@@ -77,16 +77,14 @@ edges as (
         pairs.node_from,
         pairs.node_to
     from distinct_records
-    cross join
-        lateral (
-            values
-            (distinct_records.account_node, distinct_records.email_node),
-            (distinct_records.email_node, distinct_records.account_node),
-            (distinct_records.account_node, distinct_records.phone_node),
-            (distinct_records.phone_node, distinct_records.account_node),
-            (distinct_records.email_node, distinct_records.phone_node),
-            (distinct_records.phone_node, distinct_records.email_node)
-        ) as pairs (node_from, node_to)
+    {{ lateral_rows('distinct_records', [
+        ['distinct_records.account_node', 'distinct_records.email_node'],
+        ['distinct_records.email_node', 'distinct_records.account_node'],
+        ['distinct_records.account_node', 'distinct_records.phone_node'],
+        ['distinct_records.phone_node', 'distinct_records.account_node'],
+        ['distinct_records.email_node', 'distinct_records.phone_node'],
+        ['distinct_records.phone_node', 'distinct_records.email_node'],
+    ], 'pairs', ['node_from', 'node_to']) }}
     where pairs.node_from is not null and pairs.node_to is not null
 
 ),
@@ -110,25 +108,7 @@ nodes as (
 
 reachable as (
 
-    {#- every node reaches itself and, edge by edge, the rest of its component; UNION stops at the closure -#}
-    with recursive walk (node, reached) as (
-        select
-            nodes.node,
-            nodes.node as reached
-        from nodes
-        union
-        select
-            walk.node,
-            edges.node_to as reached
-        from walk
-        inner join edges on walk.reached = edges.node_from
-    )
-
-    select
-        walk.node,
-        min(walk.reached) as customer_id
-    from walk
-    group by walk.node
+    {{ component_roots('nodes', 'edges') }}
 
 ),
 

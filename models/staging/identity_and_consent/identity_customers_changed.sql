@@ -41,9 +41,9 @@ previous_identifiers as (
         select * from {{ incremental_state_relation('identity_snapshot') }}
     {%- else -%}
         select
-            cast(null as varchar) as identity_node,
-            cast(null as varchar) as customer_id,
-            cast(null as varchar) as customer_key
+            cast(null as {{ varchar_type() }}) as identity_node,
+            cast(null as {{ varchar_type() }}) as customer_id,
+            cast(null as {{ varchar_type() }}) as customer_key
         where false
     {%- endif %}
 
@@ -55,9 +55,9 @@ previous_interactions as (
         select * from {{ incremental_state_relation('interaction_snapshot') }}
     {%- else -%}
         select
-            cast(null as varchar) as interaction_key,
-            cast(null as varchar) as customer_id,
-            cast(null as varchar) as customer_key
+            cast(null as {{ varchar_type() }}) as interaction_key,
+            cast(null as {{ varchar_type() }}) as customer_id,
+            cast(null as {{ varchar_type() }}) as customer_key
         where false
     {%- endif %}
 

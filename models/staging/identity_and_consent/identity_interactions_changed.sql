@@ -30,9 +30,9 @@ previous_interactions as (
         select * from {{ incremental_state_relation('interaction_snapshot') }}
     {%- else -%}
         select
-            cast(null as varchar) as interaction_key,
-            cast(null as varchar) as customer_id,
-            cast(null as varchar) as customer_key
+            cast(null as {{ varchar_type() }}) as interaction_key,
+            cast(null as {{ varchar_type() }}) as customer_id,
+            cast(null as {{ varchar_type() }}) as customer_key
         where false
     {%- endif %}
 

@@ -24,7 +24,7 @@ final as (
                 'identity_and_consent' as quarantined_in_step,
                 {{ record_key('orphaned', raw.key) }} as record_key,
                 orphaned.set_aside_reason as quarantine_reason,
-                cast(null as varchar) as quarantine_value,
+                cast(null as {{ varchar_type() }}) as quarantine_value,
                 orphaned._loaded_at
             from {{ ref('screened_' ~ raw.table) }} as orphaned
             where orphaned.row_fate = 'quarantined'

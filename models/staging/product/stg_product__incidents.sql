@@ -17,7 +17,7 @@ typed as (
     select
         {{ normalize_id('source.incident_id') }} as incident_id,
         lower({{ normalize_id('source.product') }}) as product,
-        cast(source.severity as varchar) as severity_label,
+        cast(source.severity as {{ varchar_type() }}) as severity_label,
         {{ canonical_label('severity', 'source.severity') }} as severity,
         {{ to_utc('source.started_at') }} as started_at,
         {{ to_utc('source.ended_at') }} as ended_at,
@@ -45,7 +45,7 @@ classified as (
 
 final as (
 
-    select * exclude (_bad_ended_at) from classified
+    select {{ star_exclude(['_bad_ended_at']) }} from classified
 
 )
 

@@ -60,7 +60,7 @@ classified as (
 final as (
 
     select
-        classified.* exclude (classified.score_raw, classified._is_known_behavior),
+        {{ star_exclude(['classified.score_raw', 'classified._is_known_behavior'], 'classified') }},
         cast(classified.score_raw as integer) as score
     from classified
 

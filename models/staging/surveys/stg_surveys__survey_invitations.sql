@@ -16,7 +16,7 @@ typed as (
 
     select
         {{ normalize_id('source.invitation_id') }} as invitation_id,
-        cast(source.survey_type as varchar) as survey_type_label,
+        cast(source.survey_type as {{ varchar_type() }}) as survey_type_label,
         {{ canonical_label('survey_type', 'source.survey_type') }} as survey_type,
         lower({{ normalize_id('source.source_system') }}) as source_system,
         {{ normalize_id('source.interaction_id') }} as interaction_id,

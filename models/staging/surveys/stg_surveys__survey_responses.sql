@@ -61,7 +61,7 @@ classified as (
 
 final as (
 
-    select * exclude (_is_known_item, _response_type, _scale_min, _scale_max)
+    select {{ star_exclude(['_is_known_item', '_response_type', '_scale_min', '_scale_max']) }}
     from classified
 
 )
