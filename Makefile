@@ -28,7 +28,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup data data-append build validate demo demo-build freshness lint pytest test test-spark docs semantic report browser benchmark calibrate clean
+.PHONY: setup data data-append build validate demo demo-build freshness lint pytest test test-spark java docs semantic report browser benchmark calibrate clean
 
 ## setup: virtual environment with the pinned runtime and development requirements
 setup: $(VENV)/.installed
@@ -77,7 +77,7 @@ pytest: setup browser
 	$(DEMO_ENV) $(BIN)/python -m pytest
 
 ## test: everything CI runs
-test: demo lint pytest
+test: demo lint pytest test-spark
 
 ## test-spark: the SQL layers on Apache Spark (docs/decisions.md D36): a fresh local Spark warehouse in target/spark,
 ## `dbt build --target spark --selector spark_sql_layers` on the demo data (seeds, the SQL models whose ancestors are
@@ -85,7 +85,7 @@ test: demo lint pytest
 ## built first if missing) and the Python seam on Spark. Needs Java 17; installs nothing beyond `make setup`.
 SPARK_DIR := $(TARGET_DIR)/spark
 SPARK_ENV := $(DEMO_ENV) EMPATHY_SPARK_DIR="$(SPARK_DIR)" DBT_TARGET_PATH="$(SPARK_DIR)/dbt" DBT_LOG_PATH="$(SPARK_DIR)/logs"
-test-spark: setup
+test-spark: setup java
 	@if [ ! -f "$(DEMO_DUCKDB_PATH)" ]; then $(MAKE) demo-build; fi
 	rm -rf "$(SPARK_DIR)"
 	$(SPARK_ENV) $(BIN)/dbt build --target spark --selector spark_sql_layers
@@ -106,6 +106,13 @@ semantic: setup
 ## report: the static HTML report of the demo warehouse's marts -> target/report/index.html (opens offline)
 report: setup
 	$(DEMO_ENV) $(BIN)/python -m empathy.report --out "$(TARGET_DIR)/report"
+
+## java: Java 17 for the Spark session of test-spark (Debian's headless runtime, installed once; needs root or sudo)
+java:
+	@if command -v java >/dev/null; then echo "java: $$(command -v java) is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	else echo "java: install Java 17 (apt-get install openjdk-17-jre-headless) and rerun" >&2; exit 1; fi
 
 ## browser: Debian's Chromium for the browser tests (installed once; needs root or sudo)
 browser:
