@@ -25,6 +25,21 @@
         identifier='_incremental_' ~ name)) -}}
 {%- endmacro %}
 
+{#- The previous complete build's snapshot `name` (identity_snapshot: identity_node; interaction_snapshot:
+    interaction_key; each with customer_id and customer_key) as a query, or an empty one of the same columns before the
+    first complete build. -#}
+{% macro previous_incremental_snapshot(name, key_column) -%}
+    {%- if incremental_state_exists() -%}
+        select * from {{ incremental_state_relation(name) }}
+    {%- else -%}
+        select
+            cast(null as {{ varchar_type() }}) as {{ key_column }},
+            cast(null as {{ varchar_type() }}) as customer_id,
+            cast(null as {{ varchar_type() }}) as customer_key
+        where false
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Whether the incremental state exists (only at run time; false while parsing). -#}
 {% macro incremental_state_exists() -%}
     {%- if not execute -%}{{ return(false) }}{%- endif -%}

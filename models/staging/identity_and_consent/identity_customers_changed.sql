@@ -20,9 +20,9 @@ interaction_customers as (
 
 ),
 
-segments as (
+delivered_interaction_keys as (
 
-    select * from {{ ref('stg_helpdesk__transcript_segments') }}
+    select * from {{ ref('identity_interactions_delivered') }}
 
 ),
 
@@ -37,32 +37,15 @@ previous_identifiers as (
 
     {#- the previous complete build's maps; none before the first one -#}
 
-    {% if has_state -%}
-        select * from {{ incremental_state_relation('identity_snapshot') }}
-    {%- else -%}
-        select
-            cast(null as {{ varchar_type() }}) as identity_node,
-            cast(null as {{ varchar_type() }}) as customer_id,
-            cast(null as {{ varchar_type() }}) as customer_key
-        where false
-    {%- endif %}
+    {{ previous_incremental_snapshot('identity_snapshot', 'identity_node') }}
 
 ),
 
 previous_interactions as (
 
-    {% if has_state -%}
-        select * from {{ incremental_state_relation('interaction_snapshot') }}
-    {%- else -%}
-        select
-            cast(null as {{ varchar_type() }}) as interaction_key,
-            cast(null as {{ varchar_type() }}) as customer_id,
-            cast(null as {{ varchar_type() }}) as customer_key
-        where false
-    {%- endif %}
+    {{ previous_incremental_snapshot('interaction_snapshot', 'interaction_key') }}
 
 ),
-
 
 customers as (
 
@@ -70,22 +53,6 @@ customers as (
         identifiers.customer_id,
         identifiers.customer_key
     from identifiers
-
-),
-
-delivered_interaction_keys as (
-
-    select interaction_customers.interaction_key
-    from interaction_customers
-    where interaction_customers.last_loaded_at >= {{ incremental_watermark() }}
-
-    union
-
-    select {{ interaction_key('segments.source_system', 'segments.interaction_id') }} as interaction_key
-    from segments
-    where segments._loaded_at >= {{ incremental_watermark() }}
-        and segments.source_system is not null
-        and segments.interaction_id is not null
 
 ),
 

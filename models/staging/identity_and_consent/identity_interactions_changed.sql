@@ -2,8 +2,6 @@
     build (D33): every interaction delivered (or with a transcript segment delivered) at or after the watermark,
     whether or not it is usable, and every interaction whose customer, then or now, is in
     identity_customers_changed. Every interaction when there is no recorded state. -#}
-{%- set has_state = incremental_state_exists() %}
-
 with
 
 interaction_customers as (
@@ -12,9 +10,9 @@ interaction_customers as (
 
 ),
 
-segments as (
+delivered_interaction_keys as (
 
-    select * from {{ ref('stg_helpdesk__transcript_segments') }}
+    select * from {{ ref('identity_interactions_delivered') }}
 
 ),
 
@@ -26,33 +24,20 @@ changed_customers as (
 
 previous_interactions as (
 
-    {% if has_state -%}
-        select * from {{ incremental_state_relation('interaction_snapshot') }}
-    {%- else -%}
-        select
-            cast(null as {{ varchar_type() }}) as interaction_key,
-            cast(null as {{ varchar_type() }}) as customer_id,
-            cast(null as {{ varchar_type() }}) as customer_key
-        where false
-    {%- endif %}
+    {{ previous_incremental_snapshot('interaction_snapshot', 'interaction_key') }}
 
 ),
 
-
 scope as (
 
-    select interaction_customers.interaction_key
-    from interaction_customers
-    where interaction_customers.last_loaded_at >= {{ incremental_watermark() }}
-        or interaction_customers.customer_id in (select changed_customers.customer_id from changed_customers)
+    select delivered_interaction_keys.interaction_key
+    from delivered_interaction_keys
 
     union
 
-    select {{ interaction_key('segments.source_system', 'segments.interaction_id') }} as interaction_key
-    from segments
-    where segments._loaded_at >= {{ incremental_watermark() }}
-        and segments.source_system is not null
-        and segments.interaction_id is not null
+    select interaction_customers.interaction_key
+    from interaction_customers
+    where interaction_customers.customer_id in (select changed_customers.customer_id from changed_customers)
 
     union
 
