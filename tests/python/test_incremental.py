@@ -24,11 +24,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from empathy.ops.fingerprint import row_fingerprint
-from tests.python.conftest import PROJECT_DIR, run_dbt
+from tests.python.conftest import PROJECT_DIR, REFRESH_SCOPE_MODELS, run_dbt
 
 DEMO_RAW = PROJECT_DIR / "data" / "demo"
-# Tables that differ by design between an incremental and a one-shot build: the refresh scope and the state.
-NOT_COMPARED = {"identity_customers_changed", "identity_interactions_changed", "identity_interactions_delivered"}
 # Seeds and models; the data tests run in every other build of the suite.
 BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 INCREMENTAL_MODELS = ["stg_helpdesk__interactions", "stg_helpdesk__transcript_segments", "screened_interactions",
@@ -175,7 +173,7 @@ def fingerprints(db: Path) -> dict[str, tuple[int, int]]:
             "select table_schema, table_name from information_schema.tables "
             "where table_schema not in ('information_schema', 'pg_catalog', 'main') order by 1, 2").fetchall()
         return {f"{schema}.{table}": row_fingerprint(con, schema, table) for schema, table in relations
-                if not table.startswith("_incremental_") and table not in NOT_COMPARED}
+                if not table.startswith("_incremental_") and table not in REFRESH_SCOPE_MODELS}
 
 
 @pytest.fixture(scope="module")
