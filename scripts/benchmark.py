@@ -50,8 +50,10 @@ def run_measured(command: list[str], env: dict[str, str]) -> dict:
 
 
 #: The models the learned behaviour detector adds to a build (training, cross-validation, terms, quality, gaps).
-DETECTOR_MODELS = ("int_behaviors_detected_by_model", "mart_detector_terms", "mart_detection_quality",
-                   "mart_lexicon_candidate_phrases")
+DETECTOR_MODELS = ("int_qa_verdicts_adjusted", "int_qa_verdicts_selected_for_training",
+                   "int_detector_training_set_fingerprinted", "int_behavior_detectors_trained",
+                   "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model", "mart_detector_terms",
+                   "mart_detection_quality", "mart_lexicon_candidate_phrases")
 #: The models of acting on the signals (issue 12): customer-weeks, the risk model, alerts, economics, saves.
 ACTION_MODELS = ("int_customer_weeks_signalled", "int_customer_weeks_scored", "mart_churn_risk_model_evaluation",
                  "mart_churn_risk_calibration", "mart_churn_risk_coefficients", "mart_at_risk_alerts",
@@ -137,8 +139,10 @@ def reader_during_rebuild(db: Path, env: dict[str, str], interval_seconds: float
 
 #: The incremental models and the refresh scope they read (D33).
 INCREMENTAL_MODELS = ("stg_helpdesk__interactions", "stg_helpdesk__transcript_segments", "identity_interactions_resolved",
-                      "identity_customers_changed", "identity_interactions_changed", "screened_interactions",
-                      "screened_transcript_segments", "int_transcript_phrases_matched")
+                      "identity_interactions_delivered", "identity_customers_changed", "identity_interactions_changed",
+                      "screened_interactions", "screened_transcript_segments", "int_transcript_phrases_matched",
+                      "int_detector_training_set_fingerprinted", "int_behavior_detectors_trained",
+                      "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model")
 
 
 def incremental_day(out: Path, env: dict[str, str], select: str | None) -> dict:

@@ -5,13 +5,17 @@ What it estimates
 * **QA verdicts** (:func:`qa_verdicts`): whether reviewers saw a behaviour in an interaction, from the mean of their
   scores after removing each reviewer's leniency against the panel on the calibration sample (:func:`panel_leniency`,
   the centred form of ``reviewer_leniency`` in :mod:`empathy.stats.agreement`), against the rubric's threshold.
-* **A learned detector per behaviour** (:func:`detect_behaviors`): logistic regression (scikit-learn, liblinear,
+* **A learned detector per behaviour** (:func:`train_detectors`, applied by :func:`score_segments`, both at one
+  go by :func:`detect_behaviors`): logistic regression (scikit-learn, liblinear,
   L2, balanced class weights, seeded) on TF-IDF word n-grams of the agent's words in an interaction, trained on
   the interactions that have a usable transcript and a QA verdict (a seeded sample of at most
   ``max_training_interactions`` of them, which bounds the training time at scale). The vectoriser is fitted once on those
   documents without their labels and shared by every behaviour and fold. The detector is applied segment by
   segment (each agent turn scored on its own) so the timing rules still hold: an interaction's score is its best
-  segment's probability, and the first segment reaching the threshold gives the time of the evidence.
+  segment's probability, and the first segment reaching the threshold gives the time of the evidence. TF-IDF then
+  logistic regression is a linear model, so the fitted detector is its numbers (vocabulary, IDF weights,
+  coefficients, intercept): :func:`detector_table` stores them as rows and :func:`detectors_from_table` reads
+  them back, and a later build scores new interactions without training (D37).
 * **Honest evaluation**: out-of-fold probabilities from grouped K-fold cross-validation by agent (an agent's
   interactions are never both in training and test), so the quality figures describe phrasing from agents the
   model has not read.
@@ -30,11 +34,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.special import expit
 from scipy.stats import norm
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from empathy.settings import settings_from_var
 from empathy.stats.agreement import cohen_kappa_table, collapse_duplicate_ratings
 
 Z_95 = float(norm.ppf(0.975))
@@ -69,18 +75,17 @@ class DetectorSettings:
     regularisation_c: float = 1.0
     seed: int = 20260101
     max_training_interactions: int = 20_000
+    #: Interactions are scored this many agent segments at a time (bounded memory; D37).
+    score_chunk_segments: int = 2_000_000
 
     @classmethod
     def from_config(cls, config: dict) -> "DetectorSettings":
-        """From a dbt Python model's config values (dbt passes only the keys a model reads with a literal
-        ``dbt.config.get("...")``, so the model builds this dict): detector_min_reviewed, detector_min_per_class,
-        detector_folds, detector_min_probability, detector_max_features, detector_seed and
-        detector_max_training_interactions, which the models' YAML fills from var behavior_detector."""
-        return cls(min_reviewed=int(config["detector_min_reviewed"]),
-                   min_per_class=int(config["detector_min_per_class"]), folds=int(config["detector_folds"]),
-                   threshold=float(config["detector_min_probability"]),
-                   max_features=int(config["detector_max_features"]), seed=int(config["detector_seed"]),
-                   max_training_interactions=int(config["detector_max_training_interactions"]))
+        """From var behavior_detector (its ``min_probability`` is the threshold; keys read by SQL models only, such
+        as ``rule`` and ``retrain_every``, are left to them)."""
+        values = dict(config)
+        if "min_probability" in values:
+            values["threshold"] = float(values.pop("min_probability"))
+        return settings_from_var(cls, values)
 
 
 # ----------------------------------------------------------------------------------------------- QA verdicts
@@ -113,7 +118,9 @@ def qa_verdicts(reviews: pd.DataFrame, calibration: pd.DataFrame, present_min_sc
     cols = ["interaction_key", "behavior_code", "n_reviews", "qa_mean_score", "qa_mean_score_adjusted",
             "is_present_in_qa_adjusted"]
     if len(reviews) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        types = {"n_reviews": "int64", "qa_mean_score": float, "qa_mean_score_adjusted": float,
+                 "is_present_in_qa_adjusted": bool}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in cols})
     by_behavior, pooled = panel_leniency(calibration)
     df = reviews.merge(by_behavior, on=["reviewer_id", "behavior_code"], how="left").merge(
         pooled, on="reviewer_id", how="left")
@@ -167,6 +174,22 @@ def _best_segment(seg: pd.DataFrame, prob: np.ndarray, threshold: float) -> pd.D
 
 
 @dataclass(frozen=True)
+class TrainedDetectors:
+    """The fitted detectors of :func:`train_detectors`: one vocabulary with its IDF weights (the vectoriser, fitted
+    on the training documents without their labels) and per trained behaviour a logistic regression (coefficients
+    over that vocabulary and an intercept). TF-IDF followed by logistic regression is a linear model, so these
+    numbers are the whole detector: :func:`detector_table` stores them as rows and :func:`detectors_from_table`
+    reads them back, so a build can score new interactions without training again (D37)."""
+
+    vocabulary: np.ndarray  # the term of each column
+    idf: np.ndarray
+    coefficients: dict[str, np.ndarray]
+    intercepts: dict[str, float]
+    status: pd.DataFrame  # behavior_code, detector_status, n_interactions, n_positive_verdicts, n_agents
+    out_of_fold: pd.DataFrame  # interaction_key, behavior_code, model_probability_out_of_fold
+
+
+@dataclass(frozen=True)
 class DetectorOutput:
     """What :func:`detect_behaviors` returns: scores per interaction x behaviour, status per behaviour, and the
     fitted detectors' heaviest terms."""
@@ -176,48 +199,62 @@ class DetectorOutput:
     terms: pd.DataFrame
 
 
-def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.DataFrame,
-                     behaviors: list[str], settings: DetectorSettings, top_terms: int = 25,
-                     apply: bool = True) -> DetectorOutput:
-    """Train, cross-validate and apply one detector per behaviour.
+STATUS_COLUMNS = ["behavior_code", "detector_status", "n_interactions", "n_positive_verdicts", "n_agents"]
+OUT_OF_FOLD_COLUMNS = ["interaction_key", "behavior_code", "model_probability_out_of_fold"]
+SCORE_COLUMNS = ["interaction_key", "behavior_code", "model_probability", "model_first_segment_index",
+                 "model_first_offset_ms", "is_detected_by_model", "detector_status"]
 
-    ``segments``: agent segments of usable transcripts (interaction_key, segment_index, offset_ms, text).
-    ``verdicts``: :func:`qa_verdicts` output. ``agents``: interaction_key, agent_id (the CV groups).
-    Returns per interaction (with agent segments) x behaviour: model_probability, model_first_segment_index,
-    model_first_offset_ms, is_detected_by_model, model_probability_out_of_fold, is_detected_by_model_out_of_fold,
-    detector_status; per behaviour the status with its counts; and the terms with the largest positive
-    coefficients per behaviour. ``apply=False`` fits the detectors and returns status and terms only (no scoring,
-    no cross-validation): the same fitted models, as everything is deterministic.
-    """
+
+def _ordered_segments(segments: pd.DataFrame) -> pd.DataFrame:
     seg = segments.sort_values(["interaction_key", "offset_ms", "segment_index"], kind="mergesort").reset_index(
         drop=True)
     seg["text"] = seg["text"].fillna("")
-    interactions = pd.Series(seg["interaction_key"].unique(), name="interaction_key")  # sorted: seg is sorted
-    score_frames, status_rows, term_frames = [], [], []
+    return seg
 
-    labelled_all = verdicts[verdicts["interaction_key"].isin(set(interactions))]
+
+def training_sample(verdicts: pd.DataFrame, settings: DetectorSettings) -> pd.DataFrame:
+    """The verdicts the detectors are trained on: all of them, or those of a seeded random sample of
+    ``settings.max_training_interactions`` interactions, which bounds the training time at scale (the rest are
+    scored, not trained on)."""
+    keys = sorted(set(verdicts["interaction_key"]))
+    if len(keys) <= settings.max_training_interactions:
+        return verdicts
+    picked = np.random.default_rng(settings.seed).choice(len(keys), settings.max_training_interactions,
+                                                         replace=False)
+    return verdicts[verdicts["interaction_key"].isin({keys[i] for i in sorted(picked)})]
+
+
+def train_detectors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.DataFrame, behaviors: list[str],
+                    settings: DetectorSettings, cross_validate: bool = True) -> TrainedDetectors:
+    """Fit the vectoriser and one detector per behaviour, and (``cross_validate``) the out-of-fold probability of
+    every training interaction: grouped K-fold by agent, each fold's detector scoring the segments of the agents it
+    did not read, the interaction's probability its best segment's.
+
+    ``segments``: agent segments (interaction_key, segment_index, offset_ms, text) of at least the interactions
+    with a verdict (others are ignored). ``verdicts``: :func:`qa_verdicts` output. ``agents``: interaction_key,
+    agent_id (the CV groups). A behaviour without enough verdicts of each class or agents gets a status instead.
+    """
+    seg = _ordered_segments(segments)
+    with_text = set(seg["interaction_key"])
+    labelled_all = training_sample(verdicts[verdicts["interaction_key"].isin(with_text)], settings)
     labelled_keys = sorted(set(labelled_all["interaction_key"]))
-    if len(labelled_keys) > settings.max_training_interactions:
-        # a seeded random sample bounds the training time at scale; the rest are scored, not trained on
-        picked = np.random.default_rng(settings.seed).choice(len(labelled_keys), settings.max_training_interactions,
-                                                             replace=False)
-        labelled_keys = [labelled_keys[i] for i in sorted(picked)]
-        labelled_all = labelled_all[labelled_all["interaction_key"].isin(set(labelled_keys))]
-    vectoriser = None
+    vocabulary, idf = np.array([], dtype=object), np.array([], dtype=float)
+    status_rows, coefficients, intercepts, oof_frames = [], {}, {}, []
     if labelled_keys:
         # documents of the reviewed interactions only: they are all the detector is ever trained on
-        train_docs = agent_documents(seg[seg["interaction_key"].isin(set(labelled_keys))])
-        train_docs = train_docs.set_index("interaction_key").loc[labelled_keys, "text"]
+        seg = seg[seg["interaction_key"].isin(set(labelled_keys))].reset_index(drop=True)
+        train_docs = agent_documents(seg).set_index("interaction_key").loc[labelled_keys, "text"]
         vectoriser = _vectoriser(settings, len(train_docs))
         doc_matrix = vectoriser.fit_transform(train_docs.to_numpy())
-        seg_matrix = vectoriser.transform(seg["text"].to_numpy()) if apply else None
+        vocabulary, idf = np.asarray(vectoriser.get_feature_names_out(), dtype=object), vectoriser.idf_.copy()
+        seg_matrix = vectoriser.transform(seg["text"].to_numpy()) if cross_validate else None
         doc_row = pd.Series(np.arange(len(labelled_keys)), index=labelled_keys)
         seg_rows = seg.groupby("interaction_key", sort=False).indices
-        names = np.asarray(vectoriser.get_feature_names_out())
 
     for behavior in behaviors:
         lab = labelled_all[labelled_all["behavior_code"] == behavior]
-        lab = lab.merge(agents[["interaction_key", "agent_id"]], on="interaction_key", how="inner")
+        lab = lab.drop(columns=["agent_id"], errors="ignore").merge(
+            agents[["interaction_key", "agent_id"]], on="interaction_key", how="inner")
         y = lab["is_present_in_qa_adjusted"].astype(bool).to_numpy()
         n_pos, n_neg = int(y.sum()), int((~y).sum())
         n_agents = lab["agent_id"].nunique()
@@ -229,29 +266,13 @@ def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.
             status = "too_few_agents"
         status_rows.append({"behavior_code": behavior, "detector_status": status, "n_interactions": len(lab),
                             "n_positive_verdicts": n_pos, "n_agents": int(n_agents)})
-        frame = pd.DataFrame({"interaction_key": interactions, "behavior_code": behavior})
         if status != "ok":
-            for c in ("model_probability", "model_first_segment_index", "model_first_offset_ms",
-                      "model_probability_out_of_fold"):
-                frame[c] = np.nan
-            frame["is_detected_by_model"] = pd.array([pd.NA] * len(frame), dtype="boolean")
-            frame["is_detected_by_model_out_of_fold"] = pd.array([pd.NA] * len(frame), dtype="boolean")
-            frame["detector_status"] = status
-            score_frames.append(frame)
             continue
-
         rows = doc_row.loc[lab["interaction_key"]].to_numpy()
         full = _classifier(settings).fit(doc_matrix[rows], y)
-        coef = full.coef_.ravel()
-        order = np.argsort(-coef, kind="mergesort")[:top_terms]
-        term_frames.append(pd.DataFrame({"behavior_code": behavior, "term_rank": np.arange(1, len(order) + 1),
-                                         "term": names[order], "coefficient": coef[order]}))
-        if not apply:
+        coefficients[behavior], intercepts[behavior] = full.coef_.ravel().copy(), float(full.intercept_[0])
+        if not cross_validate:
             continue
-        prob = full.predict_proba(seg_matrix)[:, 1]
-        best = _best_segment(seg, prob, settings.threshold)
-
-        # grouped cross-validation by agent: out-of-fold probability of each labelled interaction
         oof = pd.Series(np.nan, index=lab["interaction_key"].to_numpy())
         splitter = GroupKFold(n_splits=min(settings.folds, n_agents))
         for train, test in splitter.split(rows, y, groups=lab["agent_id"].to_numpy()):
@@ -264,24 +285,134 @@ def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.
             per = pd.DataFrame({"interaction_key": seg["interaction_key"].to_numpy()[idx], "p": p}).groupby(
                 "interaction_key")["p"].max()
             oof.loc[per.index] = per.to_numpy()
+        oof_frames.append(pd.DataFrame({"interaction_key": oof.index, "behavior_code": behavior,
+                                        "model_probability_out_of_fold": oof.to_numpy(dtype=float)}))
 
-        frame = frame.merge(best, on="interaction_key", how="left")
-        frame["is_detected_by_model"] = (frame["model_probability"] >= settings.threshold).astype("boolean")
-        frame["model_probability_out_of_fold"] = frame["interaction_key"].map(oof).astype(float)
-        frame["is_detected_by_model_out_of_fold"] = (
-            frame["model_probability_out_of_fold"] >= settings.threshold).astype("boolean").where(
-            frame["model_probability_out_of_fold"].notna(), pd.NA)
-        frame["detector_status"] = status
-        score_frames.append(frame)
+    status_frame = pd.DataFrame(status_rows, columns=STATUS_COLUMNS)
+    out_of_fold = (pd.concat(oof_frames, ignore_index=True) if oof_frames else pd.DataFrame(
+        {"interaction_key": pd.Series(dtype=object), "behavior_code": pd.Series(dtype=object),
+         "model_probability_out_of_fold": pd.Series(dtype=float)}))
+    out_of_fold = out_of_fold.sort_values(["interaction_key", "behavior_code"], kind="mergesort")
+    return TrainedDetectors(vocabulary=vocabulary, idf=idf, coefficients=coefficients, intercepts=intercepts,
+                            status=status_frame, out_of_fold=out_of_fold.reset_index(drop=True))
 
-    scores = pd.concat(score_frames, ignore_index=True) if score_frames else pd.DataFrame()
+
+def fixed_vectoriser(trained: TrainedDetectors, settings: DetectorSettings) -> TfidfVectorizer:
+    """A vectoriser that transforms text as the fitted one did, from its vocabulary and IDF weights alone
+    (scikit-learn's TfidfVectorizer with a fixed ``vocabulary`` and its ``idf_`` set; equal to the fitted one's
+    transform: tests)."""
+    vectoriser = _vectoriser(settings, max(len(trained.vocabulary), 1))
+    vectoriser.set_params(vocabulary={term: i for i, term in enumerate(trained.vocabulary)}, min_df=1,
+                          max_features=None)
+    vectoriser.idf_ = np.asarray(trained.idf, dtype=np.float64)
+    return vectoriser
+
+
+def score_segments(trained: TrainedDetectors, segments: pd.DataFrame, behaviors: list[str],
+                   settings: DetectorSettings) -> pd.DataFrame:
+    """Apply the trained detectors segment by segment: per interaction with agent segments x behaviour, the best
+    segment's probability, the first segment (by offset) reaching ``settings.threshold``, whether it is reached,
+    and the detector's status (probabilities null where the behaviour's detector was not trained)."""
+    seg = _ordered_segments(segments)
+    interactions = pd.Series(seg["interaction_key"].unique(), name="interaction_key")  # sorted: seg is sorted
+    status = trained.status.set_index("behavior_code")["detector_status"]
+    matrix = None
+    if trained.coefficients and len(seg):
+        matrix = fixed_vectoriser(trained, settings).transform(seg["text"].to_numpy())
+    frames = []
+    for behavior in behaviors:
+        frame = pd.DataFrame({"interaction_key": interactions, "behavior_code": behavior})
+        if behavior in trained.coefficients and matrix is not None:
+            logit = matrix @ trained.coefficients[behavior] + trained.intercepts[behavior]
+            prob = expit(np.asarray(logit).ravel())
+            frame = frame.merge(_best_segment(seg, prob, settings.threshold), on="interaction_key", how="left")
+            frame["is_detected_by_model"] = (frame["model_probability"] >= settings.threshold).astype("boolean")
+        else:
+            for c in ("model_probability", "model_first_segment_index", "model_first_offset_ms"):
+                frame[c] = np.nan
+            frame["is_detected_by_model"] = pd.array([pd.NA] * len(frame), dtype="boolean")
+        frame["detector_status"] = status.get(behavior, "too_few_reviewed")
+        frames.append(frame[SCORE_COLUMNS])
+    scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SCORE_COLUMNS)
+    scores["model_probability"] = scores["model_probability"].astype(float)
     for column in ("model_first_segment_index", "model_first_offset_ms"):
-        if column in scores.columns:
-            scores[column] = scores[column].round().astype("Int64")
-    terms = pd.concat(term_frames, ignore_index=True) if term_frames else pd.DataFrame(
+        scores[column] = pd.to_numeric(scores[column]).round().astype("Int64")
+    return scores
+
+
+def top_terms(trained: TrainedDetectors, n: int = 25) -> pd.DataFrame:
+    """Per trained behaviour, the ``n`` terms with the largest positive coefficients (behavior_code, term_rank,
+    term, coefficient)."""
+    frames = []
+    for behavior, coef in trained.coefficients.items():
+        order = np.argsort(-coef, kind="mergesort")[:n]
+        frames.append(pd.DataFrame({"behavior_code": behavior, "term_rank": np.arange(1, len(order) + 1),
+                                    "term": trained.vocabulary[order], "coefficient": coef[order]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {"behavior_code": pd.Series(dtype=object), "term_rank": pd.Series(dtype="int64"),
          "term": pd.Series(dtype=object), "coefficient": pd.Series(dtype=float)})
-    return DetectorOutput(scores=scores, status=pd.DataFrame(status_rows), terms=terms)
+
+
+#: The columns of the stored detectors (int_behavior_detectors_trained).
+DETECTOR_TABLE_COLUMNS = ["behavior_code", "term_index", "term", "idf", "coefficient", "intercept",
+                          "detector_status", "n_interactions", "n_positive_verdicts", "n_agents"]
+
+
+def detector_table(trained: TrainedDetectors) -> pd.DataFrame:
+    """The detectors as rows: per trained behaviour one row per vocabulary term (its column index, IDF weight and
+    coefficient, the intercept repeated); one row without a term for a behaviour that was not trained."""
+    frames = []
+    for row in trained.status.itertuples(index=False):
+        base = {"behavior_code": row.behavior_code, "detector_status": row.detector_status,
+                "n_interactions": row.n_interactions, "n_positive_verdicts": row.n_positive_verdicts,
+                "n_agents": row.n_agents}
+        if row.behavior_code in trained.coefficients:
+            frames.append(pd.DataFrame({**base, "term_index": np.arange(len(trained.vocabulary)),
+                                        "term": trained.vocabulary, "idf": trained.idf,
+                                        "coefficient": trained.coefficients[row.behavior_code],
+                                        "intercept": trained.intercepts[row.behavior_code]}))
+        else:
+            frames.append(pd.DataFrame({**base, "term_index": [pd.NA], "term": [None], "idf": [np.nan],
+                                        "coefficient": [np.nan], "intercept": [np.nan]}))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DETECTOR_TABLE_COLUMNS)
+    table["term_index"] = table["term_index"].astype("Int64")
+    for column in ("n_interactions", "n_positive_verdicts", "n_agents"):
+        table[column] = table[column].astype("int64")
+    return table[DETECTOR_TABLE_COLUMNS]
+
+
+def detectors_from_table(table: pd.DataFrame) -> TrainedDetectors:
+    """The detectors :func:`detector_table` stored (without the out-of-fold probabilities)."""
+    status = table.drop_duplicates("behavior_code")[STATUS_COLUMNS].reset_index(drop=True)
+    terms = table[table["term_index"].notna()].sort_values(["behavior_code", "term_index"], kind="mergesort")
+    vocabulary, idf, coefficients, intercepts = np.array([], dtype=object), np.array([], dtype=float), {}, {}
+    for behavior, rows in terms.groupby("behavior_code", sort=True):
+        if len(vocabulary) == 0:
+            vocabulary = rows["term"].to_numpy(dtype=object)
+            idf = rows["idf"].to_numpy(dtype=float)
+        elif not np.array_equal(rows["term"].to_numpy(dtype=object), vocabulary):
+            raise ValueError(f"the stored detector of {behavior!r} has another vocabulary than the others")
+        coefficients[behavior] = rows["coefficient"].to_numpy(dtype=float)
+        intercepts[behavior] = float(rows["intercept"].iloc[0])
+    return TrainedDetectors(vocabulary=vocabulary, idf=idf, coefficients=coefficients, intercepts=intercepts,
+                            status=status, out_of_fold=pd.DataFrame(columns=OUT_OF_FOLD_COLUMNS))
+
+
+def detect_behaviors(segments: pd.DataFrame, verdicts: pd.DataFrame, agents: pd.DataFrame,
+                     behaviors: list[str], settings: DetectorSettings, top_terms_per_behavior: int = 25
+                     ) -> DetectorOutput:
+    """Train, cross-validate and apply one detector per behaviour at one go (:func:`train_detectors` then
+    :func:`score_segments`): per interaction with agent segments x behaviour, model_probability,
+    model_first_segment_index, model_first_offset_ms, is_detected_by_model, model_probability_out_of_fold,
+    is_detected_by_model_out_of_fold (training interactions only) and detector_status; the status per behaviour;
+    and the heaviest terms per behaviour."""
+    trained = train_detectors(segments, verdicts, agents, behaviors, settings)
+    scores = score_segments(trained, segments, behaviors, settings).merge(
+        trained.out_of_fold, on=["interaction_key", "behavior_code"], how="left")
+    scores["is_detected_by_model_out_of_fold"] = (
+        scores["model_probability_out_of_fold"] >= settings.threshold).astype("boolean").where(
+        scores["model_probability_out_of_fold"].notna(), pd.NA)
+    return DetectorOutput(scores=scores, status=trained.status, terms=top_terms(trained, top_terms_per_behavior))
 
 
 # ----------------------------------------------------------------------------------------------- quality

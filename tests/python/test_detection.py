@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score, precision_score, recall_score
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from statsmodels.stats.proportion import proportion_confint
 
 from conftest import query, run_dbt
 from empathy.stats.detection import (
-    DetectorSettings, candidate_phrases, classification_metrics, detect_behaviors, panel_leniency, qa_verdicts,
-    wilson_interval,
+    DetectorSettings, agent_documents, candidate_phrases, classification_metrics, detect_behaviors, detector_table,
+    detectors_from_table, panel_leniency, qa_verdicts, score_segments, top_terms, train_detectors, wilson_interval,
 )
 from empathy.stats.agreement import reviewer_leniency
 from tests.fixtures.transcript_corpus_raw import BEHAVIORS, write_corpus_raw
@@ -96,6 +98,50 @@ def test_detector_learns_shared_words_and_reports_the_first_segment() -> None:
     assert set(s.loc[truth[truth].index, "model_first_segment_index"]) == {2}
     assert "apologies" in set(out.terms["term"])
     assert out.status.iloc[0]["detector_status"] == "ok"
+
+
+def test_stored_detectors_score_as_scikit_learns_fitted_pipeline() -> None:
+    """The detectors stored as rows (vocabulary, IDF, coefficients, intercept: D37) and read back give the
+    probabilities scikit-learn's own fitted TfidfVectorizer + LogisticRegression give, on segments never trained
+    on, and the same out-of-fold probabilities and terms as training at one go."""
+    segs, verdicts, agents = _toy()
+    settings = DetectorSettings(min_reviewed=50, min_df=2)
+    trained = train_detectors(segs, verdicts, agents, ["acknowledge"], settings)
+    stored = detectors_from_table(detector_table(trained))
+    assert list(stored.vocabulary) == list(trained.vocabulary)
+    # the reference: scikit-learn's pipeline fitted on the same documents and verdicts
+    docs = agent_documents(segs).set_index("interaction_key")["text"]
+    truth = verdicts.set_index("interaction_key").loc[docs.index, "is_present_in_qa_adjusted"].astype(bool)
+    vectoriser = TfidfVectorizer(ngram_range=(1, settings.ngram_max), min_df=settings.min_df,
+                                 max_features=settings.max_features, sublinear_tf=True,
+                                 token_pattern=r"(?u)\b[\w']+\b")
+    reference = LogisticRegression(C=settings.regularisation_c, class_weight="balanced", solver="liblinear",
+                                   random_state=settings.seed, max_iter=1000).fit(vectoriser.fit_transform(docs.to_numpy()), truth.to_numpy())
+    new_segs, _, _ = _toy(n_agents=2, per_agent=30, seed=9)
+    new_segs["interaction_key"] = "new_" + new_segs["interaction_key"]
+    new_segs.loc[new_segs.index[::7], "text"] = "an unseen sentence with apologies in it"
+    expected = reference.predict_proba(vectoriser.transform(new_segs.sort_values(
+        ["interaction_key", "offset_ms", "segment_index"], kind="mergesort")["text"].to_numpy()))[:, 1]
+    ordered = new_segs.sort_values(["interaction_key", "offset_ms", "segment_index"], kind="mergesort")
+    best = pd.Series(expected, index=ordered["interaction_key"].to_numpy()).groupby(level=0).max()
+    scored = score_segments(stored, new_segs, ["acknowledge"], settings).set_index("interaction_key")
+    assert scored["model_probability"].to_numpy() == pytest.approx(best.reindex(scored.index).to_numpy(),
+                                                                   abs=1e-12)
+    at_once = detect_behaviors(segs, verdicts, agents, ["acknowledge"], settings)
+    again = score_segments(stored, segs, ["acknowledge"], settings).merge(
+        trained.out_of_fold, on=["interaction_key", "behavior_code"], how="left")
+    pd.testing.assert_frame_equal(again[at_once.scores.columns[:-1]], at_once.scores.iloc[:, :-1])
+    assert top_terms(stored).equals(at_once.terms)
+
+
+def test_a_detector_that_was_not_trained_is_stored_as_a_status_row() -> None:
+    segs, verdicts, agents = _toy(n_agents=2, per_agent=10)
+    trained = train_detectors(segs, verdicts, agents, ["acknowledge", "name_emotion"], DetectorSettings())
+    table = detector_table(trained)
+    assert table["term"].isna().all() and len(table) == 2
+    assert set(table["detector_status"]) == {"too_few_reviewed"}
+    scored = score_segments(detectors_from_table(table), segs, ["acknowledge", "name_emotion"], DetectorSettings())
+    assert scored["model_probability"].isna().all() and len(scored) == 2 * segs["interaction_key"].nunique()
 
 
 def test_detector_steps_aside_with_too_few_reviews_or_one_class() -> None:

@@ -9,12 +9,17 @@ are added to the last two days:
 - day 3: a late analytics-consent revocation for a customer with many interactions, an interaction that links two
   customers' identifiers (an identity merge), and a transcript segment of an interaction nobody delivered.
 
-The warehouse is built once per day incrementally, and once from all three days at one go; every table of every
-layer must hold the same rows. Separately, the revoked customer's rows must be gone from every incremental model.
+The warehouse is built once per day incrementally, and once from the first two and from all three days at one go;
+after day 2 and after day 3 every table of every layer must hold the same rows as the one-shot build. The learned
+detector is trained yearly in these builds (var behavior_detector.retrain_every), so day 2 keeps the detector
+trained on day 1 and scores only the day's refresh scope with it, and day 3 trains it again because the
+revocation removes reviewed interactions from its training set (D37): both paths are compared. Separately, the
+revoked customer's rows must be gone from every incremental model.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -22,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from empathy.ops.fingerprint import row_fingerprint
 from tests.python.conftest import PROJECT_DIR, REFRESH_SCOPE_MODELS, run_dbt
@@ -30,7 +36,14 @@ DEMO_RAW = PROJECT_DIR / "data" / "demo"
 # Seeds and models; the data tests run in every other build of the suite.
 BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 INCREMENTAL_MODELS = ["stg_helpdesk__interactions", "stg_helpdesk__transcript_segments", "screened_interactions",
-                      "screened_transcript_segments", "int_transcript_phrases_matched"]
+                      "screened_transcript_segments", "int_transcript_phrases_matched", "int_behavior_detectors_trained",
+                      "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model"]
+
+
+def detector_trained_yearly() -> list[str]:
+    """--vars giving var behavior_detector with retrain_every: year (the rest as in dbt_project.yml)."""
+    detector = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["behavior_detector"]
+    return ["--vars", json.dumps({"behavior_detector": {**detector, "retrain_every": "year"}})]
 
 
 def loaded_at_utc(column: str = "_loaded_at") -> str:
@@ -97,6 +110,8 @@ def hand_written_days(raw: Path, day2: dt.datetime, day3: dt.datetime) -> dict[s
           and i.account_id is not null and i.ended_at is not null
           and exists (select 1 from {src('transcript_segments')} as s
                       where s.interaction_id = i.interaction_id and lower(trim(s.speaker)) = 'agent')
+          -- not reviewed: its new words do not change the detector's training set, so day 2 keeps the detector
+          and not exists (select 1 from {src('qa_reviews')} as q where q.interaction_id = i.interaction_id)
         order by i.interaction_id limit 1""")
     segment = one(f"""
         select segment_index, offset_ms from {src('transcript_segments')}
@@ -191,23 +206,25 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> dict:
     add_rows(batches[2], hand["day3"], "hand-written-day3")
 
     incremental_raw, full_raw = work / "raw_incremental", work / "raw_full"
-    incremental_dir, full_dir = work / "incremental", work / "full"
-    runs = []
-    for batch in batches:
+    incremental_dir = work / "incremental"
+    build = [*BUILD_WITHOUT_TESTS, *detector_trained_yearly()]
+    runs, copies, one_shot = [], {}, {}
+    for day, batch in enumerate(batches, start=1):
         copy_into(batch, incremental_raw)
-        result = run_dbt(BUILD_WITHOUT_TESTS, incremental_raw, incremental_dir)
+        result = run_dbt(build, incremental_raw, incremental_dir)
         runs.append(result)
         assert result.returncode == 0, result.stdout[-4000:]
-        if batch is batches[0]:
-            # same file name: the views name their catalogue, which DuckDB takes from the file name
-            (work / "after_day1").mkdir()
-            shutil.copy(incremental_dir / "warehouse.duckdb", work / "after_day1" / "warehouse.duckdb")
-    for batch in batches:
+        # same file name: the views name their catalogue, which DuckDB takes from the file name
+        (work / f"after_day{day}").mkdir()
+        copies[day] = work / f"after_day{day}" / "warehouse.duckdb"
+        shutil.copy(incremental_dir / "warehouse.duckdb", copies[day])
         copy_into(batch, full_raw)
-    full = run_dbt([*BUILD_WITHOUT_TESTS, "--full-refresh"], full_raw, full_dir)
-    assert full.returncode == 0, full.stdout[-4000:]
-    return {"incremental": incremental_dir / "warehouse.duckdb", "full": full_dir / "warehouse.duckdb",
-            "after_day1": work / "after_day1" / "warehouse.duckdb", "runs": runs, "revoker": hand["revoker"][0][1][0]["account_id"],
+        if day >= 2:
+            full = run_dbt([*build, "--full-refresh"], full_raw, work / f"full_day{day}")
+            assert full.returncode == 0, full.stdout[-4000:]
+            one_shot[day] = work / f"full_day{day}" / "warehouse.duckdb"
+    return {"incremental": copies[3], "full": one_shot[3], "incremental_day2": copies[2], "full_day2": one_shot[2],
+            "after_day1": copies[1], "runs": runs, "revoker": hand["revoker"][0][1][0]["account_id"],
             "redelivered": hand["redelivered"][0][1][0]}
 
 
@@ -215,7 +232,7 @@ def test_incremental_runs_recompute_only_their_scope(incremental_and_full: dict)
     """Days 2 and 3 ran as incremental runs (dbt says so) and recorded their watermark."""
     for result in incremental_and_full["runs"][1:]:
         for model in INCREMENTAL_MODELS:
-            assert f"sql incremental model" in result.stdout and model in result.stdout
+            assert "incremental model" in result.stdout and model in result.stdout
         assert "incremental state: recording the watermark" in result.stdout
     with duckdb.connect(str(incremental_and_full["incremental"]), read_only=True) as con:
         n_scope = con.execute("select count(*) from staging.identity_interactions_changed").fetchone()[0]
@@ -226,8 +243,28 @@ def test_incremental_runs_recompute_only_their_scope(incremental_and_full: dict)
     assert {"consent_changed", "identity_changed", "interaction_delivered"} <= reasons
 
 
-def test_every_table_equals_the_one_shot_build(incremental_and_full: dict) -> None:
-    incremental, full = (fingerprints(incremental_and_full[k]) for k in ("incremental", "full"))
+def detector_fingerprint(db: Path) -> str:
+    with duckdb.connect(str(db), read_only=True) as con:
+        (fingerprint,) = con.execute(
+            "select distinct training_set_fingerprint from intermediate.int_behavior_detectors_trained").fetchone()
+        scored = con.execute("select distinct training_set_fingerprint "
+                             "from intermediate.int_behaviors_detected_by_model").fetchall()
+    assert scored == [(fingerprint,)], "every score is made with the stored detector"
+    return fingerprint
+
+
+def test_the_detector_is_kept_on_day_2_and_trained_again_on_day_3(incremental_and_full: dict) -> None:
+    """Day 2 (nothing it learns from changed) keeps day 1's detector; day 3 (a revocation removes reviewed
+    interactions from the training set) trains it again (D37). So the two comparisons below cover both paths."""
+    day1, day2, day3 = (detector_fingerprint(incremental_and_full[k])
+                        for k in ("after_day1", "incremental_day2", "incremental"))
+    assert day1 == day2 != day3
+
+
+@pytest.mark.parametrize("day", ["day 2: the detector kept", "day 3: the detector trained again"])
+def test_every_table_equals_the_one_shot_build(incremental_and_full: dict, day: str) -> None:
+    keys = ("incremental_day2", "full_day2") if day.startswith("day 2") else ("incremental", "full")
+    incremental, full = (fingerprints(incremental_and_full[k]) for k in keys)
     assert len(full) > 100 and incremental.keys() == full.keys()
     differing = {name: (incremental[name], full[name]) for name in full if incremental[name] != full[name]}
     assert not differing, "tables whose rows differ (rows, row-hash sum: incremental, one-shot):\n" + "\n".join(

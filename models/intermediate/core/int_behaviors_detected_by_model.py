@@ -1,29 +1,22 @@
-"""The learned detector (empathy/stats/detection.py): per interaction with a usable transcript and per behaviour
-of the empathy_behaviors seed, the best agent segment's probability, the first segment reaching the threshold,
-the out-of-fold probability (grouped cross-validation by agent) where QA reviewed the interaction, the
-leniency-adjusted QA verdict it was trained on, and the detector's status."""
+"""The learned detector applied (empathy/stats/detection.py score_segments, D37): per consented interaction with
+agent turns in a usable transcript and per behaviour, the best agent segment's probability under the stored
+detector (int_behavior_detectors_trained), the first segment reaching the threshold, and the detector's status.
+Incremental: the pre-hook deletes the refresh scope and every score of another detector; the interactions without
+a score are scored, a chunk of segments at a time."""
+import json
+
+from empathy.detector_models import as_arrow, behavior_codes, chunks_of_segments, interactions_to_score, stamped
 from empathy.frames import sorted_frame
-from empathy.stats.detection import AGENT_COLUMNS, DetectorSettings, agent_segments, detect_behaviors, qa_verdicts
+from empathy.stats.detection import DetectorSettings, detectors_from_table, score_segments
 
 
 def model(dbt, session):
-    settings = DetectorSettings.from_config({
-        "detector_min_reviewed": dbt.config.get("detector_min_reviewed"),
-        "detector_min_per_class": dbt.config.get("detector_min_per_class"),
-        "detector_folds": dbt.config.get("detector_folds"),
-        "detector_min_probability": dbt.config.get("detector_min_probability"),
-        "detector_max_features": dbt.config.get("detector_max_features"),
-        "detector_seed": dbt.config.get("detector_seed"),
-        "detector_max_training_interactions": dbt.config.get("detector_max_training_interactions"),
-    })
-    behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
-    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments").filter("speaker = 'agent'"),
-                                             AGENT_COLUMNS))
-    interactions = sorted_frame(dbt.ref("consented_interactions"))[["interaction_key", "agent_id"]]
-    verdicts = qa_verdicts(sorted_frame(dbt.ref("consented_qa_reviews")),
-                           sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration")),
-                           float(dbt.config.get("qa_present_min_score")))
-    out = detect_behaviors(segments, verdicts, interactions, list(behaviors["behavior_code"]),
-                           settings)
-    scores = out.scores.merge(verdicts, on=["interaction_key", "behavior_code"], how="left")
-    return scores.drop(columns=["n_reviews", "qa_mean_score"])
+    settings = DetectorSettings.from_config(json.loads(dbt.config.get("detector_settings")))
+    behaviors = behavior_codes(dbt.ref("empathy_behaviors"))
+    detectors = detectors_from_table(sorted_frame(dbt.ref("int_behavior_detectors_trained")))
+    summary = sorted_frame(dbt.ref("int_detector_training_set_fingerprinted"))
+    keys = interactions_to_score(session, dbt.ref("consented_interactions"), dbt.ref("identity_interactions_changed"),
+                                 dbt.this, dbt.is_incremental)
+    chunks = chunks_of_segments(dbt.ref("consented_transcript_segments"), keys, settings.score_chunk_segments)
+    return as_arrow([stamped(score_segments(detectors, segments, behaviors, settings), summary)
+                     for segments in chunks])

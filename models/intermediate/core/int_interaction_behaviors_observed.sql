@@ -4,7 +4,7 @@
     Rules (documented in the rubric seeds and the decision log):
     - detected by the lexicon when the weights of its matched patterns sum to at least
       var('behavior_detection_min_weight'); by the learned detector when an agent segment reaches
-      var('behavior_detector').min_probability (int_behaviors_detected_by_model, where its status is ok);
+      var('behavior_detector').min_probability (int_model_detections_joined_to_verdicts, where its status is ok);
     - detected in the transcript by the rule var('behavior_detector').rule: `combined` (lexicon or detector) or
       `lexicon`; null when the transcript may not be used or does not exist; the evidence's time is the first
       segment either detector found;
@@ -66,7 +66,7 @@ qa_reviews as (
 
 model_detections as (
 
-    select * from {{ ref('int_behaviors_detected_by_model') }}
+    select * from {{ ref('int_model_detections_joined_to_verdicts') }}
 
 ),
 

@@ -1,0 +1,93 @@
+"""What the learned detector's dbt models share (docs/decisions.md D37): reading their inputs from the warehouse,
+keeping what is stored when the training set has not changed, and scoring interactions in chunks.
+
+The detector is trained when what it learns from changes, not in every build:
+``int_detector_training_set_fingerprinted`` fingerprints the training set (settings, behaviours, every verdict
+and a digest of every training document). ``int_behavior_detectors_trained`` and
+``int_behaviors_scored_out_of_fold`` are incremental models whose pre-hook deletes the rows made with another
+fingerprint; their body trains only when nothing is left (:func:`is_stored`). ``int_behaviors_detected_by_model``
+scores, with the stored detectors, the interactions that have no score yet (every one after a retraining, the
+refresh scope of the day otherwise). Training is deterministic (seeded), so keeping a detector gives what training
+it again would: an incremental build equals a one-shot build.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pyarrow as pa
+
+from empathy.frames import sorted_frame
+from empathy.stats.detection import AGENT_COLUMNS, DetectorSettings, TrainedDetectors, agent_segments, train_detectors
+
+#: What a stored detector row, score or out-of-fold probability is stamped with.
+STAMP_COLUMNS = ["training_set_fingerprint", "training_cutoff_at"]
+
+
+def is_stored(session, this, is_incremental: bool) -> bool:
+    """Whether an incremental model already holds rows (after its pre-hook deleted those of another training set):
+    then they are kept, as training again on the same training set would give them back."""
+    return bool(is_incremental) and session.sql(f"select count(*) from {this}").fetchone()[0] > 0
+
+
+def nothing_new(session, this):
+    """No rows, with the stored table's columns: what an incremental model appends when it keeps what it holds."""
+    return session.sql(f"select * from {this} where false")
+
+
+def behavior_codes(behaviors) -> list[str]:
+    """The behaviours of the empathy_behaviors seed in display order."""
+    return list(sorted_frame(behaviors).sort_values(["display_order", "behavior_code"])["behavior_code"])
+
+
+def trained_from_warehouse(settings_json: str, behaviors, training, segments,
+                           cross_validate: bool) -> TrainedDetectors:
+    """Train the detectors (:func:`empathy.stats.detection.train_detectors`) on the training set
+    (int_qa_verdicts_selected_for_training) and the agent segments of its interactions, the segments filtered in
+    the engine so that only the training documents reach pandas. ``settings_json``: var behavior_detector."""
+    verdicts = sorted_frame(training, ["interaction_key", "behavior_code", "agent_id", "is_present_in_qa_adjusted"])
+    keys = training.project("interaction_key").distinct()
+    agent = segments.filter("speaker = 'agent'").join(keys, "interaction_key", how="semi")
+    return train_detectors(agent_segments(sorted_frame(agent, AGENT_COLUMNS)), verdicts,
+                           verdicts[["interaction_key", "agent_id"]].drop_duplicates(), behavior_codes(behaviors),
+                           DetectorSettings.from_config(json.loads(settings_json)), cross_validate=cross_validate)
+
+
+def stamped(frame: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the training set's fingerprint and cutoff (the one row of
+    int_detector_training_set_fingerprinted) on every row."""
+    row = summary.iloc[0]
+    return frame.assign(training_set_fingerprint=row["training_set_fingerprint"],
+                        training_cutoff_at=row["training_cutoff_at"])
+
+
+def interactions_to_score(session, interactions, scope, this, is_incremental: bool):
+    """The interaction keys to score: every consented interaction on a first or full build; on an incremental one
+    those in the refresh scope and those without a stored score (after the pre-hook deleted the scope and every
+    score of another detector: all of them when the detector was trained again)."""
+    keys = interactions.project("interaction_key")
+    if not is_incremental:
+        return keys
+    stored = session.sql(f"select distinct interaction_key from {this}")
+    return keys.join(scope.project("interaction_key"), "interaction_key", how="semi").union(
+        keys.join(stored, "interaction_key", how="anti")).distinct()
+
+
+def chunks_of_segments(segments, keys, max_segments: int):
+    """Yield the agent segments of the interactions in ``keys`` as DataFrames of at most about ``max_segments``
+    rows, an interaction never split across two (interactions are dealt to chunks by a hash of their key), so
+    that scoring a million customers' transcripts never holds them all in memory."""
+    agent = segments.filter("speaker = 'agent'").join(keys, "interaction_key", how="semi")
+    total = agent.aggregate("count(*)").fetchone()[0]
+    n_chunks = max(1, math.ceil(total / max_segments))
+    for chunk in range(n_chunks):  # one (possibly empty) chunk at least, so the caller's output has its columns
+        part = agent.filter(f"hash(interaction_key) % {n_chunks} = {chunk}") if n_chunks > 1 else agent
+        yield agent_segments(sorted_frame(part, AGENT_COLUMNS))
+
+
+def as_arrow(frames: list[pd.DataFrame]) -> pa.Table:
+    """Concatenate score chunks (at least one) as one Arrow table: compact strings, and what dbt-duckdb writes
+    from directly."""
+    return pa.concat_tables([pa.Table.from_pandas(f, preserve_index=False) for f in frames],
+                            promote_options="default")
