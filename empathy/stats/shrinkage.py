@@ -253,25 +253,35 @@ def shrink(successes, trials, prior: BetaPrior, level: float = 0.95) -> pd.DataF
     ``shrinkage_weight`` (``trials / (trials + alpha + beta)``, the weight of the raw rate in the posterior mean)
     and ``status`` (:data:`ROW_STATUSES`). Under a point-mass prior the posterior is that point (weight 0).
     """
+    s = np.asarray(successes, dtype=float).ravel()
+    index = successes.index if isinstance(successes, pd.Series) else pd.RangeIndex(s.size)
+    return _shrink_rows(successes, trials, np.full(s.size, prior.alpha), np.full(s.size, prior.beta),
+                        np.full(s.size, prior.mean), np.full(s.size, prior.status, dtype=object), level, index)
+
+
+def _shrink_rows(successes, trials, alpha: np.ndarray, beta: np.ndarray, mean: np.ndarray, prior_status: np.ndarray,
+                 level: float, index: pd.Index) -> pd.DataFrame:
+    """:func:`shrink` with a prior per row (``alpha``, ``beta``, ``mean``, ``prior_status`` arrays), so that every
+    group of :func:`shrink_within_groups` is shrunk in one vectorised pass."""
     if not 0 < level < 1:
         raise ValueError("level must be in (0, 1)")
     s, n, valid = _counts(successes, trials)
-    index = successes.index if isinstance(successes, pd.Series) else pd.RangeIndex(s.size)
     out = pd.DataFrame({"successes": s, "trials": n}, index=index)
     out["raw_rate"] = np.where(valid & (n > 0), s / np.where(n > 0, n, 1.0), np.nan)
-    a, b = prior.alpha + s, prior.beta + n - s
-    point_mass = np.isinf(prior.precision)
-    fill = (lambda v: np.full(s.size, prior.mean)) if point_mass else (lambda v: v)  # a point mass stays put
+    precision = alpha + beta
+    a, b = alpha + s, beta + n - s
+    point_mass = np.isinf(precision)
     out["posterior_alpha"], out["posterior_beta"] = a, b
     for column, values in posterior_summary(a, b, level).items():  # nan / infinite parameters: overwritten below
-        out[column] = fill(values)
-    out["shrinkage_weight"] = 0.0 if point_mass else n / (n + prior.precision)
-    status = np.select([~valid, np.full(s.size, np.isnan(prior.precision)), n == 0],
-                       ["invalid_counts", prior.status, "no_trials"], prior.status)
-    out["status"] = status
+        out[column] = np.where(point_mass, mean, values)  # a point mass stays put
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["shrinkage_weight"] = np.where(point_mass, 0.0, n / (n + precision))
+    out["status"] = np.select([~valid, np.isnan(precision), n == 0],
+                              [np.full(s.size, "invalid_counts", dtype=object), prior_status,
+                               np.full(s.size, "no_trials", dtype=object)], prior_status)
     estimates = ["posterior_alpha", "posterior_beta", "posterior_mean", "ci_lower", "ci_upper", "lower_bound",
                  "shrinkage_weight"]
-    out.loc[~valid | np.isnan(prior.precision), estimates] = np.nan
+    out.loc[~valid | np.isnan(precision), estimates] = np.nan
     return out
 
 
@@ -296,21 +306,24 @@ def shrink_within_groups(frame: pd.DataFrame, group: str, successes: str, trials
     data = frame.reset_index(drop=True)
     s, n = data[successes].astype(float), data[trials].astype(float)
     pooled = fit(s, n)
-    parts = [_with_prior(shrink(s.iloc[:0], n.iloc[:0], pooled, level), pooled, "pooled", "no_data")]
-    missing = data[group].isna()
-    if missing.any():
-        parts.append(_with_prior(shrink(s[missing], n[missing], pooled, level), pooled, "pooled", "missing_group"))
-    for _, rows in data[~missing].groupby(group, sort=False, observed=True).groups.items():
-        own = fit(s[rows], n[rows])
+    # one prior per row: the group's own where its fit is usable, else the pooled one (fitted once per group,
+    # then every row shrunk in one pass)
+    size = len(data)
+    priors = {"alpha": np.full(size, pooled.alpha), "beta": np.full(size, pooled.beta),
+              "mean": np.full(size, pooled.mean), "n_units": np.full(size, pooled.n_units, dtype="int64"),
+              "status": np.full(size, pooled.status, dtype=object), "source": np.full(size, "pooled", dtype=object),
+              "reason": np.full(size, "missing_group", dtype=object)}
+    missing = data[group].isna().to_numpy()
+    for _, rows in data[~missing].groupby(group, sort=False, observed=True).indices.items():
+        own = fit(s.iloc[rows], n.iloc[rows])
         reason = "no_data" if own.n_units == 0 else "too_few_units" if own.n_units < min_units else own.status
         prior, source = (own, "group") if reason == "ok" else (pooled, "pooled")
-        parts.append(_with_prior(shrink(s[rows], n[rows], prior, level), prior, source, reason))
-    result = pd.concat([p for p in parts if len(p)] or parts[:1]).sort_index()
-    shrunk = result.drop(columns=["successes", "trials"])
+        for key, value in (("alpha", prior.alpha), ("beta", prior.beta), ("mean", prior.mean),
+                           ("n_units", prior.n_units), ("status", prior.status), ("source", source),
+                           ("reason", reason)):
+            priors[key][rows] = value
+    shrunk = _shrink_rows(s, n, priors["alpha"], priors["beta"], priors["mean"], priors["status"], level,
+                          data.index).drop(columns=["successes", "trials"])
+    shrunk = shrunk.assign(prior_source=priors["source"], prior_status=priors["reason"], prior_alpha=priors["alpha"],
+                           prior_beta=priors["beta"], prior_mean=priors["mean"], prior_n_units=priors["n_units"])
     return pd.concat([data, shrunk], axis=1).set_axis(frame.index, axis=0)
-
-
-def _with_prior(rows: pd.DataFrame, prior: BetaPrior, source: str, reason: str) -> pd.DataFrame:
-    """Add the prior's description to the rows of :func:`shrink`."""
-    return rows.assign(prior_source=source, prior_status=reason, prior_alpha=prior.alpha, prior_beta=prior.beta,
-                       prior_mean=prior.mean, prior_n_units=prior.n_units)

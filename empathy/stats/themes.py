@@ -46,6 +46,11 @@ A seeded, deterministic topic model for short customer comments:
   top 5 terms, sorted and joined by ``|``, so the same data gives the same code on every rebuild (two unmatched
   themes with the same top 5 terms would share a code and be merged in the summary).
 
+At scale (more usable answers than ``max_fit_answers``, 5,000 by default) the vocabulary, the themes and the
+stability refits use a seeded simple random sample of that many answers, and every usable answer's weights are then
+solved under the fitted themes (KL multiplicative updates with the themes fixed): the refits' cost stays bounded and
+no answer is left without its theme.
+
 Answers are fitted in a canonical order (sorted by text), so the fit, and every code, is the same whatever the
 order of the input rows; the same input and seed give bit-for-bit identical outputs.
 """
@@ -61,7 +66,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
-from sklearn.decomposition import NMF
+from sklearn.decomposition import NMF, non_negative_factorization
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
@@ -126,6 +131,8 @@ class ThemeSettings:
     n_stability_samples: int = 20
     stability_tolerance: float = 0.01
     min_anchor_similarity: float = 0.15
+    #: The themes are fitted on a seeded sample of at most this many usable answers (bounded time at scale).
+    max_fit_answers: int = 5000
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "ThemeSettings":
@@ -135,7 +142,8 @@ class ThemeSettings:
         """The keyword arguments of :func:`fit_themes`."""
         return {"seed": self.seed, "k_candidates": range(self.k_min, self.k_max + 1), "min_tokens": self.min_tokens,
                 "min_answers": self.min_answers, "min_df": self.min_df, "n_top_terms": self.n_top_terms,
-                "n_stability_samples": self.n_stability_samples, "stability_tolerance": self.stability_tolerance}
+                "n_stability_samples": self.n_stability_samples, "stability_tolerance": self.stability_tolerance,
+                "max_fit_answers": self.max_fit_answers}
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,17 +256,32 @@ def _vectorizer(min_df: int) -> TfidfVectorizer:
                            sublinear_tf=True, min_df=min_df, dtype=np.float64)
 
 
+def _nmf_model(k: int, seed: int, max_iter: int) -> NMF:
+    return NMF(n_components=k, init="nndsvda", solver="mu", beta_loss="kullback-leibler", random_state=seed,
+               max_iter=max_iter, tol=1e-5)
+
+
 def _nmf(x: Any, k: int, seed: int, max_iter: int) -> tuple[np.ndarray, np.ndarray]:
     """(W, H) of NMF with the generalised Kullback-Leibler divergence (multiplicative updates, nndsvda
     initialisation; Lee and Seung 2001). On short comments KL suits the sparse counts better than the Frobenius
     loss, which splits a large theme before it separates a small one with a spread-out vocabulary (D30)."""
-    model = NMF(n_components=k, init="nndsvda", solver="mu", beta_loss="kullback-leibler", random_state=seed,
-                max_iter=max_iter, tol=1e-5)
+    model = _nmf_model(k, seed, max_iter)
     with warnings.catch_warnings():
         # a tiny refit may not converge within max_iter; the stability of that k then shows it
         warnings.simplefilter("ignore", ConvergenceWarning)
         w = model.fit_transform(x)
     return w, model.components_
+
+
+def _nmf_weights(x: Any, h: np.ndarray, seed: int, max_iter: int) -> np.ndarray:
+    """The answer weights W of ``x`` under fixed themes ``h`` (the same KL multiplicative updates, H not
+    updated: scikit-learn's ``non_negative_factorization(update_H=False)``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        w, _, _ = non_negative_factorization(
+            x, H=h, n_components=h.shape[0], init="custom", update_H=False, solver="mu", beta_loss="kullback-leibler",
+            max_iter=max_iter, tol=1e-5, random_state=seed)
+    return w
 
 
 def _unit_rows(h: np.ndarray) -> np.ndarray:
@@ -334,10 +357,15 @@ def auto_code(top: Sequence[str]) -> str:
 
 def fit_themes(texts: pd.Series, *, seed: int, k_candidates: Iterable[int] = range(3, 11), min_tokens: int = 3,
                min_answers: int = 30, min_df: int = 3, n_top_terms: int = 8, n_stability_samples: int = 20,
-               stability_tolerance: float = 0.01, max_iter: int = 2000) -> ThemeModel:
+               stability_tolerance: float = 0.01, max_iter: int = 2000, max_fit_answers: int = 5000) -> ThemeModel:
     """Fit the themes of ``texts`` (one answer per row, any index): TF-IDF, NMF, the number of themes by
     stability (module docstring). Never raises on degenerate input: the model's status says why it has no
-    themes."""
+    themes.
+
+    Above ``max_fit_answers`` usable answers the vocabulary, the themes and their stability are fitted on a
+    seeded simple random sample of that many (in the canonical order), and every usable answer's weights are then
+    solved under the fitted themes (:func:`_nmf_weights`): the cost of the stability refits stays bounded while
+    every answer still gets its theme. At or below it, everything is fitted on all answers, as before."""
     usable, reason = prepare(texts, min_tokens=min_tokens)
     values = texts.tolist()
     n_tokens = tuple(len(content_tokens(t)) if isinstance(t, str) else 0 for t in values)
@@ -348,9 +376,14 @@ def fit_themes(texts: pd.Series, *, seed: int, k_candidates: Iterable[int] = ran
         return ThemeModel(status="too_few_answers", stability={k: np.nan for k in candidates}, **base)
     # canonical order: the fit never depends on the order of the input rows
     positions = np.array(sorted(positions, key=lambda i: (values[i], i)))
+    fitted = positions
+    if len(positions) > max_fit_answers:
+        picked = np.random.default_rng(np.random.SeedSequence([seed, len(positions)])).choice(
+            len(positions), size=max_fit_answers, replace=False)
+        fitted = positions[np.sort(picked)]
     vectorizer = _vectorizer(min_df)
     try:
-        x = vectorizer.fit_transform([values[i] for i in positions])
+        x = vectorizer.fit_transform([values[i] for i in fitted])
     except ValueError:  # no term left after min_df
         return ThemeModel(status="too_few_terms", stability={k: np.nan for k in candidates}, **base)
     terms = tuple(vectorizer.get_feature_names_out().tolist())
@@ -368,6 +401,8 @@ def fit_themes(texts: pd.Series, *, seed: int, k_candidates: Iterable[int] = ran
     if k is None:
         return ThemeModel(status="too_few_terms", stability=stabilities, terms=terms, **base)
     w, h = fits[k]
+    if len(fitted) < len(positions):
+        w = _nmf_weights(vectorizer.transform([values[i] for i in positions]), h, seed, max_iter)
     norms = np.linalg.norm(h, axis=1)
     norms = np.where(norms > 0, norms, 1.0)
     h, w = h / norms[:, None], w * norms[None, :]

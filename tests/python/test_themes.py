@@ -222,6 +222,26 @@ def test_planted_themes_are_recovered(answers: pd.DataFrame, model: ThemeModel) 
     assert out.loc[assigned, "theme_weight"].between(0, 1).all() and out.loc[~assigned, "theme_weight"].isna().all()
 
 
+def test_themes_fitted_on_a_sample_still_theme_every_answer(answers: pd.DataFrame, model: ThemeModel) -> None:
+    """Above max_fit_answers the themes are fitted on a seeded sample and every usable answer's weights are solved
+    under them: the planted themes are recovered on all answers, and the answers agree with the fit on all of
+    them (adjusted Rand index). Measured on this corpus of 217 usable answers: a sample of 60% (130 answers) blurs
+    the themes (adjusted Rand index with the planted themes 0.69), 70% to 90% recover them (0.94-0.96), as the
+    fit on all does (0.96); the default cap, 5,000 answers, is far above what four themes need."""
+    usable = int(prepare(answers["text"], min_tokens=3)[0].sum())
+    sampled = fit_themes(answers["text"], seed=SEED, max_fit_answers=int(0.75 * usable))
+    assert sampled.status == "ok" and sampled.weights.shape == (len(answers), sampled.n_themes)
+    out, full = theme_assignments(sampled), theme_assignments(model)
+    assert (out["assignment_status"] == full["assignment_status"]).mean() > 0.97
+    both = (out["assignment_status"] == "assigned") & (full["assignment_status"] == "assigned")
+    assert both.sum() >= 0.9 * answers["planted"].isin(PLANTED).sum()
+    assert adjusted_rand_score(answers.loc[both, "planted"], out.loc[both, "theme_code"]) > 0.85
+    assert adjusted_rand_score(full.loc[both, "theme_code"], out.loc[both, "theme_code"]) > 0.85
+    again = fit_themes(answers.sample(frac=1, random_state=3)["text"], seed=SEED, max_fit_answers=int(0.75 * usable))
+    assert theme_assignments(again).reindex(out.index)["theme_code"].equals(out["theme_code"]), \
+        "the sample is drawn in the canonical order: the input order does not matter"
+
+
 def test_short_and_empty_answers_are_kept_and_counted(answers: pd.DataFrame, model: ThemeModel) -> None:
     out = theme_assignments(model)
     assert out.index.equals(answers.index)

@@ -45,6 +45,39 @@ rates as (
 
 ),
 
+wilson_raw as (
+
+    select
+        rates.team,
+        (
+            rates.save_rate + rates.z * rates.z / (2 * rates.n_offers_with_outcome)
+            - rates.z * sqrt(
+                rates.save_rate * (1 - rates.save_rate) / rates.n_offers_with_outcome
+                + rates.z * rates.z / (4 * rates.n_offers_with_outcome * rates.n_offers_with_outcome)
+            )
+        ) / (1 + rates.z * rates.z / rates.n_offers_with_outcome) as lower_bound,
+        (
+            rates.save_rate + rates.z * rates.z / (2 * rates.n_offers_with_outcome)
+            + rates.z * sqrt(
+                rates.save_rate * (1 - rates.save_rate) / rates.n_offers_with_outcome
+                + rates.z * rates.z / (4 * rates.n_offers_with_outcome * rates.n_offers_with_outcome)
+            )
+        ) / (1 + rates.z * rates.z / rates.n_offers_with_outcome) as upper_bound
+    from rates
+
+),
+
+wilson as (
+
+    -- the bounds lie in [0, 1]; a rate of 0 or 1 puts one of them a rounding error outside
+    select
+        wilson_raw.team,
+        case when wilson_raw.lower_bound < 0 then 0.0 else wilson_raw.lower_bound end as save_rate_ci_lower,
+        case when wilson_raw.upper_bound > 1 then 1.0 else wilson_raw.upper_bound end as save_rate_ci_upper
+    from wilson_raw
+
+),
+
 final as (
 
     select
@@ -53,20 +86,8 @@ final as (
         rates.n_offers_with_outcome,
         rates.n_saves,
         rates.save_rate,
-        (
-            rates.save_rate + rates.z * rates.z / (2 * rates.n_offers_with_outcome)
-            - rates.z * sqrt(
-                rates.save_rate * (1 - rates.save_rate) / rates.n_offers_with_outcome
-                + rates.z * rates.z / (4 * rates.n_offers_with_outcome * rates.n_offers_with_outcome)
-            )
-        ) / (1 + rates.z * rates.z / rates.n_offers_with_outcome) as save_rate_ci_lower,
-        (
-            rates.save_rate + rates.z * rates.z / (2 * rates.n_offers_with_outcome)
-            + rates.z * sqrt(
-                rates.save_rate * (1 - rates.save_rate) / rates.n_offers_with_outcome
-                + rates.z * rates.z / (4 * rates.n_offers_with_outcome * rates.n_offers_with_outcome)
-            )
-        ) / (1 + rates.z * rates.z / rates.n_offers_with_outcome) as save_rate_ci_upper,
+        wilson.save_rate_ci_lower,
+        wilson.save_rate_ci_upper,
         rates.n_saves_without_concession,
         rates.n_saves_without_concession / nullif(rates.n_saves, 0) as saves_without_concession_share,
         rates.n_recognition_worthy_saves,
@@ -80,6 +101,8 @@ final as (
             else 'ok'
         end as status
     from rates
+    inner join wilson
+        on rates.team = wilson.team
 
 )
 
