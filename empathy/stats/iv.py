@@ -65,12 +65,15 @@ def iv_estimates(
     robust: bool = False,
     add_constant: bool = True,
     alpha: float = 0.05,
+    absorbed: int = 0,
 ) -> pd.DataFrame:
     """2SLS and OLS estimates of the effect of ``endogenous`` on ``outcome`` (one row per estimator and endogenous
     variable, columns :data:`RESULT_COLUMNS`), instrumenting with ``instruments`` and controlling for ``exog`` (plus
     a constant unless ``add_constant`` is False). Rows with a missing value in any used column are dropped first,
     so both estimators use the same sample. Covariance: clustered on ``cluster`` if given, else robust if
-    ``robust``, else homoskedastic; confidence intervals at level 1 - ``alpha`` from the t distribution."""
+    ``robust``, else homoskedastic; confidence intervals at level 1 - ``alpha`` from the t distribution.
+    ``absorbed``: parameters the caller partialled out of the columns beforehand (fixed effects), counted in the
+    check that there are more observations than parameters."""
     endog, instr, controls = _as_list(endogenous), _as_list(instruments), list(exog or [])
     used = [outcome, *endog, *instr, *controls, *([cluster] if cluster else [])]
     missing = [c for c in used if c not in frame.columns]
@@ -81,7 +84,7 @@ def iv_estimates(
         data[CONSTANT] = 1.0
         controls = [CONSTANT, *controls]
     covariance = "clustered" if cluster else ("robust" if robust else "unadjusted")
-    status = _check_design(data, outcome, endog, instr, controls, cluster)
+    status = _check_design(data, outcome, endog, instr, controls, cluster, absorbed)
     if status != "ok":
         return _degenerate(endog, len(data), covariance, status)
     try:
@@ -109,17 +112,17 @@ def _as_list(names: str | Sequence[str]) -> list[str]:
 
 
 def _check_design(data: pd.DataFrame, outcome: str, endog: list[str], instr: list[str], controls: list[str],
-                  cluster: str | None) -> str:
+                  cluster: str | None, absorbed: int = 0) -> str:
     """Why the model cannot be fitted, or "ok": identification (order and rank), variation, sample size."""
     if len(instr) < len(endog) or not endog:
         return "underidentified"
-    n_parameters = len(controls) + len(instr)  # the first stage is the larger regression
+    n_parameters = len(controls) + len(instr) + absorbed  # the first stage is the larger regression
     if len(data) <= n_parameters + 1:
         return "too_few_observations"
     if any(data[v].nunique() < 2 for v in endog):
         return "no_variation_in_endogenous"
     base = data[controls].to_numpy(float) if controls else np.zeros((len(data), 0))
-    residual = _annihilate(data[instr].to_numpy(float), base)
+    residual = annihilate(data[instr].to_numpy(float), base)
     scale = np.maximum(data[instr].to_numpy(float).std(axis=0), 1.0)
     if np.any(residual.std(axis=0) <= 1e-10 * scale):
         return "no_variation_in_instrument"
@@ -130,8 +133,9 @@ def _check_design(data: pd.DataFrame, outcome: str, endog: list[str], instr: lis
     return "ok"
 
 
-def _annihilate(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Residuals of the columns of y regressed on x (y itself when x has no column)."""
+def annihilate(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Residuals of the columns of y regressed on x (y itself when x has no column): least squares, so by
+    Frisch-Waugh-Lovell a model on the residuals has the coefficients of the model that includes x."""
     if x.shape[1] == 0:
         return y
     coefficients, *_ = np.linalg.lstsq(x, y, rcond=None)
@@ -199,9 +203,9 @@ def cluster_score_overid(data: pd.DataFrame, controls: list[str], endog: list[st
     exogenous = data[controls].to_numpy(float)
     instruments = np.column_stack([exogenous, data[instr].to_numpy(float)])
     endogenous = data[endog].to_numpy(float)
-    fitted = endogenous - _annihilate(endogenous, instruments)
+    fitted = endogenous - annihilate(endogenous, instruments)
     surplus = data[instr[: len(instr) - len(endog)]].to_numpy(float)
-    scores = _annihilate(surplus, np.column_stack([exogenous, fitted])) * residuals[:, None]
+    scores = annihilate(surplus, np.column_stack([exogenous, fitted])) * residuals[:, None]
     sums = pd.DataFrame(scores).groupby(pd.factorize(clusters)[0]).sum().to_numpy()
     ones = np.ones(len(sums))
     coefficients, *_ = np.linalg.lstsq(sums, ones, rcond=None)

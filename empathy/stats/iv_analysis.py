@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import settings_from_var
-from .iv import RESULT_COLUMNS, iv_estimates
+from .iv import RESULT_COLUMNS, annihilate, iv_estimates
 
 ENDOGENOUS = "behaviors_count"
 SUPERVISOR = "supervisor_leave_out"
@@ -128,13 +128,28 @@ def instrument_sets(policies: list[str], has_supervisor: bool) -> list[tuple[str
 
 
 def _fit(data: pd.DataFrame, outcome: str, chosen: list[str], fixed: list[str], by_agent: bool) -> pd.DataFrame:
-    """2SLS and OLS of one outcome on one instrument set, on the set's complete cases."""
+    """2SLS and OLS of one outcome on one instrument set, on the set's complete cases.
+
+    The fixed effects (month and channel dummies, channel trends, and with ``by_agent`` the agents, by the within
+    transformation) are partialled out of the outcome, the behaviours and the instruments once, by least squares;
+    by Frisch-Waugh-Lovell 2SLS and OLS on the residuals give the coefficients of the models that include them, and
+    the clustered covariance differs only in its small-sample factor (N - K counts the variables of interest, not
+    the partialled effects: a relative 1e-5 at 100,000 contacts; test). linearmodels then factorises a few
+    columns instead of a few dozen over every contact (D38)."""
     used = data.dropna(subset=[outcome, ENDOGENOUS, *chosen, "agent_id"])
-    if not by_agent:
-        return iv_estimates(used, outcome, ENDOGENOUS, chosen, exog=fixed, cluster="agent_id")
-    within = absorb(used, [outcome, ENDOGENOUS, *chosen, *fixed], "agent_id")
-    varying = [c for c in fixed if within[c].abs().max() > 1e-12]
-    return iv_estimates(within, outcome, ENDOGENOUS, chosen, exog=varying, cluster="agent_id", add_constant=False)
+    variables = [outcome, ENDOGENOUS, *chosen]
+    if by_agent:
+        used = absorb(used, [*variables, *fixed], "agent_id")
+        controls = used[[c for c in fixed if used[c].abs().max() > 1e-12]].to_numpy(float)
+    else:
+        controls = np.column_stack([np.ones(len(used)), used[fixed].to_numpy(float)])
+    partialled = used[[*variables, "agent_id"]].copy()
+    rank = int(np.linalg.matrix_rank(controls)) if len(used) and controls.shape[1] else 0
+    if len(used):
+        partialled[variables] = annihilate(used[variables].to_numpy(float), controls)
+    absorbed = rank + (int(used["agent_id"].nunique()) if by_agent else 0)
+    return iv_estimates(partialled, outcome, ENDOGENOUS, chosen, cluster="agent_id", add_constant=False,
+                        absorbed=absorbed)
 
 
 def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSettings,

@@ -4,6 +4,7 @@ satisfaction (so OLS is biased), and two dated policies that raise behaviours in
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from empathy.stats.iv_analysis import IvSettings, iv_table
@@ -153,3 +154,27 @@ def test_channel_trends_remove_the_bias_of_a_rollout_valued_differently_by_chann
     assert with_trends["fixed_effects"] == "month, channel, channel trends" and with_trends["status"] == "ok"
     assert with_trends["ci_lower"] <= EFFECT <= with_trends["ci_upper"], with_trends
     assert without["ci_lower"] > EFFECT, ("the fixed effects alone are biased upwards", without)
+
+
+def test_partialling_out_the_fixed_effects_gives_the_full_models_estimates():
+    """Frisch-Waugh-Lovell (D38): 2SLS and OLS on the residuals of the month, channel and trend effects give the
+    coefficients linearmodels estimates with those effects as regressors, and the same clustered standard errors
+    up to the small-sample factor (N - K without the partialled effects): checked against the full model."""
+    from empathy.stats.iv import iv_estimates
+    from empathy.stats.iv_analysis import ENDOGENOUS, _fit, instrument_frame
+
+    frame, policies, fixed = instrument_frame(_interactions(np.random.default_rng(8), n=8_000, n_agents=80), POLICIES)
+    frame["is_csat_top2"] = pd.to_numeric(frame["is_csat_top2"].astype("Float64"), errors="coerce")
+    fast = _fit(frame, "is_csat_top2", policies, fixed, by_agent=False).set_index("estimator")
+    used = frame.dropna(subset=["is_csat_top2", ENDOGENOUS, *policies, "agent_id"])
+    full = iv_estimates(used, "is_csat_top2", ENDOGENOUS, policies, exog=fixed, cluster="agent_id").set_index(
+        "estimator")
+    assert (fast["status"] == "ok").all() and fast["n_observations"].equals(full["n_observations"])
+    for estimator in ("2sls", "ols"):
+        assert fast.loc[estimator, "estimate"] == pytest.approx(full.loc[estimator, "estimate"], rel=1e-9, abs=1e-12)
+        # linearmodels' clustered factor has (N - 1) / (N - K): K is 1 (the behaviours) on the residuals, and the
+        # behaviours, the constant and the partialled effects in the full model
+        n, k_full = len(used), len(fixed) + 2
+        factor = np.sqrt((n - 1) / (n - k_full))
+        assert fast.loc[estimator, "std_error"] * factor == pytest.approx(full.loc[estimator, "std_error"], rel=1e-6)
+    assert fast.loc["2sls", "first_stage_f"] == pytest.approx(full.loc["2sls", "first_stage_f"], rel=1e-2)
