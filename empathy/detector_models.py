@@ -21,10 +21,6 @@ import pyarrow as pa
 from empathy.frames import sorted_frame
 from empathy.stats.detection import AGENT_COLUMNS, DetectorSettings, TrainedDetectors, agent_segments, train_detectors
 
-#: What a stored detector row, score or out-of-fold probability is stamped with.
-STAMP_COLUMNS = ["training_set_fingerprint", "training_cutoff_at"]
-
-
 def is_stored(session, this, is_incremental: bool) -> bool:
     """Whether an incremental model already holds rows (after its pre-hook deleted those of another training set):
     then they are kept, as training again on the same training set would give them back."""
