@@ -52,10 +52,13 @@ def trained_from_warehouse(settings_json: str, behaviors, training, segments,
 
 def stamped(frame: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """The frame with the training set's fingerprint and cutoff (the one row of
-    int_detector_training_set_fingerprinted) on every row."""
+    int_detector_training_set_fingerprinted) on every row, its text columns typed as strings: DuckDB reads an
+    empty object column as INTEGER, and an incremental model must keep its types when a build adds no row (an
+    untrained detector has no out-of-fold probability)."""
     row = summary.iloc[0]
-    return frame.assign(training_set_fingerprint=row["training_set_fingerprint"],
-                        training_cutoff_at=row["training_cutoff_at"])
+    out = frame.assign(training_set_fingerprint=row["training_set_fingerprint"],
+                       training_cutoff_at=row["training_cutoff_at"])
+    return out.astype({column: "string" for column in out.columns if out[column].dtype == object})
 
 
 def interactions_to_score(session, interactions, scope, this, is_incremental: bool):
