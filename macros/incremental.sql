@@ -110,11 +110,15 @@
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}{{ return('') }}{%- endif -%}
     {%- set required = [] -%}
     {%- set incremental = [] -%}
+    {#- dbt-spark's session method never runs a Python model (they need Databricks): on Spark the state follows the
+        SQL models alone -#}
+    {%- set runs_python = target.type != 'spark' -%}
     {%- for node in graph.nodes.values() -%}
-        {%- if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+        {%- set runs_here = node.language != 'python' or runs_python -%}
+        {%- if node.resource_type == 'model' and node.config.materialized == 'incremental' and runs_here -%}
             {%- do incremental.append(node.unique_id) -%}
         {%- endif -%}
-        {%- if node.resource_type == 'model' and node.package_name == project_name
+        {%- if node.resource_type == 'model' and node.package_name == project_name and runs_here
             and (node.config.materialized == 'incremental'
                  or node.name in ['identity_customer_identifiers', 'stg_build__as_of']) -%}
             {%- do required.append(node.unique_id) -%}

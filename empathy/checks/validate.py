@@ -3,8 +3,9 @@
 ``python -m empathy.checks.validate [--db PATH] [--out DIR]``
 
 The DuckDB file is opened read-only and every table that has a suite in :mod:`empathy.checks.expectations` is
-read into a pandas DataFrame (GX's SQL data source fails on DuckDB through duckdb-engine, so the
-validation runs on pandas). Each suite runs through a GX validation definition in an ephemeral Data
+read, one at a time, into a pandas DataFrame holding only the columns its expectations read (GX's SQL data
+source fails on DuckDB through duckdb-engine, so the validation runs on pandas); the expectations on column
+names run on the table's zero-row frame with every column. Each suite runs through a GX validation definition in an ephemeral Data
 Context; the results land in ``<out>/results/`` (one JSON per suite and ``summary.json``) and the GX
 Data Docs static site in ``<out>/data_docs/``.
 
@@ -113,28 +114,92 @@ def resolve_db_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get(DB_ENV_VAR) or DEFAULT_DB)
 
 
-def read_tables(db_path: Path, specs: tuple[SuiteSpec, ...]) -> dict[str, pd.DataFrame]:
-    """Read every spec'd table that exists into a DataFrame, keyed by suite name; read-only."""
+#: Expectations that read only the table's column names: they run on the table's zero-row frame.
+SCHEMA_EXPECTATIONS = frozenset({
+    "expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list",
+    "expect_table_columns_to_not_match_regex", "expect_table_column_count_to_equal",
+    "expect_table_column_count_to_be_between",
+})
+#: Keyword arguments that name one column an expectation reads (``column_list`` names several).
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+def _condition_columns(condition: Any) -> set[str] | None:
+    """The columns a GX row condition reads (the ``Column`` objects of a comparison or an and/or of them);
+    ``None`` when it cannot be told (a pandas query string), so the caller reads every column."""
+    if condition is None:
+        return set()
+    if not hasattr(condition, "dict"):
+        return None
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            column = node.get("column")
+            if isinstance(column, dict) and isinstance(column.get("name"), str):
+                found.add(column["name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(condition.dict())
+    return found
+
+
+def columns_read(expectations: tuple[ExpectationSpec, ...]) -> set[str] | None:
+    """The columns the (data) expectations read: named in their column arguments or row conditions; ``None``
+    when one of them may read any column (an unparsed row condition), so the whole table is read."""
+    columns: set[str] = set()
+    for spec in expectations:
+        columns.update(spec.kwargs[k] for k in _COLUMN_KWARGS if isinstance(spec.kwargs.get(k), str))
+        columns.update(spec.kwargs.get("column_list") or ())
+        conditioned = _condition_columns(spec.kwargs.get("row_condition"))
+        if conditioned is None:
+            return None
+        columns |= conditioned
+    return columns
+
+
+@dataclass
+class TableFrames:
+    """What one suite validates: the table's rows restricted to the columns its data expectations read (in the
+    table's column order; an absent column is left for GX to report), and a zero-row frame with every column
+    for the expectations on column names."""
+
+    data: pd.DataFrame
+    schema: pd.DataFrame
+
+
+def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse, or :class:`DatabaseError`."""
     if not db_path.is_file():
         raise DatabaseError(f"database file not found: {db_path} (run `dbt build` first or pass --db)")
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        return duckdb.connect(str(db_path), read_only=True)
     except duckdb.Error as exc:
         raise DatabaseError(f"cannot open {db_path} read-only: {exc}") from exc
-    try:
-        present = {
-            f"{schema}.{table}"
-            for schema, table in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
-        return {
-            spec.name: con.execute(f'select * from "{spec.schema}"."{spec.table}"').df()
-            for spec in specs
-            if spec.name in present
-        }
-    finally:
-        con.close()
+
+
+def present_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """``schema.table`` of every table and view of the warehouse."""
+    return {f"{schema}.{table}" for schema, table in con.execute(
+        "select table_schema, table_name from information_schema.tables").fetchall()}
+
+
+def read_frames(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> TableFrames:
+    """One table as its suite needs it (:class:`TableFrames`): only the read columns cross into pandas, so the
+    memory of a validation is that of its largest projected table, not of every table at once."""
+    relation = f'"{spec.schema}"."{spec.table}"'
+    schema = con.execute(f"select * from {relation} limit 0").df()
+    wanted = columns_read(tuple(e for e in spec.expectations if e.type not in SCHEMA_EXPECTATIONS))
+    columns = list(schema.columns) if wanted is None else [c for c in schema.columns if c in wanted]
+    if columns:
+        data = con.execute(f"select {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)} from {relation}").df()
+    else:  # only table-level expectations (a row count): the rows without columns
+        data = pd.DataFrame(index=pd.RangeIndex(con.execute(f"select count(*) from {relation}").fetchone()[0]))
+    return TableFrames(data=data, schema=schema)
 
 
 def resolve_values(db_path: Path, specs: tuple[SuiteSpec, ...], present_suites: set[str]
@@ -194,25 +259,61 @@ def build_expectation(spec: ExpectationSpec) -> gx.expectations.Expectation:
     )
 
 
-def build_suite(spec: SuiteSpec) -> gx.ExpectationSuite:
-    """The GX expectation suite of one table spec."""
-    return gx.ExpectationSuite(
-        name=spec.name, expectations=[build_expectation(e) for e in spec.expectations]
-    )
+def build_suite(name: str, expectations: tuple[ExpectationSpec, ...]) -> gx.ExpectationSuite:
+    """The GX expectation suite ``name`` of some expectation specs."""
+    return gx.ExpectationSuite(name=name, expectations=[build_expectation(e) for e in expectations])
 
 
-def validate_table(
-    context: AbstractDataContext, spec: SuiteSpec, df: pd.DataFrame
+def validate_frame(
+    context: AbstractDataContext, name: str, expectations: tuple[ExpectationSpec, ...], df: pd.DataFrame
 ) -> ExpectationSuiteValidationResult:
-    """Run one suite on one DataFrame through a validation definition (stored for Data Docs)."""
+    """Run expectations on one DataFrame through a validation definition ``name`` (stored for Data Docs)."""
     source = context.data_sources.add_or_update_pandas(DATA_SOURCE)
-    asset = source.add_dataframe_asset(name=spec.name)
-    batch_definition = asset.add_batch_definition_whole_dataframe(spec.name)
-    suite = context.suites.add(build_suite(spec))
+    asset = source.add_dataframe_asset(name=name)
+    batch_definition = asset.add_batch_definition_whole_dataframe(name)
+    suite = context.suites.add(build_suite(name, expectations))
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
     )
     return definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
+
+
+@dataclass
+class SuiteResult:
+    """The results of one suite's expectations, in the suite's order, and its JSON record."""
+
+    results: list[Any]
+    record: dict[str, Any]
+
+
+def validate_suite(context: AbstractDataContext, spec: SuiteSpec, frames: TableFrames) -> SuiteResult:
+    """Validate one suite: the expectations on column names against the zero-row frame (suite
+    ``<name>.columns`` in Data Docs), every other one against the projected rows (suite ``<name>``)."""
+    parts = {
+        False: tuple(e for e in spec.expectations if e.type not in SCHEMA_EXPECTATIONS),
+        True: tuple(e for e in spec.expectations if e.type in SCHEMA_EXPECTATIONS),
+    }
+    runs = {
+        on_names: validate_frame(context, f"{spec.name}.columns" if on_names else spec.name, expectations,
+                                 frames.schema if on_names else frames.data)
+        for on_names, expectations in parts.items() if expectations
+    }
+    pending = {on_names: list(run.results) for on_names, run in runs.items()}
+    ordered = [pending[e.type in SCHEMA_EXPECTATIONS].pop(0) for e in spec.expectations]
+    records = {on_names: run.to_json_dict() for on_names, run in runs.items()}
+    successful = sum(1 for r in ordered if r.success)
+    record = {
+        **records.get(False, records.get(True, {})),
+        "suite_name": spec.name,
+        "success": successful == len(ordered),
+        "results": [r.to_json_dict() for r in ordered],
+        "statistics": {
+            "evaluated_expectations": len(ordered), "successful_expectations": successful,
+            "unsuccessful_expectations": len(ordered) - successful,
+            "success_percent": 100.0 * successful / len(ordered) if ordered else None,
+        },
+    }
+    return SuiteResult(results=ordered, record=record)
 
 
 def _severity_of(result: Any) -> str:
@@ -256,7 +357,7 @@ def exception_messages(exception_info: dict | None) -> list[str]:
     )
 
 
-def summarize(name: str, result: ExpectationSuiteValidationResult) -> SuiteSummary:
+def summarize(name: str, result: SuiteResult) -> SuiteSummary:
     """Per-suite counts; only error-severity failures make the suite unsuccessful."""
     failures = [describe_failure(r) for r in result.results if not r.success]
     errors = sum(1 for f in failures if f["severity"] == "error")
@@ -321,10 +422,12 @@ def print_summary(summaries: list[SuiteSummary], index_html: Path | None) -> Non
 
 
 def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> int:
-    """Validate every spec'd table of ``db_path``; write results and Data Docs; return the exit code."""
+    """Validate every spec'd table of ``db_path``, one table at a time; write results and Data Docs; return the
+    exit code."""
     try:
-        frames = read_tables(db_path, specs)
-        specs = resolve_values(db_path, specs, set(frames))
+        with connect_read_only(db_path) as con:
+            present = {spec.name for spec in specs} & present_tables(con)
+        specs = resolve_values(db_path, specs, present)
     except DatabaseError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
@@ -333,13 +436,14 @@ def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> 
     reset_dir(docs_dir)
     context = build_context(docs_dir)
     summaries: list[SuiteSummary] = []
-    for spec in specs:
-        if spec.name not in frames:
-            summaries.append(missing_table_summary(spec, db_path))
-            continue
-        result = validate_table(context, spec, frames[spec.name])
-        write_json(results_dir / f"{spec.name}.json", result.to_json_dict())
-        summaries.append(summarize(spec.name, result))
+    with connect_read_only(db_path) as con:
+        for spec in specs:
+            if spec.name not in present:
+                summaries.append(missing_table_summary(spec, db_path))
+                continue
+            result = validate_suite(context, spec, read_frames(con, spec))
+            write_json(results_dir / f"{spec.name}.json", result.record)
+            summaries.append(summarize(spec.name, result))
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
     index_html = (docs_dir / "index.html").resolve()
     success = all(s.success for s in summaries)
