@@ -13,12 +13,10 @@ it again would: an incremental build equals a one-shot build.
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
-import pyarrow as pa
 
-from empathy.frames import sorted_frame
+from empathy.frames import sorted_chunks, sorted_frame
 from empathy.stats.detection import AGENT_COLUMNS, DetectorSettings, TrainedDetectors, agent_segments, train_detectors
 
 def is_stored(session, this, is_incremental: bool) -> bool:
@@ -75,18 +73,8 @@ def interactions_to_score(session, interactions, scope, this, is_incremental: bo
 
 def chunks_of_segments(segments, keys, max_segments: int):
     """Yield the agent segments of the interactions in ``keys`` as DataFrames of at most about ``max_segments``
-    rows, an interaction never split across two (interactions are dealt to chunks by a hash of their key), so
-    that scoring a million customers' transcripts never holds them all in memory."""
+    rows, an interaction never split across two (:func:`empathy.frames.sorted_chunks`), so that scoring a million
+    customers' transcripts never holds them all in memory."""
     agent = segments.filter("speaker = 'agent'").join(keys, "interaction_key", how="semi")
-    total = agent.aggregate("count(*)").fetchone()[0]
-    n_chunks = max(1, math.ceil(total / max_segments))
-    for chunk in range(n_chunks):  # one (possibly empty) chunk at least, so the caller's output has its columns
-        part = agent.filter(f"hash(interaction_key) % {n_chunks} = {chunk}") if n_chunks > 1 else agent
-        yield agent_segments(sorted_frame(part, AGENT_COLUMNS))
-
-
-def as_arrow(frames: list[pd.DataFrame]) -> pa.Table:
-    """Concatenate score chunks (at least one) as one Arrow table: compact strings, and what dbt-duckdb writes
-    from directly."""
-    return pa.concat_tables([pa.Table.from_pandas(f, preserve_index=False) for f in frames],
-                            promote_options="default")
+    for part in sorted_chunks(agent, AGENT_COLUMNS, "interaction_key", max_segments):
+        yield agent_segments(part)

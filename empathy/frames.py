@@ -12,7 +12,11 @@ into the driver's memory.
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+
 import pandas as pd
+import pyarrow as pa
 
 # Aggregations summarised_frame runs in the engine: name -> (DuckDB SQL template, Spark SQL template).
 AGGREGATIONS = {
@@ -45,6 +49,29 @@ def sorted_frame(relation, columns: list[str] | None = None) -> pd.DataFrame:
     if columns:
         relation = relation.project(", ".join(f'"{c}"' for c in columns))
     return relation.order("all").df()
+
+
+def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iterator[pd.DataFrame]:
+    """The relation's rows (only ``columns``) as sorted frames of about ``max_rows`` rows at most, the rows of one
+    ``key`` value never split across two (they are dealt to chunks by DuckDB's hash of the key), so that a model
+    over tens of millions of rows never holds them all in pandas. At least one (possibly empty) chunk, so the
+    caller's output has its columns. A Spark DataFrame is one chunk (its driver memory is the platform's to size).
+    """
+    if is_spark_frame(relation):
+        yield sorted_frame(relation, columns)
+        return
+    total = relation.aggregate("count(*)").fetchone()[0]
+    n_chunks = max(1, math.ceil(total / max_rows))
+    for chunk in range(n_chunks):
+        part = relation.filter(f'hash("{key}") % {n_chunks} = {chunk}') if n_chunks > 1 else relation
+        yield sorted_frame(part, columns)
+
+
+def as_arrow(frames: list[pd.DataFrame]) -> pa.Table:
+    """Concatenate chunk results (at least one) as one Arrow table: compact strings, and what dbt-duckdb writes
+    from directly."""
+    return pa.concat_tables([pa.Table.from_pandas(f, preserve_index=False) for f in frames],
+                            promote_options="default")
 
 
 def summarised_frame(relation, by: list[str], aggregations: dict[str, tuple[str, str]]) -> pd.DataFrame:

@@ -5,8 +5,8 @@ Incremental: the pre-hook deletes the refresh scope and every score of another d
 a score are scored, a chunk of segments at a time."""
 import json
 
-from empathy.detector_models import as_arrow, behavior_codes, chunks_of_segments, interactions_to_score, stamped
-from empathy.frames import sorted_frame
+from empathy.detector_models import behavior_codes, chunks_of_segments, interactions_to_score, stamped
+from empathy.frames import as_arrow, sorted_frame
 from empathy.stats.detection import DetectorSettings, detectors_from_table, score_segments
 
 

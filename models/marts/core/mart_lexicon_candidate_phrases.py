@@ -18,9 +18,13 @@ def model(dbt, session):
         dbt.ref("int_interaction_behaviors_observed").filter(
             "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null"),
         ["interaction_key", "behavior_code", "is_present_in_qa_adjusted", "is_detected_by_lexicon"])
-    segments = agent_segments(sorted_frame(dbt.ref("consented_transcript_segments").filter("speaker = 'agent'"),
-                                             AGENT_COLUMNS))
-    segments = segments[segments["interaction_key"].isin(set(observed["interaction_key"]))]
+    reviewed = dbt.ref("int_interaction_behaviors_observed").filter(
+        "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null").project(
+        "interaction_key").distinct()
+    transcripts = dbt.ref("consented_transcript_segments")
+    # only the reviewed interactions' agent turns reach pandas (filtered in the engine, not after reading them all)
+    agent = transcripts.filter("speaker = 'agent'").join(reviewed, "interaction_key", how="semi")
+    segments = agent_segments(sorted_frame(agent, AGENT_COLUMNS))
     customers = segments.drop_duplicates("interaction_key").set_index("interaction_key")["customer_key"]
     docs = agent_documents(segments)
     min_customers = int(dbt.config.get("min_customers"))

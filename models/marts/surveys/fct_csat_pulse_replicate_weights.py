@@ -16,12 +16,12 @@ COLUMNS = ["invitation_id", "replicate_id", "replicate_weight"]
 
 
 def model(dbt, session):
-    invitations = sorted_frame(dbt.ref("int_survey_invitations_joined_to_cells"))
+    invitations = dbt.ref("int_survey_invitations_joined_to_cells")
     margins = sorted_frame(dbt.ref("int_pulse_margins_counted"))
     respondents = sorted_frame(dbt.ref("fct_csat_pulse_weights"))
     plan = WeightingPlan.from_config(json.loads(dbt.config.get("weighting_plan")))
     n_groups = int(dbt.config.get("replicate_groups"))
-    pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
+    pulses = sorted_frame(invitations.filter("survey_type = 'csat_pulse'"))  # filtered in the engine
     if respondents.empty or n_groups < 2:
         return empty_replicates()
     matrix, _ = csat_replicate_weights(pulses, margins, plan, respondents, n_groups)

@@ -23,9 +23,9 @@ TEXT = [
 
 
 def model(dbt, session):
-    invitations = sorted_frame(dbt.ref("int_survey_invitations_joined_to_cells"))
+    invitations = dbt.ref("int_survey_invitations_joined_to_cells")
     margins = sorted_frame(dbt.ref("int_pulse_margins_counted"))
-    pulses = invitations[invitations["survey_type"] == "csat_pulse"].reset_index(drop=True)
+    pulses = sorted_frame(invitations.filter("survey_type = 'csat_pulse'"))  # filtered in the engine
     plan = WeightingPlan.from_config(json.loads(dbt.config.get("weighting_plan")))
     try:
         weighted, _ = weight_csat_pulses(pulses, margins, plan)

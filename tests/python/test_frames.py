@@ -1,0 +1,55 @@
+"""The chunked read of a large relation (empathy/frames.py sorted_chunks): every row once, whole keys per chunk,
+chunks bounded by the row cap, and the same rows as one sorted read."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from empathy.frames import as_arrow, sorted_chunks, sorted_frame
+
+
+@pytest.fixture()
+def relation():
+    con = duckdb.connect()
+    con.execute("""
+        create table segments as
+        select 'i' || lpad(cast(i // 7 as varchar), 5, '0') as interaction_key, i % 7 as segment_index,
+               'text ' || i as text_redacted, case when i % 3 = 0 then null else (i % 11) / 10.0 end as sentiment
+        from range(7000) as t(i)
+        where i % 13 <> 0
+    """)
+    yield con.table("segments")
+    con.close()
+
+
+COLUMNS = ["interaction_key", "segment_index", "text_redacted", "sentiment"]
+
+
+@pytest.mark.parametrize("max_rows", [10_000, 1_000, 97])
+def test_chunks_hold_every_row_once_and_whole_keys(relation, max_rows):
+    chunks = list(sorted_chunks(relation, COLUMNS, "interaction_key", max_rows))
+    total = relation.aggregate("count(*)").fetchone()[0]
+    assert len(chunks) == max(1, -(-total // max_rows))
+    combined = pd.concat(chunks, ignore_index=True)
+    whole = sorted_frame(relation, COLUMNS)
+    pd.testing.assert_frame_equal(
+        combined.sort_values(COLUMNS, ignore_index=True), whole.sort_values(COLUMNS, ignore_index=True))
+    keys_per_chunk = [set(chunk["interaction_key"]) for chunk in chunks]
+    assert sum(len(keys) for keys in keys_per_chunk) == whole["interaction_key"].nunique()  # no key in two chunks
+    if len(chunks) > 1:  # hashing deals the keys about evenly: no chunk beyond twice the cap
+        assert max(len(chunk) for chunk in chunks) <= 2 * max_rows
+
+
+def test_an_empty_relation_gives_one_empty_chunk_with_its_columns(relation):
+    chunks = list(sorted_chunks(relation.filter("false"), COLUMNS, "interaction_key", 100))
+    assert len(chunks) == 1 and chunks[0].empty and list(chunks[0].columns) == COLUMNS
+
+
+def test_as_arrow_concatenates_chunks_with_an_all_null_column():
+    first = pd.DataFrame({"k": ["a", "b"], "source": ["vendor", None]})
+    second = pd.DataFrame({"k": ["c"], "source": [None]})  # all-null object column: Arrow's null type
+    table = as_arrow([first, second])
+    assert table.num_rows == 3
+    assert table.column("source").to_pylist() == ["vendor", None, None]
+    assert str(table.schema.field("source").type) == "string"
