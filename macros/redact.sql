@@ -6,6 +6,8 @@
 {%- endmacro %}
 
 {% macro default__redact_pii(column) -%}
+    {#- every pattern needs a digit or an @: text without either is returned as it is, without the three passes -#}
+    case when not regexp_matches(cast({{ column }} as varchar), '[0-9@]') then cast({{ column }} as varchar) else
     regexp_replace(
         regexp_replace(
             regexp_replace(
@@ -15,12 +17,13 @@
             '\b(?:\d[ -]?){12,18}\d\b', '[CARD]', 'g'
         ),
         '(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}\b', '[PHONE]', 'g'
-    )
+    ) end
 {%- endmacro %}
 
 {#- Spark: the same patterns with backslashes escaped for Spark's string literals; regexp_replace replaces every
     match. -#}
 {% macro spark__redact_pii(column) -%}
+    case when not cast({{ column }} as string) rlike '[0-9@]' then cast({{ column }} as string) else
     regexp_replace(
         regexp_replace(
             regexp_replace(
@@ -30,5 +33,5 @@
             '\\b(?:\\d[ -]?){12,18}\\d\\b', '[CARD]'
         ),
         '(?:\\+?\\d{1,3}[ .-]?)?(?:\\(\\d{3}\\)|\\d{3})[ .-]?\\d{3}[ .-]?\\d{4}\\b', '[PHONE]'
-    )
+    ) end
 {%- endmacro %}
