@@ -13,8 +13,9 @@ into the driver's memory.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -67,11 +68,36 @@ def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iter
         yield sorted_frame(part, columns)
 
 
-def as_arrow(frames: list[pd.DataFrame]) -> pa.Table:
-    """Concatenate chunk results (at least one) as one Arrow table: compact strings, and what dbt-duckdb writes
-    from directly."""
-    return pa.concat_tables([pa.Table.from_pandas(f, preserve_index=False) for f in frames],
-                            promote_options="default")
+def _text_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding only text or nothing typed as strings, so an all-null chunk (or an empty one) gives a
+    text column rather than Arrow's null type, and every chunk has the first one's column types."""
+    text = [c for c in frame.columns if frame[c].dtype == object
+            and pd.api.types.infer_dtype(frame[c], skipna=True) in ("string", "empty")]
+    return frame.astype({c: "string" for c in text}) if text else frame
+
+
+def written_in_chunks(session, name: str, frames: Iterable[pd.DataFrame]):
+    """Write a model's output a chunk at a time into a temporary table ``name`` of the model's own DuckDB
+    connection and return that table as a relation, which dbt-duckdb materialises on the same connection: memory
+    holds one chunk and its result, never the whole output (tens of millions of rows at a million customers). The
+    temporary table is replaced if it exists. Any other session (Spark on Databricks) gets the frames
+    concatenated."""
+    if not isinstance(session, duckdb.DuckDBPyConnection):
+        return pd.concat(list(frames), ignore_index=True)
+    table = f"_chunks_{name}"
+    view = f"_chunk_{name}"
+    created = False
+    for frame in frames:
+        session.register(view, pa.Table.from_pandas(_text_typed(frame), preserve_index=False))
+        if created:
+            session.execute(f'insert into "{table}" by name select * from "{view}"')
+        else:
+            session.execute(f'create or replace temporary table "{table}" as select * from "{view}"')
+            created = True
+        session.unregister(view)
+    if not created:
+        raise ValueError(f"{name}: no chunk to write (the caller gives one, possibly empty, at least)")
+    return session.table(table)
 
 
 def summarised_frame(relation, by: list[str], aggregations: dict[str, tuple[str, str]]) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from empathy.frames import as_arrow, sorted_chunks, sorted_frame
+from empathy.frames import sorted_chunks, sorted_frame, written_in_chunks
 
 
 @pytest.fixture()
@@ -46,10 +46,22 @@ def test_an_empty_relation_gives_one_empty_chunk_with_its_columns(relation):
     assert len(chunks) == 1 and chunks[0].empty and list(chunks[0].columns) == COLUMNS
 
 
-def test_as_arrow_concatenates_chunks_with_an_all_null_column():
-    first = pd.DataFrame({"k": ["a", "b"], "source": ["vendor", None]})
-    second = pd.DataFrame({"k": ["c"], "source": [None]})  # all-null object column: Arrow's null type
-    table = as_arrow([first, second])
-    assert table.num_rows == 3
-    assert table.column("source").to_pylist() == ["vendor", None, None]
-    assert str(table.schema.field("source").type) == "string"
+def test_written_in_chunks_returns_every_chunk_with_text_columns_typed():
+    """The chunks land in a temporary table of the session, returned as a relation; an all-null (or empty) first
+    chunk still gives a text column, so later chunks' text fits."""
+    con = duckdb.connect()
+    chunks = [pd.DataFrame({"k": pd.Series([], dtype=object), "source": pd.Series([], dtype=object),
+                            "x": pd.Series([], dtype=float)}),
+              pd.DataFrame({"k": ["a", "b"], "source": [None, None], "x": [1.0, None]}),
+              pd.DataFrame({"k": ["c"], "source": ["vendor"], "x": [2.5]})]
+    relation = written_in_chunks(con, "model_x", iter(chunks))
+    assert relation.order("k").fetchall() == [("a", None, 1.0), ("b", None, None), ("c", "vendor", 2.5)]
+    assert [t for _, t, *_ in con.execute("describe select * from _chunks_model_x").fetchall()] == \
+        ["VARCHAR", "VARCHAR", "DOUBLE"]
+    again = written_in_chunks(con, "model_x", iter(chunks[2:]))  # a second run replaces the temporary table
+    assert again.fetchall() == [("c", "vendor", 2.5)]
+
+
+def test_written_in_chunks_concatenates_for_another_session():
+    chunks = [pd.DataFrame({"k": ["a"]}), pd.DataFrame({"k": ["b"]})]
+    assert list(written_in_chunks(object(), "m", iter(chunks))["k"]) == ["a", "b"]

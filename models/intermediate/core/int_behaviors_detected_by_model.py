@@ -2,11 +2,11 @@
 agent turns in a usable transcript and per behaviour, the best agent segment's probability under the stored
 detector (int_behavior_detectors_trained), the first segment reaching the threshold, and the detector's status.
 Incremental: the pre-hook deletes the refresh scope and every score of another detector; the interactions without
-a score are scored, a chunk of segments at a time."""
+a score are scored, a chunk of segments at a time, each chunk's scores written before the next is read."""
 import json
 
 from empathy.detector_models import behavior_codes, chunks_of_segments, interactions_to_score, stamped
-from empathy.frames import as_arrow, sorted_frame
+from empathy.frames import sorted_frame, written_in_chunks
 from empathy.stats.detection import DetectorSettings, detectors_from_table, score_segments
 
 
@@ -18,5 +18,6 @@ def model(dbt, session):
     keys = interactions_to_score(session, dbt.ref("consented_interactions"), dbt.ref("identity_interactions_changed"),
                                  dbt.this, dbt.is_incremental)
     chunks = chunks_of_segments(dbt.ref("consented_transcript_segments"), keys, settings.score_chunk_segments)
-    return as_arrow([stamped(score_segments(detectors, segments, behaviors, settings), summary)
-                     for segments in chunks])
+    return written_in_chunks(session, "int_behaviors_detected_by_model",
+                             (stamped(score_segments(detectors, segments, behaviors, settings), summary)
+                              for segments in chunks))
