@@ -73,6 +73,10 @@ class DidSettings:
     min_treated_teams: int = 5
     primary_control_group: str = "never_treated"
     alpha: float = 0.05
+    # Leave-one-team-out refits the estimator once per treated team left out, each on the whole panel: quadratic in
+    # the teams. Above this many treated teams a seeded simple random sample of them is left out in turn.
+    max_leave_one_out_teams: int = 50
+    seed: int = 20261127
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "DidSettings":
@@ -216,6 +220,16 @@ def _covers_zero_status(estimate: float, std_error: float, few: str | None) -> s
     return "passed" if estimate - Z95 * std_error <= 0 <= estimate + Z95 * std_error else "failed"
 
 
+def leave_one_out_teams(treated_teams: list, settings: DidSettings) -> list:
+    """The treated teams left out in turn: all of them, or above ``settings.max_leave_one_out_teams`` a seeded
+    simple random sample of that many (sorted), so the check costs a bounded number of refits at any size."""
+    if len(treated_teams) <= settings.max_leave_one_out_teams:
+        return list(treated_teams)
+    rng = np.random.default_rng(settings.seed)
+    chosen = rng.choice(len(treated_teams), size=settings.max_leave_one_out_teams, replace=False)
+    return [treated_teams[i] for i in sorted(chosen)]
+
+
 def _robustness(outcome: str, frame: pd.DataFrame, settings: DidSettings, negative: pd.DataFrame | None
                 ) -> list[dict]:
     n_treated, n_control = _team_counts(frame)
@@ -256,8 +270,9 @@ def _robustness(outcome: str, frame: pd.DataFrame, settings: DidSettings, negati
                                     json.dumps({"why": "training cannot change why customers call"}), counts))
     full, full_se = _simple_att(frame, outcome, settings.primary_control_group)
     treated_teams = sorted(frame.loc[frame[GROUP] > 0, UNIT].unique())
+    left_out = leave_one_out_teams(treated_teams, settings)
     estimates = {}
-    for team in treated_teams:
+    for team in left_out:
         estimate, se = _simple_att(frame[frame[UNIT] != team], outcome, settings.primary_control_group)
         estimates[team] = estimate
         rows.append(_robustness_row(outcome, "leave_one_team_out", str(team), estimate, se,
@@ -268,7 +283,10 @@ def _robustness(outcome: str, frame: pd.DataFrame, settings: DidSettings, negati
         same_sign = all(np.sign(v) == np.sign(full) for v in finite)
         status = f"inconclusive_{few}" if few else "passed" if same_sign else "failed"
         detail = json.dumps({"full_sample_estimate": full, "min": min(finite), "max": max(finite),
-                             "meaning": "every estimate without one treated team has the full estimate's sign"})
+                             "meaning": "every estimate without one treated team has the full estimate's sign",
+                             "n_treated_teams": len(treated_teams), "n_teams_left_out_in_turn": len(left_out),
+                             "teams_left_out": "all" if len(left_out) == len(treated_teams)
+                             else f"seeded random sample (var did.max_leave_one_out_teams, seed {settings.seed})"})
         rows.append(_robustness_row(outcome, "leave_one_team_out_range", "all_treated_teams", full, full_se, status,
                                     detail, counts, ci_lower=min(finite), ci_upper=max(finite)))
     return rows

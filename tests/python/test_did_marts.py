@@ -65,6 +65,29 @@ def test_tables_recover_the_planted_effect_and_pass_their_checks():
     assert tables["group_time"]["n_teams_cohort"].dtype.name == "Int64"
 
 
+def test_leave_one_team_out_samples_the_treated_teams_above_the_cap():
+    """Above var did.max_leave_one_out_teams treated teams, a seeded sample of that many is left out in turn (the
+    same sample every build); the range row says how many of how many, and each sampled estimate equals the
+    estimate of the same team left out in the uncapped check."""
+    import dataclasses
+    import json
+
+    panel = _panel(np.random.default_rng(17))
+    capped = dataclasses.replace(SETTINGS, max_leave_one_out_teams=7)
+    full = did_tables(panel, SETTINGS)["robustness"]
+    first, again = (did_tables(panel, capped)["robustness"] for _ in range(2))
+    sampled = first[first["check_name"] == "leave_one_team_out"]
+    assert len(sampled) == 7 and sampled["label"].is_unique
+    pd.testing.assert_frame_equal(first, again)
+    uncapped = full[full["check_name"] == "leave_one_team_out"].set_index("label")["estimate"]
+    assert np.allclose(sampled.set_index("label")["estimate"], uncapped.loc[sampled["label"]], rtol=0, atol=1e-12)
+    detail = json.loads(first.loc[first["check_name"] == "leave_one_team_out_range", "detail"].iloc[0])
+    assert detail["n_treated_teams"] == 30 and detail["n_teams_left_out_in_turn"] == 7
+    assert detail["teams_left_out"].startswith("seeded random sample")
+    assert json.loads(full.loc[full["check_name"] == "leave_one_team_out_range", "detail"].iloc[0])[
+        "teams_left_out"] == "all"
+
+
 def test_in_time_placebo_fails_when_the_effect_starts_before_the_recorded_adoption():
     """Teams that changed two months before their recorded adoption: the placebo window catches it."""
     rng = np.random.default_rng(3)
