@@ -81,8 +81,15 @@
 {% macro redelivered_scope(source_relation, table, row_keys=none, row_loaded_at=none) -%}
     {#- rendered on one line, so that it sits in any model's layout; `true` on a full build -#}
     {%- if not is_incremental() %}true{% else -%}
-    (({{ (row_keys or raw_key_expressions(table)) | join(', ') }}) in (select {{ raw_key_expressions(table) | join(', ') }} from {{ source_relation }} where {{ to_utc('_loaded_at') }} >= {{ incremental_watermark() }}) or {{ row_loaded_at or to_utc('_loaded_at') }} >= {{ incremental_watermark() }})
+    (({{ (row_keys or raw_key_expressions(table)) | join(', ') }}) in (select {{ raw_key_expressions(table) | join(', ') }} from {{ source_relation }} where {{ raw_loaded_since_watermark(source_relation) }}) or {{ (row_loaded_at ~ ' >= ' ~ incremental_watermark()) if row_loaded_at else raw_loaded_since_watermark(source_relation) }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether a raw row's `_loaded_at` (unqualified) is at or after the watermark, decided once per distinct raw value
+    (a load stamps many rows alike) rather than by formatting and parsing the timestamp of every row: the same rows
+    in any of the contract's timestamp forms, a null or unreadable one never in scope. -#}
+{% macro raw_loaded_since_watermark(source_relation) -%}
+    _loaded_at in (select loads._loaded_at from (select distinct delivered._loaded_at from {{ source_relation }} as delivered) as loads where {{ to_utc('loads._loaded_at') }} >= {{ incremental_watermark() }})
 {%- endmacro %}
 
 {#- Refresh scope of a model after the identity-and-consent step: the rows of the interactions whose customer (then

@@ -6,9 +6,14 @@ with
 
 loads as (
 
+    {#- the distinct raw values first (a load stamps many rows alike), then each converted once: the same maximum
+        in any of the contract's timestamp forms, without formatting and parsing every row of a large table -#}
     {% for raw in raw_tables() %}
         select max({{ to_utc('loaded._loaded_at') }}) as max_loaded_at
-        from {{ source(raw.source, raw.table) }} as loaded
+        from (
+            select distinct delivered._loaded_at
+            from {{ source(raw.source, raw.table) }} as delivered
+        ) as loaded
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
