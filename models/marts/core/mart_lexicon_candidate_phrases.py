@@ -14,13 +14,14 @@ COLUMNS = ["behavior_code", "phrase_rank", "phrase", "n_interactions_missed", "n
 
 def model(dbt, session):
     behaviors = sorted_frame(dbt.ref("empathy_behaviors")).sort_values(["display_order", "behavior_code"])
-    observed = sorted_frame(
-        dbt.ref("int_interaction_behaviors_observed").filter(
-            "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null"),
-        ["interaction_key", "behavior_code", "is_present_in_qa_adjusted", "is_detected_by_lexicon"])
-    reviewed = dbt.ref("int_interaction_behaviors_observed").filter(
-        "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null").project(
-        "interaction_key").distinct()
+    judged = dbt.ref("int_interaction_behaviors_observed").filter(
+        "is_present_in_qa_adjusted is not null and is_detected_by_lexicon is not null")
+    # at most var lexicon_candidate_max_interactions reviewed interactions, the same ones every build (by an md5 of
+    # the key, in the engine): the n-gram counts of every reviewed transcript do not fit in memory at scale
+    reviewed = judged.project("interaction_key").distinct().order("md5(interaction_key), interaction_key").limit(
+        int(dbt.config.get("max_interactions"))).set_alias("reviewed")
+    observed = sorted_frame(judged.join(reviewed, "interaction_key", how="semi"),
+                            ["interaction_key", "behavior_code", "is_present_in_qa_adjusted", "is_detected_by_lexicon"])
     transcripts = dbt.ref("consented_transcript_segments")
     # only the reviewed interactions' agent turns reach pandas (filtered in the engine, not after reading them all)
     agent = transcripts.filter("speaker = 'agent'").join(reviewed, "interaction_key", how="semi")
