@@ -13,7 +13,12 @@ def model(dbt, session):
     config = json.loads(dbt.config.get("calibration_settings"))
     config["present_min_score"] = int(dbt.config.get("qa_behavior_present_min_score"))
     settings = CalibrationSettings.from_config(config)
-    reviews = sorted_frame(dbt.ref("int_qa_reviews_filtered_to_calibration"))
-    detections = sorted_frame(dbt.ref("int_interaction_behaviors_observed"),
-                              columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
+    calibrated = dbt.ref("int_qa_reviews_filtered_to_calibration")
+    reviews = sorted_frame(calibrated)
+    observed = dbt.ref("int_interaction_behaviors_observed")
+    # only the reviewed interactions' detections reach pandas (a left join onto the reviews reads nothing else)
+    detections = sorted_frame(
+        observed.join(calibrated.project("interaction_key").distinct().set_alias("calibrated"), "interaction_key",
+                      how="semi"),
+        columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
     return to_vocabulary(calibration(reviews, detections, settings), {}, columns=COLUMNS)
