@@ -16,7 +16,7 @@ import json
 
 import pandas as pd
 
-from empathy.frames import sorted_chunks, sorted_frame
+from empathy.frames import sorted_chunks, sorted_frame, with_keys_in
 from empathy.stats.detection import AGENT_COLUMNS, DetectorSettings, TrainedDetectors, agent_segments, train_detectors
 
 def is_stored(session, this, is_incremental: bool) -> bool:
@@ -35,15 +35,19 @@ def behavior_codes(behaviors) -> list[str]:
     return list(sorted_frame(behaviors).sort_values(["display_order", "behavior_code"])["behavior_code"])
 
 
+def agent_turns_of(segments, interactions):
+    """The agent turns (transcript segments with speaker ``agent``) of the interactions in the relation
+    ``interactions``, chosen in the engine."""
+    return with_keys_in(segments.filter("speaker = 'agent'"), interactions)
+
+
 def trained_from_warehouse(settings_json: str, behaviors, training, segments,
                            cross_validate: bool) -> TrainedDetectors:
     """Train the detectors (:func:`empathy.stats.detection.train_detectors`) on the training set
     (int_qa_verdicts_selected_for_training) and the agent segments of its interactions, the segments filtered in
     the engine so that only the training documents reach pandas. ``settings_json``: var behavior_detector."""
     verdicts = sorted_frame(training, ["interaction_key", "behavior_code", "agent_id", "is_present_in_qa_adjusted"])
-    keys = training.project("interaction_key").distinct()
-    agent = segments.filter("speaker = 'agent'").join(keys, "interaction_key", how="semi")
-    return train_detectors(agent_segments(sorted_frame(agent, AGENT_COLUMNS)), verdicts,
+    return train_detectors(agent_segments(sorted_frame(agent_turns_of(segments, training), AGENT_COLUMNS)), verdicts,
                            verdicts[["interaction_key", "agent_id"]].drop_duplicates(), behavior_codes(behaviors),
                            DetectorSettings.from_config(json.loads(settings_json)), cross_validate=cross_validate)
 
@@ -75,6 +79,5 @@ def chunks_of_segments(segments, keys, max_segments: int):
     """Yield the agent segments of the interactions in ``keys`` as DataFrames of at most about ``max_segments``
     rows, an interaction never split across two (:func:`empathy.frames.sorted_chunks`), so that scoring a million
     customers' transcripts never holds them all in memory."""
-    agent = segments.filter("speaker = 'agent'").join(keys, "interaction_key", how="semi")
-    for part in sorted_chunks(agent, AGENT_COLUMNS, "interaction_key", max_segments):
+    for part in sorted_chunks(agent_turns_of(segments, keys), AGENT_COLUMNS, "interaction_key", max_segments):
         yield agent_segments(part)

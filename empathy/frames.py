@@ -52,6 +52,12 @@ def sorted_frame(relation, columns: list[str] | None = None) -> pd.DataFrame:
     return relation.order("all").df()
 
 
+def with_keys_in(relation, keys, key: str = "interaction_key"):
+    """The rows of ``relation`` whose ``key`` is among the ``key`` values of ``keys`` (a relation that may hold other
+    columns and repeated keys): a semi-join in the engine, so that only those rows ever reach pandas."""
+    return relation.join(keys.project(f'"{key}"').distinct().set_alias("_keys"), key, how="semi")
+
+
 def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iterator[pd.DataFrame]:
     """The relation's rows (only ``columns``) as sorted frames of about ``max_rows`` rows at most, the rows of one
     ``key`` value never split across two (they are dealt to chunks by DuckDB's hash of the key), so that a model

@@ -5,9 +5,9 @@
 The DuckDB file is opened read-only and every table that has a suite in :mod:`empathy.checks.expectations` is
 read, one at a time, into a pandas DataFrame holding only the columns its expectations read (GX's SQL data
 source fails on DuckDB through duckdb-engine, so the validation runs on pandas); the expectations on column
-names run on the table's zero-row frame with every column. Each suite runs through a GX validation definition in an ephemeral Data
-Context; the results land in ``<out>/results/`` (one JSON per suite and ``summary.json``) and the GX
-Data Docs static site in ``<out>/data_docs/``.
+names run on the table's zero-row frame with every column. Each suite runs through a GX validation definition
+in an ephemeral Data Context; the results land in ``<out>/results/`` (one JSON per suite and ``summary.json``)
+and the GX Data Docs static site in ``<out>/data_docs/``.
 
 Exit codes: 0 every error-severity expectation passed (warnings may have failed), 1 at least one
 failed or a required table is missing, 2 the database cannot be opened.

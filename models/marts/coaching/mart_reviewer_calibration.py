@@ -4,7 +4,7 @@ session is due (empathy/stats/calibration.py; decisions: docs/decisions.md D31).
 mart_calibration_session_items."""
 import json
 
-from empathy.frames import sorted_frame
+from empathy.frames import sorted_frame, with_keys_in
 from empathy.stats.calibration import COLUMNS, CalibrationSettings, calibration
 from empathy.vocabulary import to_vocabulary
 
@@ -17,8 +17,6 @@ def model(dbt, session):
     reviews = sorted_frame(calibrated)
     observed = dbt.ref("int_interaction_behaviors_observed")
     # only the reviewed interactions' detections reach pandas (a left join onto the reviews reads nothing else)
-    detections = sorted_frame(
-        observed.join(calibrated.project("interaction_key").distinct().set_alias("calibrated"), "interaction_key",
-                      how="semi"),
-        columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
+    detections = sorted_frame(with_keys_in(observed, calibrated),
+                              columns=["interaction_key", "behavior_code", "is_detected_in_transcript"])
     return to_vocabulary(calibration(reviews, detections, settings), {}, columns=COLUMNS)

@@ -5,7 +5,8 @@ counts, shares and lift, listed only when said to at least var lexicon_candidate
 watch recall in mart_detection_quality."""
 import pandas as pd
 
-from empathy.frames import sorted_frame
+from empathy.detector_models import agent_turns_of
+from empathy.frames import sorted_frame, with_keys_in
 from empathy.stats.detection import AGENT_COLUMNS, agent_documents, agent_segments, candidate_phrases
 
 COLUMNS = ["behavior_code", "phrase_rank", "phrase", "n_interactions_missed", "n_customers_missed",
@@ -19,13 +20,12 @@ def model(dbt, session):
     # at most var lexicon_candidate_max_interactions reviewed interactions, the same ones every build (by an md5 of
     # the key, in the engine): the n-gram counts of every reviewed transcript do not fit in memory at scale
     reviewed = judged.project("interaction_key").distinct().order("md5(interaction_key), interaction_key").limit(
-        int(dbt.config.get("max_interactions"))).set_alias("reviewed")
-    observed = sorted_frame(judged.join(reviewed, "interaction_key", how="semi"),
+        int(dbt.config.get("max_interactions")))
+    observed = sorted_frame(with_keys_in(judged, reviewed),
                             ["interaction_key", "behavior_code", "is_present_in_qa_adjusted", "is_detected_by_lexicon"])
     transcripts = dbt.ref("consented_transcript_segments")
     # only the reviewed interactions' agent turns reach pandas (filtered in the engine, not after reading them all)
-    agent = transcripts.filter("speaker = 'agent'").join(reviewed, "interaction_key", how="semi")
-    segments = agent_segments(sorted_frame(agent, AGENT_COLUMNS))
+    segments = agent_segments(sorted_frame(agent_turns_of(transcripts, reviewed), AGENT_COLUMNS))
     customers = segments.drop_duplicates("interaction_key").set_index("interaction_key")["customer_key"]
     docs = agent_documents(segments)
     min_customers = int(dbt.config.get("min_customers"))
