@@ -52,10 +52,12 @@ def sorted_frame(relation, columns: list[str] | None = None) -> pd.DataFrame:
     return relation.order("all").df()
 
 
-def with_keys_in(relation, keys, key: str = "interaction_key"):
-    """The rows of ``relation`` whose ``key`` is among the ``key`` values of ``keys`` (a relation that may hold other
-    columns and repeated keys): a semi-join in the engine, so that only those rows ever reach pandas."""
-    return relation.join(keys.project(f'"{key}"').distinct().set_alias("_keys"), key, how="semi")
+def with_keys_in(relation, keys, key: str | list[str] = "interaction_key"):
+    """The rows of ``relation`` whose ``key`` (a column, or several) is among the ``key`` values of ``keys`` (a
+    relation that may hold other columns and repeated keys): a semi-join in the engine, so that only those rows ever
+    reach pandas."""
+    columns = ", ".join(f'"{c}"' for c in ([key] if isinstance(key, str) else key))
+    return relation.join(keys.project(columns).distinct().set_alias("_keys"), columns, how="semi")
 
 
 def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iterator[pd.DataFrame]:

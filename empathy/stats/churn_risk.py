@@ -41,9 +41,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import statsmodels.api as sm
 
-from ..frames import sorted_frame
+from ..frames import is_spark_frame, sorted_chunks, sorted_frame
 from ..settings import settings_from_var
 from . import risk_evaluation as rev
 
@@ -265,6 +266,66 @@ def training_sample(rows: np.ndarray, settings: ChurnRiskSettings) -> np.ndarray
     return np.sort(rng.choice(rows, size=settings.max_training_weeks, replace=False))
 
 
+def training_weeks(relation: Any, settings: ChurnRiskSettings, session: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """:func:`split_weeks`' training landmarks and test start, from the relation of int_customer_weeks_signalled,
+    with the labels computed in the engine: only the (sampled) training rows reach pandas, never the tens of
+    millions of customer-weeks of a large customer base (D40).
+
+    The same frame as ``split_weeks(sorted_frame(relation, FIT_COLUMNS), settings)[0]``, index included: a row's
+    position in that frame is its rank by (customer_key, week_start), the table's key, so the positions of the
+    training landmarks are computed in SQL, :func:`training_sample` draws from them exactly as split_weeks does, and
+    the rows at the drawn positions are fetched. The labels are :func:`horizon_labels` written as window functions.
+    ``session``: the relation's DuckDB connection (the drawn positions are registered on it). A Spark DataFrame goes
+    through split_weeks itself."""
+    if is_spark_frame(relation):
+        train, _, test_start = split_weeks(sorted_frame(relation, list(FIT_COLUMNS)), settings)
+        return train, test_start
+    last = relation.aggregate("max(week_start)").fetchone()[0]
+    if last is None:  # no customer-week: what split_weeks gives an empty frame
+        train, _, test_start = split_weeks(sorted_frame(relation, list(FIT_COLUMNS)), settings)
+        return train, test_start
+    test_start = pd.Timestamp(last) - pd.Timedelta(weeks=settings.test_weeks - 1)
+    horizon = int(settings.horizon_weeks)
+    columns = ", ".join(f'"{c}"' for c in FIT_COLUMNS)
+    labelled = relation.project(columns).query("_customer_weeks_projected", f"""
+        with positioned as (
+            select *,
+                row_number() over (order by customer_key, week_start) - 1 as _row_position,
+                row_number() over (partition by customer_key order by week_start) - 1 as _position
+            from _customer_weeks_projected
+        ),
+        per_customer as (
+            select *,
+                max(case when {EVENT} then _position end) over (partition by customer_key) as _churn_position,
+                count(*) filter (where is_week_complete) over (partition by customer_key) as _complete_rows
+            from positioned
+        ),
+        labelled as (
+            select *,
+                coalesce(_churn_position - _position < {horizon} and _churn_position >= _position, false)
+                    as {LABEL}
+            from per_customer
+        )
+        select *,
+            {LABEL} or _position + {horizon} <= _complete_rows as is_horizon_observed,
+            cast(week_start as timestamp) + to_weeks({horizon})
+                <= cast('{test_start.isoformat()}' as timestamp) as _ends_by_test
+        from labelled""")
+    candidates = labelled.filter("_ends_by_test and is_horizon_observed").project("_row_position")
+    rows = candidates.order("_row_position").fetchnumpy()["_row_position"].astype(np.int64)
+    drawn = training_sample(rows, settings)
+    connection = session
+    connection.register("_drawn_training_rows", pa.table({"_row_position": drawn}))
+    try:
+        picked = labelled.join(connection.table("_drawn_training_rows").set_alias("_drawn"), "_row_position",
+                               how="semi")
+        train = picked.project(f"{columns}, {LABEL}, is_horizon_observed, _row_position").order("_row_position").df()
+    finally:
+        connection.unregister("_drawn_training_rows")
+    train.index = pd.Index(train.pop("_row_position").to_numpy(np.int64))
+    return train, test_start
+
+
 def coefficient_table(fitted: FittedHazard) -> pd.DataFrame:
     """The model's coefficients: log-odds of churning within the horizon per standard deviation of each feature,
     with Wald intervals and p-values."""
@@ -286,6 +347,13 @@ def coefficient_table(fitted: FittedHazard) -> pd.DataFrame:
 
 #: Customer-weeks scored at a time (bounds the memory of the feature matrices; the scores are row by row).
 SCORE_CHUNK_ROWS = 250_000
+#: Customer-weeks read from the engine at a time by :func:`scored_chunks` (whole customers per chunk).
+READ_CHUNK_ROWS = 1_000_000
+
+
+def fit_models(train: pd.DataFrame) -> dict[str, FittedHazard]:
+    """Every model of :data:`MODELS` fitted on the training landmarks."""
+    return {name: fit_hazard(train, name) for name in MODELS}
 
 
 def score_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.DataFrame, dict[str, FittedHazard]]:
@@ -295,37 +363,59 @@ def score_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.Da
     (:func:`split_weeks`; a sample of them above ``max_training_weeks``). Weeks are scored in chunks of
     :data:`SCORE_CHUNK_ROWS` rows, each row on its own, so chunking changes no value."""
     train, _, test_start = split_weeks(weeks, settings)
-    fitted = {name: fit_hazard(train, name) for name in MODELS}
-    out = weeks[["customer_key", "week_start"]].copy()
-    out["is_training_week"] = weeks.index.isin(train.index)
-    out["test_start"] = test_start
+    fitted = fit_models(train)
+    is_training = weeks.index.isin(train.index)
     del train
-    columns: dict[str, list] = {f"{kind}_{name}": [] for name in MODELS for kind in ("risk", "weekly_hazard")}
-    top: list[np.ndarray] = []
-    for start in range(0, len(weeks), SCORE_CHUNK_ROWS):
-        chunk = weeks.iloc[start : start + SCORE_CHUNK_ROWS]
-        for name, model in fitted.items():
-            if model.status != "ok":
-                columns[f"risk_{name}"].append(np.full(len(chunk), math.nan))
-                columns[f"weekly_hazard_{name}"].append(np.full(len(chunk), math.nan))
-                continue
-            parts = model.linear_parts(chunk)
-            # Rounded to 12 decimals: multithreaded BLAS may change the fit's last bits between runs, and the same
-            # raw data must build the same warehouse (tests/python/test_safe_operations.py).
-            risk = np.round(model.risk_from_parts(parts), 12)
-            columns[f"risk_{name}"].append(risk)
-            columns[f"weekly_hazard_{name}"].append(1 - (1 - risk) ** (1 / settings.horizon_weeks))
-            if name == "full":
-                top.append(_top_contributions(parts, settings.top_contributions))
-    for name in MODELS:  # the columns in the table's order (an unfitted model's hazard column came first)
-        kinds = ("risk", "weekly_hazard") if fitted[name].status == "ok" else ("weekly_hazard", "risk")
-        for kind in kinds:
-            out[f"{kind}_{name}"] = np.concatenate(columns[f"{kind}_{name}"]) if len(weeks) else np.empty(0)
+    parts = [score_chunk(weeks.iloc[start : start + SCORE_CHUNK_ROWS], is_training[start : start + SCORE_CHUNK_ROWS],
+                         test_start, fitted, settings)
+             for start in range(0, max(len(weeks), 1), SCORE_CHUNK_ROWS)]
+    return pd.concat(parts, ignore_index=True).set_axis(weeks.index) if len(parts) > 1 else parts[0], fitted
+
+
+def scored_chunks(relation: Any, settings: ChurnRiskSettings, session: Any
+                  ) -> tuple[Any, dict[str, FittedHazard]]:
+    """:func:`score_weeks` for the relation of int_customer_weeks_signalled without holding its rows: the models are
+    fitted on :func:`training_weeks` (the training rows only reach pandas) and the weeks are scored whole customers
+    at a time (:data:`READ_CHUNK_ROWS`, :func:`empathy.frames.sorted_chunks`). Returns a generator of scored frames
+    (their rows together are score_weeks' rows, in another order) and the fitted models (D40)."""
+    train, test_start = training_weeks(relation, settings, session)
+    fitted = fit_models(train)
+    trained = pd.MultiIndex.from_frame(train[["customer_key", "week_start"]])
+    del train
+
+    def chunks():
+        for chunk in sorted_chunks(relation, list(FIT_COLUMNS), "customer_key", READ_CHUNK_ROWS):
+            is_training = pd.MultiIndex.from_frame(chunk[["customer_key", "week_start"]]).isin(trained)
+            yield score_chunk(chunk, is_training, test_start, fitted, settings)
+    return chunks(), fitted
+
+
+def score_chunk(chunk: pd.DataFrame, is_training: np.ndarray, test_start: pd.Timestamp,
+                fitted: dict[str, FittedHazard], settings: ChurnRiskSettings) -> pd.DataFrame:
+    """The scores of some customer-weeks (see :func:`score_weeks`), each row on its own: keys, whether the week was a
+    training landmark, the test start, each model's risk and weekly hazard (an unfitted model's are null, hazard
+    column first) and the full model's top contributions."""
+    out = chunk[["customer_key", "week_start"]].copy()
+    out["is_training_week"] = np.asarray(is_training, dtype=bool)
+    out["test_start"] = test_start
+    for name, model in fitted.items():
+        if model.status != "ok":
+            out[f"weekly_hazard_{name}"] = np.full(len(chunk), math.nan)
+            out[f"risk_{name}"] = np.full(len(chunk), math.nan)
+            continue
+        parts = model.linear_parts(chunk)
+        # Rounded to 12 decimals: multithreaded BLAS may change the fit's last bits between runs, and the same
+        # raw data must build the same warehouse (tests/python/test_safe_operations.py).
+        risk = np.round(model.risk_from_parts(parts), 12)
+        out[f"risk_{name}"] = risk
+        out[f"weekly_hazard_{name}"] = 1 - (1 - risk) ** (1 / settings.horizon_weeks)
+        if name == "full":
+            top = _top_contributions(parts, settings.top_contributions)
     if fitted["full"].status == "ok":
-        out["top_signals"] = np.concatenate(top) if top else np.empty(0, dtype=object)
+        out["top_signals"] = top if len(chunk) else np.empty(0, dtype=object)
     else:
         out["top_signals"] = pd.Series(pd.NA, index=out.index, dtype="string")
-    return out, fitted
+    return out
 
 
 def _top_contributions(parts: pd.DataFrame, k: int) -> np.ndarray:
@@ -365,11 +455,23 @@ def followup_frames(weeks_relation: Any, scored_relation: Any) -> tuple[pd.DataF
     """The frames :func:`landmark_followup` reads, from the DuckDB relations of int_customer_weeks_signalled and
     int_customer_weeks_scored: their :data:`FOLLOWUP_WEEK_COLUMNS` and :data:`FOLLOWUP_SCORE_COLUMNS`, rows from
     the test start on only (the follow-up never looks earlier: its landmarks start there, and the last complete
-    week is in the test period whenever a landmark has a full horizon), filtered in DuckDB before pandas."""
+    week is in the test period whenever a landmark has a full horizon), filtered in DuckDB before pandas.
+
+    On DuckDB the customer keys arrive as numbers: each key's rank in the keys' sorted order, given in the engine
+    (D40). The follow-up and its metrics only group, count and resample customers, in key order, so they are the
+    same, while tens of millions of customer-weeks no longer carry the key's text into pandas."""
     test_start = scored_relation.aggregate("min(test_start)").fetchone()[0]
     if test_start is not None:
         since = f"week_start >= CAST('{pd.Timestamp(test_start).date().isoformat()}' AS DATE)"
         weeks_relation, scored_relation = weeks_relation.filter(since), scored_relation.filter(since)
+    if not is_spark_frame(weeks_relation):
+        codes = weeks_relation.project("customer_key").distinct().query(
+            "_followup_keys", "select customer_key, row_number() over (order by customer_key) - 1 as _customer_code "
+                              "from _followup_keys").set_alias("_codes")
+        weeks_relation, scored_relation = (
+            relation.join(codes, "customer_key").project(", ".join(
+                ["_customer_code as customer_key", *(f'"{c}"' for c in relation.columns if c != "customer_key")]))
+            for relation in (weeks_relation, scored_relation))
     return (sorted_frame(weeks_relation, columns=list(FOLLOWUP_WEEK_COLUMNS)),
             sorted_frame(scored_relation, columns=list(FOLLOWUP_SCORE_COLUMNS)))
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..frames import is_spark_frame, sorted_frame, with_keys_in
 from ..settings import settings_from_var
 from .survival import rmst_difference
 
@@ -122,11 +123,29 @@ def economics_table(lifelines: pd.DataFrame, mrr_at_origin: pd.Series, exposed: 
     return out
 
 
-def mrr_at(origin: pd.Series, keys: pd.Series, weeks: pd.DataFrame) -> pd.Series:
-    """Each customer's MRR in force at ``origin`` (the customer-week holding it, from int_customer_weeks_signalled);
-    null when the origin falls outside the customer's weeks."""
+def origin_weeks(origin: pd.Series, keys: pd.Series) -> pd.DataFrame:
+    """The customer-weeks (``customer_key``, ``week_start``: the Monday, UTC) that hold each ``origin``."""
     week = pd.to_datetime(origin).dt.tz_localize(None).dt.normalize()
-    week = week - pd.to_timedelta(week.dt.weekday, unit="D")
+    return pd.DataFrame({"customer_key": keys.to_numpy(),
+                         "week_start": (week - pd.to_timedelta(week.dt.weekday, unit="D")).to_numpy()})
+
+
+def weeks_at_origins(weeks_relation: Any, lifelines: pd.DataFrame, session: Any) -> pd.DataFrame:
+    """The customer-weeks :func:`mrr_at` looks up (keys and ``mrr_at_week_start``) from the relation of
+    int_customer_weeks_signalled: on DuckDB only the weeks holding a lifeline's origin (a semi-join in the engine,
+    one row per customer instead of tens of millions, D40); a Spark DataFrame whole."""
+    columns = ["customer_key", "week_start", "mrr_at_week_start"]
+    if is_spark_frame(weeks_relation):
+        return sorted_frame(weeks_relation, columns)
+    wanted = session.from_df(origin_weeks(lifelines["origin_at"], lifelines["customer_key"]))
+    return sorted_frame(with_keys_in(weeks_relation, wanted, ["customer_key", "week_start"]), columns)
+
+
+def mrr_at(origin: pd.Series, keys: pd.Series, weeks: pd.DataFrame) -> pd.Series:
+    """Each customer's MRR in force at ``origin`` (the customer-week holding it, from int_customer_weeks_signalled:
+    the whole table, or only the weeks of :func:`origin_weeks`); null when the origin falls outside the customer's
+    weeks."""
+    wanted = origin_weeks(origin, keys)
     lookup = weeks.assign(week_start=pd.to_datetime(weeks["week_start"])).set_index(["customer_key", "week_start"])
-    index = pd.MultiIndex.from_arrays([keys, week])
+    index = pd.MultiIndex.from_frame(wanted)
     return pd.Series(lookup["mrr_at_week_start"].reindex(index).to_numpy(), index=origin.index)

@@ -70,3 +70,31 @@ def test_one_empty_group_gives_status_rows():
     data = _lifelines(np.random.default_rng(7), n=200).assign(exposure_group=f"not_{EXPOSED}")
     table = economics_table(data, pd.Series(10.0, index=data.index), EXPOSED, EconomicsSettings())
     assert set(table["status"]) == {"one_group_empty"} and len(table) == 3
+
+
+def test_mrr_at_the_origin_from_only_the_origin_weeks_equals_the_lookup_in_every_week():
+    """weeks_at_origins fetches from DuckDB only the customer-weeks holding an origin; the MRR looked up in them is
+    the MRR looked up in every week: an origin on a Monday, one late on a Sunday (UTC), one outside the customer's
+    weeks (null), a missing origin (null)."""
+    import duckdb
+
+    from empathy.stats.economics import mrr_at, weeks_at_origins
+    weeks = pd.DataFrame({
+        "customer_key": ["a"] * 4 + ["b"] * 3,
+        "week_start": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26",
+                                      "2026-01-05", "2026-01-12", "2026-01-19"]).date,
+        "mrr_at_week_start": [10.0, 20.0, 30.0, 40.0, 5.0, 6.0, 7.0],
+    })
+    lifelines = pd.DataFrame({
+        "customer_key": ["a", "b", "a", "c", "b"],
+        "origin_at": pd.to_datetime(["2026-01-12 00:00", "2026-01-18 23:59", "2026-03-02 10:00", "2026-01-12 09:00",
+                                     None], utc=True),
+    })
+    con = duckdb.connect()
+    con.register("weeks_frame", weeks)
+    relation = con.sql("select * from weeks_frame")
+    few = weeks_at_origins(relation, lifelines, con)
+    assert len(few) == 2
+    got = mrr_at(lifelines["origin_at"], lifelines["customer_key"], few)
+    assert got.equals(mrr_at(lifelines["origin_at"], lifelines["customer_key"], weeks))
+    assert got.tolist()[:2] == [20.0, 6.0] and got.iloc[2:].isna().all()

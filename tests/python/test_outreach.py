@@ -317,9 +317,18 @@ def test_the_models_read_only_the_test_period_and_the_alert_weeks_and_get_the_sa
     assert len(few_weeks) < len(weeks) and len(few_scores) < len(scored)
     whole = landmark_followup(weeks, scored, settings)
     part = landmark_followup(few_weeks, few_scores, settings)
+    # the keys arrive numbered in their sorted order (D40): numbered back, the follow-up is the same
+    assert pd.api.types.is_integer_dtype(few_weeks["customer_key"])
+    keys = np.sort(con.sql(f"select distinct customer_key from weeks_frame where week_start >= "
+                           f"date '{scored['test_start'].min().date()}'").df()["customer_key"].to_numpy())
+    part_keyed = part.assign(customer_key=keys[part["customer_key"].to_numpy(int)])
     columns = ["customer_key", "landmark_week", "duration_weeks", "is_event", "risk_full", "weekly_hazard_full"]
-    pd.testing.assert_frame_equal(whole[columns].reset_index(drop=True), part[columns].reset_index(drop=True),
+    pd.testing.assert_frame_equal(whole[columns].reset_index(drop=True), part_keyed[columns].reset_index(drop=True),
                                   check_dtype=False)
+    few_replicates = ChurnRiskSettings(horizon_weeks=4, test_weeks=20, landmark_every_weeks=4, bootstrap_replicates=5)
+    pd.testing.assert_frame_equal(evaluation_table(whole, few_replicates), evaluation_table(part, few_replicates))
+    pd.testing.assert_frame_equal(churn_risk.calibration_table(whole, settings),
+                                  churn_risk.calibration_table(part, settings))
     alerts = AlertSettings(weekly_capacity=5, weeks=6)
     period = alert_period_filter(scored_rel, alerts)
     merged = weeks.merge(scored, on=["customer_key", "week_start"])
@@ -327,3 +336,75 @@ def test_the_models_read_only_the_test_period_and_the_alert_weeks_and_get_the_sa
         con.sql(f"select * from scored_frame where {period}").df(), on=["customer_key", "week_start"])
     assert len(filtered) < len(merged)
     pd.testing.assert_frame_equal(alert_decisions(merged, alerts), alert_decisions(filtered, alerts))
+
+
+# ------------------------------------------------- the churn-risk model read from the engine, not from pandas (D40)
+def _weeks_relation(frame: pd.DataFrame):
+    """The frame as a DuckDB relation shaped like int_customer_weeks_signalled (week_start a DATE), and its
+    connection. The last three weeks are incomplete, and the data of every seventh customer stop after 30 weeks
+    without a churn, so some horizons are not observed."""
+    duckdb = pytest.importorskip("duckdb")
+    last = frame["week_start"].max()
+    stops_early = frame["customer_key"].str[1:].astype(int) % 7 == 0
+    frame = frame[~stops_early | (frame["week_start"] < frame["week_start"].min() + pd.Timedelta(weeks=30))]
+    data = frame.assign(is_week_complete=frame["week_start"] <= last - pd.Timedelta(weeks=3),
+                        week_start=frame["week_start"].dt.date)
+    con = duckdb.connect()
+    con.register("weeks_frame", data)
+    con.execute("create table weeks as select * from weeks_frame")
+    return con.table("weeks"), con
+
+
+@pytest.mark.parametrize("cap", [250_000, 4_000])
+def test_training_weeks_labelled_in_the_engine_are_split_weeks_rows(simulated, cap):
+    """The training landmarks labelled and drawn in DuckDB are the very rows split_weeks picks from the sorted
+    frame (index, labels and the seeded sample included), below the cap and above it."""
+    from empathy.frames import sorted_frame
+    relation, con = _weeks_relation(simulated)
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20, max_training_weeks=cap)
+    expected, _, expected_start = split_weeks(sorted_frame(relation, list(churn_risk.FIT_COLUMNS)), settings)
+    got, test_start = churn_risk.training_weeks(relation, settings, con)
+    assert test_start == expected_start
+    ends_by_test = relation.filter(f"week_start + interval 4 week <= date '{test_start.date()}'").count("*")
+    n_ends_by_test = ends_by_test.fetchone()[0]
+    assert len(got) == cap if cap < 100_000 else 0 < len(got) < n_ends_by_test, "unobserved horizons left out"
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_scoring_from_the_engine_in_chunks_gives_score_weeks_rows(simulated, monkeypatch):
+    """scored_chunks (the fit on training_weeks, weeks read whole customers at a time) gives the rows score_weeks
+    gives on the whole sorted frame, through written_in_chunks into a table as well."""
+    from empathy.frames import sorted_frame, written_in_chunks
+    relation, con = _weeks_relation(simulated)
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20)
+    expected, expected_fits = score_weeks(sorted_frame(relation, list(churn_risk.FIT_COLUMNS)), settings)
+    monkeypatch.setattr(churn_risk, "READ_CHUNK_ROWS", 20_000)
+    chunks, fitted = churn_risk.scored_chunks(relation, settings, con)
+    frames = list(chunks)
+    assert len(frames) > 3
+    keys = ["customer_key", "week_start"]
+    got = pd.concat(frames).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected.sort_values(keys).reset_index(drop=True))
+    assert all(fitted[m].params.equals(expected_fits[m].params) for m in fitted)
+    chunks, _ = churn_risk.scored_chunks(relation, settings, con)
+    table = written_in_chunks(con, "scored", chunks).order("customer_key, week_start").df()
+    assert table["top_signals"].tolist() == got["top_signals"].tolist()
+    assert np.allclose(table["risk_full"], got["risk_full"], rtol=0, atol=0)
+
+
+def test_scoring_from_the_engine_says_why_with_too_few_churns_and_keeps_columns_when_empty(simulated):
+    """Too few voluntary churns: every risk is null and the coefficients say why; no customer-week at all: one
+    empty chunk with every column."""
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20)
+    calm = simulated.groupby("customer_key").filter(lambda rows: not rows["is_voluntary_churn_in_week"].any())
+    relation, con = _weeks_relation(calm.head(2000))
+    chunks, fitted = churn_risk.scored_chunks(relation, settings, con)
+    frame = pd.concat(list(chunks))
+    assert {m.status for m in fitted.values()} == {"too_few_training_events"}
+    assert frame["risk_full"].isna().all() and frame["top_signals"].isna().all()
+    assert len(frame) == relation.count("*").fetchone()[0]
+    empty_relation, con = _weeks_relation(simulated.head(0).astype(simulated.dtypes.to_dict()))
+    chunks, fitted = churn_risk.scored_chunks(empty_relation, settings, con)
+    frames = list(chunks)
+    assert len(frames) == 1 and frames[0].empty
+    assert list(frames[0].columns) == list(frame.columns)

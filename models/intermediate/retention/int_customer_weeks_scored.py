@@ -1,14 +1,15 @@
 """Every customer-week scored by the churn-risk models (a landmark model of churn within the horizon and its usage-only
 baseline), fitted once on the training weeks: weekly hazard, probability of voluntary churn within the horizon,
-and the full model's top contributions (empathy/stats/churn_risk.py; decisions: docs/decisions.md D28, D35)."""
+and the full model's top contributions (empathy/stats/churn_risk.py; decisions: docs/decisions.md D28, D35, D40).
+The weeks are scored whole customers at a time and written a chunk at a time: tens of millions of customer-weeks
+never sit in pandas together."""
 import json
 
-from empathy.frames import sorted_frame
-from empathy.stats.churn_risk import FIT_COLUMNS, ChurnRiskSettings, score_weeks
+from empathy.frames import written_in_chunks
+from empathy.stats.churn_risk import ChurnRiskSettings, scored_chunks
 
 
 def model(dbt, session):
     settings = ChurnRiskSettings.from_config(json.loads(dbt.config.get("churn_risk_settings")))
-    weeks = sorted_frame(dbt.ref("int_customer_weeks_signalled"), columns=list(FIT_COLUMNS))
-    scored, _ = score_weeks(weeks, settings)
-    return scored
+    chunks, _ = scored_chunks(dbt.ref("int_customer_weeks_signalled"), settings, session)
+    return written_in_chunks(session, "int_customer_weeks_scored", chunks)

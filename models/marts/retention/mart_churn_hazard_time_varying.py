@@ -16,7 +16,9 @@ COVARIATES = [
 
 
 def model(dbt, session):
-    episodes = sorted_frame(dbt.ref("int_exposure_episodes_accumulated"))
+    episodes = sorted_frame(dbt.ref("int_exposure_episodes_accumulated"), columns=[
+        "customer_key", "start_day", "stop_day", "is_voluntary_churn", "empathetic_contacts_so_far", "contacts_so_far",
+        "plan", "segment", "tenure_at_first_contact_days"])
     episodes["tenure_at_first_contact_years"] = episodes["tenure_at_first_contact_days"] / 365.25
     episodes["is_voluntary_churn"] = episodes["is_voluntary_churn"].astype(bool)
     table = fit_cox_time_varying(episodes, "customer_key", "start_day", "stop_day", "is_voluntary_churn", COVARIATES)
