@@ -15,6 +15,7 @@ experiment and quasi-experiment marts answer the causal question. The behaviours
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,27 @@ def outcomes_for(churn_windows_days: list[int]) -> list[Outcome]:
                   "expected_churn_90d_effect_pp" if days == EXPECTED_CHURN_WINDOW_DAYS else None)
           for days in sorted(churn_windows_days)),
     ]
+
+
+def outcomes_with_churn_windows(outcomes: Any, churn_windows: Any, behavior_codes: list[str],
+                                churn_windows_days: list[int]) -> pd.DataFrame:
+    """The frame :func:`prepare` makes of mart_interaction_outcomes and mart_interaction_churn_windows, with the
+    windows pivoted and joined in DuckDB (``outcomes`` and ``churn_windows`` are its relations): at a million
+    customers tens of millions of long window rows and the interaction keys never reach pandas (D40). Pass it to
+    :func:`behavior_effects` with an empty ``churn_windows``. Each declared window is a column, null where the
+    interaction has no row for it (as the pivot leaves it)."""
+    columns = [c for c in input_columns(behavior_codes) if c != "interaction_key"]
+    pivot = ", ".join(
+        f"bool_or(is_voluntarily_churned) filter (where churn_window_days = {int(days)}) "
+        f"as is_voluntarily_churned_within_{int(days)}d" for days in sorted(churn_windows_days))
+    wide = churn_windows.aggregate(f"interaction_key as _window_interaction_key, {pivot}" if pivot
+                                   else "interaction_key as _window_interaction_key", "interaction_key")
+    selected = [*(f'"{c}"' for c in columns),
+                *(f"is_voluntarily_churned_within_{int(days)}d" for days in sorted(churn_windows_days))]
+    joined = outcomes.join(wide, "interaction_key = _window_interaction_key", how="left")
+    # in the order of the interaction keys, as sorted_frame would give the outcomes (the fits' sums are in row order)
+    return joined.query("_outcomes_joined", f"select {', '.join(selected)} from _outcomes_joined "
+                                            "order by interaction_key").df()
 
 
 def prepare(outcomes: pd.DataFrame, churn_windows: pd.DataFrame, behavior_codes: list[str]) -> pd.DataFrame:
