@@ -60,6 +60,18 @@ def with_keys_in(relation, keys, key: str | list[str] = "interaction_key"):
     return relation.join(keys.project(columns).distinct().set_alias("_keys"), columns, how="semi")
 
 
+def left_joined_frame(relation, columns: list[str], other, other_columns: list[str], key: str) -> pd.DataFrame:
+    """``relation``'s ``columns`` (``key`` first, a unique key) with ``other_columns`` of ``other`` looked up by
+    ``key`` (a left join in DuckDB, null where ``other`` has no row), ordered by ``key``: the frame a pandas left
+    merge of the two sorted frames gives, without the second frame and its copy of the keys in pandas."""
+    if columns[0] != key:
+        raise ValueError(f"the key {key!r} must be the first column, got {columns}")
+    renamed = other.project(", ".join([f'"{key}" as _other_key', *(f'"{c}"' for c in other_columns)]))
+    joined = relation.project(", ".join(f'"{c}"' for c in columns)).join(renamed, f'"{key}" = _other_key', how="left")
+    selected = ", ".join(f'"{c}"' for c in [*columns, *other_columns])
+    return joined.query("_left_joined", f'select {selected} from _left_joined order by "{key}"').df()
+
+
 def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iterator[pd.DataFrame]:
     """The relation's rows (only ``columns``) as sorted frames of about ``max_rows`` rows at most, the rows of one
     ``key`` value never split across two (they are dealt to chunks by DuckDB's hash of the key), so that a model

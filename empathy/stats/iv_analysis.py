@@ -156,12 +156,13 @@ def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSetting
              supervisors: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per outcome and instrument set (:func:`instrument_sets`): 2SLS and OLS, clustered by agent. ``supervisors``
     (interaction_key, supervisor_id: the agent's supervisor when the contact started) adds the supervisor-rotation
-    sets when at least one agent worked under two supervisors."""
+    sets when at least one agent worked under two supervisors; ``outcomes`` may instead carry ``supervisor_id``
+    already (joined in the engine, :func:`empathy.frames.left_joined_frame`)."""
     frame, policy_columns, fixed = instrument_frame(outcomes, policies, settings.channel_trends)
     trends = ", channel trends" if settings.channel_trends else ""
     if supervisors is not None:
         frame = frame.merge(supervisors[["interaction_key", "supervisor_id"]], on="interaction_key", how="left")
-    else:
+    elif "supervisor_id" not in frame.columns:
         frame["supervisor_id"] = None
     frame[SUPERVISOR] = supervisor_instrument(frame)
     rotated = frame.dropna(subset=[SUPERVISOR]).groupby("agent_id")["supervisor_id"].nunique()

@@ -65,3 +65,20 @@ def test_written_in_chunks_returns_every_chunk_with_text_columns_typed():
 def test_written_in_chunks_concatenates_for_another_session():
     chunks = [pd.DataFrame({"k": ["a"]}), pd.DataFrame({"k": ["b"]})]
     assert list(written_in_chunks(object(), "m", iter(chunks))["k"]) == ["a", "b"]
+
+
+def test_a_left_join_in_the_engine_is_the_pandas_merge_of_the_sorted_frames():
+    """left_joined_frame gives what merging the two sorted frames in pandas gives: the left rows in key order, the
+    other's columns null where it has no row; the key must come first."""
+    from empathy.frames import left_joined_frame
+    con = duckdb.connect()
+    left = con.sql("select 'k' || lpad(cast(i as varchar), 4, '0') as key, i * 1.5 as x, i % 4 = 0 as flag "
+                   "from range(3000) t(i) order by random()")
+    other = con.sql("select 'k' || lpad(cast(i as varchar), 4, '0') as key, 'sup' || (i % 9) as supervisor_id "
+                    "from range(3000) t(i) where i % 5 <> 0")
+    got = left_joined_frame(left, ["key", "x", "flag"], other, ["supervisor_id"], "key")
+    expected = sorted_frame(left).merge(sorted_frame(other), on="key", how="left")
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["supervisor_id"].isna().sum() == 600
+    with pytest.raises(ValueError, match="first column"):
+        left_joined_frame(left, ["x", "key"], other, ["supervisor_id"], "key")
