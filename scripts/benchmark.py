@@ -182,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--select", default=None,
                         help="build only these dbt selectors (space-separated, e.g. '+mart_a +mart_b' for the marts of "
                              "one issue and their parents); validation and the reader measurement are then skipped")
+    parser.add_argument("--duckdb-memory-limit", default=None,
+                        help="cap DuckDB's buffer for the builds (EMPATHY_DUCKDB_MEMORY_LIMIT, e.g. 10GB): the Python "
+                             "models' pandas frames need the rest of the machine at a million customers (D40)")
     args = parser.parse_args(argv)
 
     out = args.out.resolve()
@@ -198,11 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         "DBT_TARGET_PATH": str(out / "dbt_target"),
         "DBT_LOG_PATH": str(out / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **({"EMPATHY_DUCKDB_MEMORY_LIMIT": args.duckdb_memory_limit} if args.duckdb_memory_limit else {}),
     }
 
     report: dict = {
         "customers": args.customers, "seed": args.seed, "machine": platform.platform(),
         "cpus": os.cpu_count(), "python": platform.python_version(),
+        "duckdb_memory_limit": args.duckdb_memory_limit or "DuckDB's default (80% of the machine)",
     }
     report["generate"] = run_measured(
         [str(bin_dir / "python"), "-m", "empathy.demo.generate", "--customers", str(args.customers),
@@ -240,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"# Benchmark: {args.customers:,} customers (seed {args.seed})",
         "",
-        f"Machine: {report['machine']}, {report['cpus']} CPUs, Python {report['python']}",
+        f"Machine: {report['machine']}, {report['cpus']} CPUs, Python {report['python']}; DuckDB memory limit: "
+        f"{report['duckdb_memory_limit']}",
         *([f"Built: `dbt build --select {args.select}`"] if args.select else []),
         "",
         "| step | wall time (s) | peak memory (MiB) | exit |",
