@@ -171,8 +171,10 @@ def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSetting
         ("supervisor_rotation", "agent, month, channel")] * (not any(n == "supervisor_rotation" for n, _, _ in sets))
     missing = [(name, effects + trends) for name, effects in missing]
     rows = []
+    for outcome in dict.fromkeys(settings.outcomes):  # numeric in place: a copy per outcome is gigabytes at scale
+        frame[outcome] = pd.to_numeric(frame[outcome].astype("Float64"), errors="coerce")
     for outcome in settings.outcomes:
-        data = frame.assign(**{outcome: pd.to_numeric(frame[outcome].astype("Float64"), errors="coerce")})
+        data = frame
         for name, effects in missing:
             rows += [{"outcome": outcome, "instrument_set": name, "fixed_effects": effects, "estimator": estimator,
                       "variable": ENDOGENOUS, "status": NO_INSTRUMENT[name]} for estimator in ("2sls", "ols")]
