@@ -202,30 +202,29 @@ def read_frames(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> TableFrames:
     return TableFrames(data=data, schema=schema)
 
 
-def resolve_values(db_path: Path, specs: tuple[SuiteSpec, ...], present_suites: set[str]
+def resolve_values(con: duckdb.DuckDBPyConnection, specs: tuple[SuiteSpec, ...], present_suites: set[str]
                    ) -> tuple[SuiteSpec, ...]:
     """The specs of the present tables with every :class:`ValuesOf` argument replaced by the distinct values it
-    names, read from the warehouse (read-only); specs of missing tables are kept as they are."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        def resolve(value: Any) -> Any:
-            if not isinstance(value, ValuesOf):
-                return value
-            present = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                                  "and table_name = ?", [value.schema, value.table]).fetchone()[0]
-            if not present:
-                raise DatabaseError(f"reference table {value.schema}.{value.table} is missing: an expectation "
-                                    f"reads its {value.column} values")
-            rows = con.execute(f'select distinct "{value.column}" from "{value.schema}"."{value.table}" '
-                               f'order by 1').fetchall()
-            return sorted({row[0] for row in rows} | set(value.extra))
+    names, read from the warehouse (``con``, read-only); specs of missing tables are kept as they are."""
+    def resolve(value: Any) -> Any:
+        if not isinstance(value, ValuesOf):
+            return value
+        present = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                              "and table_name = ?", [value.schema, value.table]).fetchone()[0]
+        if not present:
+            raise DatabaseError(f"reference table {value.schema}.{value.table} is missing: an expectation "
+                                f"reads its {value.column} values")
+        rows = con.execute(f'select distinct "{value.column}" from "{value.schema}"."{value.table}" '
+                           f'order by 1').fetchall()
+        return sorted({row[0] for row in rows} | set(value.extra))
 
-        return tuple(
-            dataclasses.replace(spec, expectations=tuple(
-                dataclasses.replace(e, kwargs={k: resolve(v) for k, v in e.kwargs.items()})
-                for e in spec.expectations))
-            if spec.name in present_suites else spec
-            for spec in specs
-        )
+    return tuple(
+        dataclasses.replace(spec, expectations=tuple(
+            dataclasses.replace(e, kwargs={k: resolve(v) for k, v in e.kwargs.items()})
+            for e in spec.expectations))
+        if spec.name in present_suites else spec
+        for spec in specs
+    )
 
 
 def build_context(data_docs_dir: Path) -> AbstractDataContext:
@@ -425,18 +424,22 @@ def run(db_path: Path, out_dir: Path, specs: tuple[SuiteSpec, ...] = SUITES) -> 
     """Validate every spec'd table of ``db_path``, one table at a time; write results and Data Docs; return the
     exit code."""
     try:
-        with connect_read_only(db_path) as con:
-            present = {spec.name for spec in specs} & present_tables(con)
-        specs = resolve_values(db_path, specs, present)
+        con = connect_read_only(db_path)
     except DatabaseError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
-    results_dir, docs_dir = out_dir / "results", out_dir / "data_docs"
-    reset_dir(results_dir)
-    reset_dir(docs_dir)
-    context = build_context(docs_dir)
-    summaries: list[SuiteSummary] = []
-    with connect_read_only(db_path) as con:
+    with con:
+        try:
+            present = {spec.name for spec in specs} & present_tables(con)
+            specs = resolve_values(con, specs, present)
+        except DatabaseError as exc:
+            print(f"ERROR: {exc}", file=sys.stderr)
+            return 2
+        results_dir, docs_dir = out_dir / "results", out_dir / "data_docs"
+        reset_dir(results_dir)
+        reset_dir(docs_dir)
+        context = build_context(docs_dir)
+        summaries: list[SuiteSummary] = []
         for spec in specs:
             if spec.name not in present:
                 summaries.append(missing_table_summary(spec, db_path))

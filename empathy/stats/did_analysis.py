@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ..settings import settings_from_var
+from ..shared_results import computed_once
 from .did import (
     AGGREGATIONS, CONTROL_GROUPS, STATUS_OK, Z95, aggregate, att_gt, bacon_decomposition, influence_se,
     pretrend_average, pretrend_wald, twfe,
@@ -300,6 +301,12 @@ def _degenerate_rows(outcome: str, status: str, left_out: int) -> dict[str, dict
             "summary": _summary_row(outcome, None, "callaway_santanna", "simple", "overall",
                                     n_teams_left_out=left_out, status=status),
             "robustness": {**common, "check_name": "all", "label": "all"}}
+
+
+def shared_did_tables(panel: pd.DataFrame, settings: DidSettings) -> dict[str, pd.DataFrame]:
+    """:func:`did_tables` without the robustness checks, computed once per dbt process for the group-time,
+    event-study and summary marts, which show tables of the same fits (empathy/shared_results.py, D39)."""
+    return computed_once("did_tables", panel, settings, lambda: did_tables(panel, settings, robustness=False))
 
 
 def did_tables(panel: pd.DataFrame, settings: DidSettings, robustness: bool = True) -> dict[str, pd.DataFrame]:

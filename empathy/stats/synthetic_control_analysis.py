@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..settings import settings_from_var
+from ..shared_results import computed_once
 from .synthetic_control import placebo_in_space, placebo_in_time, synthetic_control
 
 UNIT, PERIOD, GROUP = "team", "period_index", "adoption_period_index"
@@ -58,6 +59,12 @@ def _summary_row(outcome: str, team: str | None, start: int | None, status: str,
                n_teams_placebo=0, placebo_rank=None, status=status, detail=None)
     row.update(values)
     return row
+
+
+def shared_synthetic_tables(panel: pd.DataFrame, settings: SyntheticSettings) -> dict[str, pd.DataFrame]:
+    """:func:`synthetic_tables` computed once per dbt process for the summary, weights and path marts, which show
+    tables of the same fits and placebos (empathy/shared_results.py, D39)."""
+    return computed_once("synthetic_tables", panel, settings, lambda: synthetic_tables(panel, settings))
 
 
 def synthetic_tables(panel: pd.DataFrame, settings: SyntheticSettings) -> dict[str, pd.DataFrame]:

@@ -3,16 +3,13 @@
 import json
 
 from empathy.frames import sorted_frame
-from empathy.shared_results import computed_once
-from empathy.stats.did_analysis import COLUMNS, DidSettings, did_tables
+from empathy.stats.did_analysis import COLUMNS, DidSettings, shared_did_tables
 from empathy.vocabulary import DID, to_vocabulary
 
 
 def model(dbt, session):
     settings = DidSettings.from_config(json.loads(dbt.config.get("did_settings")))
     panel = sorted_frame(dbt.ref("fct_team_month_outcomes"))
-    # one computation for the marts of the same fits (empathy/shared_results.py, D39)
-    tables = computed_once("did_tables", panel, settings,
-                           lambda: did_tables(panel, settings, robustness=False))
+    tables = shared_did_tables(panel, settings)  # one computation for the three marts (D39)
     table = tables["summary"].copy()
     return to_vocabulary(table, DID, columns=COLUMNS["summary"])

@@ -4,15 +4,13 @@ docs/decisions.md D26)."""
 import json
 
 from empathy.frames import sorted_frame
-from empathy.shared_results import computed_once
-from empathy.stats.synthetic_control_analysis import COLUMNS, SyntheticSettings, synthetic_tables
+from empathy.stats.synthetic_control_analysis import COLUMNS, SyntheticSettings, shared_synthetic_tables
 from empathy.vocabulary import SYNTHETIC_CONTROL, to_vocabulary
 
 
 def model(dbt, session):
     settings = SyntheticSettings.from_config(json.loads(dbt.config.get("synthetic_control_settings")))
     panel = sorted_frame(dbt.ref("fct_team_month_outcomes"))
-    # one computation for the marts of the same fits (empathy/shared_results.py, D39)
-    tables = computed_once("synthetic_tables", panel, settings, lambda: synthetic_tables(panel, settings))
+    tables = shared_synthetic_tables(panel, settings)  # one computation for the three marts (D39)
     table = tables["weights"].copy()
     return to_vocabulary(table, SYNTHETIC_CONTROL, columns=COLUMNS["weights"])
