@@ -14,7 +14,7 @@ weighted one.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -290,6 +290,16 @@ def replicate_long(respondents: pd.DataFrame, matrix: np.ndarray, key: str = "in
         "replicate_weight": matrix.ravel(),
     })
     return out[out["replicate_weight"].notna()].reset_index(drop=True)
+
+
+def replicate_long_chunks(respondents: pd.DataFrame, matrix: np.ndarray, key: str = "invitation_id",
+                          max_rows: int = 2_000_000) -> Iterator[pd.DataFrame]:
+    """:func:`replicate_long` a block of respondents at a time (about ``max_rows`` rows per block, at least one
+    block): the blocks together are its rows in its order, and a writer (empathy.frames.written_in_chunks) never
+    holds them all (tens of millions of rows at a million customers, D40)."""
+    step = max(1, max_rows // max(matrix.shape[1], 1))
+    for start in range(0, max(len(respondents), 1), step):
+        yield replicate_long(respondents.iloc[start : start + step], matrix[start : start + step], key)
 
 
 def replicate_matrix(respondents: pd.DataFrame, long: pd.DataFrame, key: str = "invitation_id") -> np.ndarray:

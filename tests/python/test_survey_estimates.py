@@ -182,3 +182,22 @@ def test_demo_weighted_margins_are_on_target(demo_db: Path) -> None:
     )
     assert rows
     assert max(abs(population - weighted) for _, _, population, weighted in rows) < 1e-6
+
+
+def test_replicate_rows_written_in_blocks_are_the_long_table_and_go_back_to_the_matrix():
+    """replicate_long_chunks: blocks of respondents whose rows together are replicate_long's, in its order, failed
+    replicates (NaN) left out; replicate_matrix turns them back into the matrix."""
+    from empathy.stats.survey_estimates import replicate_long, replicate_long_chunks, replicate_matrix
+    rng = np.random.default_rng(12)
+    respondents = pd.DataFrame({"invitation_id": [f"inv{i:04d}" for i in range(1003)]})
+    matrix = rng.gamma(2.0, 1.0, (1003, 7))
+    matrix[:, 3] = np.nan  # a failed replicate
+    matrix[5, 1] = np.nan
+    whole = replicate_long(respondents, matrix)
+    blocks = list(replicate_long_chunks(respondents, matrix, max_rows=500))
+    assert len(blocks) == 15 and all(len(b) <= 500 for b in blocks)
+    pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), whole)
+    assert len(whole) == 1003 * 6 - 1
+    back = replicate_matrix(respondents, whole)
+    assert np.array_equal(np.isnan(back), np.isnan(matrix)) and np.allclose(back[~np.isnan(back)],
+                                                                            matrix[~np.isnan(matrix)])

@@ -4,12 +4,12 @@ waves, trimming) with one group of customers left out of the frame (empathy/stat
 usable answer or replicate_groups = 0."""
 import json
 
-from empathy.frames import sorted_frame
+from empathy.frames import sorted_frame, written_in_chunks
 from empathy.stats.survey_estimates import (
     WeightingPlan,
     empty_replicates,
     nps_replicate_weights,
-    replicate_long,
+    replicate_long_chunks,
 )
 
 COLUMNS = ["invitation_id", "replicate_id", "replicate_weight"]
@@ -23,4 +23,6 @@ def model(dbt, session):
     if respondents.empty or n_groups < 2:
         return empty_replicates()
     matrix, _ = nps_replicate_weights(frame, plan, respondents, n_groups)
-    return replicate_long(respondents, matrix)[COLUMNS]
+    # written a block of respondents at a time: tens of millions of rows at a million customers (D40)
+    return written_in_chunks(session, "fct_relationship_nps_replicate_weights",
+                             (rows[COLUMNS] for rows in replicate_long_chunks(respondents, matrix)))
