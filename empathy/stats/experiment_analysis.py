@@ -423,6 +423,22 @@ RESULT_COLUMNS = RESULT_KEYS + [
 ]
 
 
+#: fct_experiment_interactions columns experiment_results reads besides the metrics' values and weights and the
+#: subgroup columns.
+RESULT_INPUT_COLUMNS = ("experiment_id", "agent_id", "period", "unit_id", "itt_arm", "is_in_assigned_unit")
+
+
+def experiment_columns(available: list[str], metrics: pd.DataFrame) -> list[str]:
+    """The columns of fct_experiment_interactions (``available``, in its order) that :func:`experiment_results`
+    reads: :data:`RESULT_INPUT_COLUMNS`, every ``subgroup_*`` column, and the value and weight column of every
+    listed metric. A metric whose column is absent stays absent, as in the whole table."""
+    wanted = set(RESULT_INPUT_COLUMNS) | {c for c in available if c.startswith("subgroup_")}
+    for column in ("value_column", "weight_column"):
+        if column in metrics:
+            wanted |= {str(v) for v in metrics[column].dropna()}
+    return [c for c in available if c in wanted]
+
+
 def experiment_results(registrations: pd.DataFrame, metrics: pd.DataFrame, interactions: pd.DataFrame,
                        customers: pd.DataFrame, settings: ExperimentSettings) -> pd.DataFrame:
     """One row per experiment, treatment arm, registered metric and subgroup (split `all` = everyone): the ITT

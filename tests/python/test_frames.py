@@ -82,3 +82,27 @@ def test_a_left_join_in_the_engine_is_the_pandas_merge_of_the_sorted_frames():
     assert got["supervisor_id"].isna().sum() == 600
     with pytest.raises(ValueError, match="first column"):
         left_joined_frame(left, ["x", "key"], other, ["supervisor_id"], "key")
+
+
+def test_a_key_ordered_projection_has_the_whole_tables_order_without_the_key():
+    """key_ordered_frame: the asked columns in the order sorted_frame gives the whole table (the key leads it),
+    without reading the key's columns."""
+    from empathy.frames import key_ordered_frame
+    con = duckdb.connect()
+    table = con.sql("select 'e' || (i % 3) as experiment_id, 'k' || lpad(cast(i as varchar), 5, '0') as key, "
+                    "(i * 7919) % 1000 as value, i % 2 = 0 as flag from range(5000) t(i) order by random()")
+    got = key_ordered_frame(table, ["value", "flag"], ["experiment_id", "key"])
+    expected = sorted_frame(table)[["value", "flag"]]
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_experiment_analysis_reads_its_fixed_columns_subgroups_and_metric_columns():
+    from empathy.stats.experiment_analysis import experiment_columns
+    available = ["experiment_id", "interaction_key", "customer_key", "agent_id", "period", "unit_id", "itt_arm",
+                 "is_in_assigned_unit", "channel", "subgroup_channel", "subgroup_tough_moment", "has_acknowledge",
+                 "is_csat_top2", "csat_pulse_weight", "handle_time_seconds"]
+    metrics = pd.DataFrame({"value_column": ["is_csat_top2", "is_csat_top2", "nps_value"],
+                            "weight_column": [None, "csat_pulse_weight", None]})
+    assert experiment_columns(available, metrics) == [
+        "experiment_id", "agent_id", "period", "unit_id", "itt_arm", "is_in_assigned_unit", "subgroup_channel",
+        "subgroup_tough_moment", "is_csat_top2", "csat_pulse_weight"]
