@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..settings import settings_from_var
@@ -32,6 +33,9 @@ class SyntheticSettings:
     treated_team: str | None = None
     in_time_placebo_months: int = 3
     min_donor_teams: int = 5
+    #: At most this many never-adopting teams in the donor pool: those closest to the treated team before adoption
+    #: (:func:`nearest_donors`, D40).
+    max_donor_teams: int = 50
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "SyntheticSettings":
@@ -51,6 +55,31 @@ def treated_team(panel: pd.DataFrame, settings: SyntheticSettings) -> tuple[str 
         return None, None
     earliest = adopted[adopted == adopted.min()]
     return str(earliest.index[0]), int(earliest.iloc[0])
+
+
+def nearest_donors(frame: pd.DataFrame, team: str, start: int, donors: list[str], outcome: str,
+                   max_donors: int) -> tuple[list[str], list[str]]:
+    """The donor pool of one outcome's fit: every never-adopting team when there are at most ``max_donors``, else
+    the ``max_donors`` closest to the treated team before adoption, by the root mean squared gap between their
+    ``outcome`` and the treated team's over the pre-adoption periods both observed (ties by name; a team with no
+    such period is farthest). Returns the pool, sorted, and a note saying what was restricted.
+
+    Abadie (2021, "Using Synthetic Controls", *J. Econ. Lit.* 59(2), section 3.2) advises restricting the pool to
+    units similar to the treated one, against interpolation bias. It also bounds the placebo-in-space inference,
+    which refits once per donor over the others (quadratic in the pool): about 780 never-adopting teams at a
+    million customers. The restriction reads pre-adoption outcomes only, the data the fit itself matches."""
+    if max_donors < 1:
+        raise ValueError(f"max_donor_teams must be at least 1, got {max_donors}")
+    if len(donors) <= max_donors:
+        return list(donors), []
+    pre = frame[frame[PERIOD] < start].pivot_table(index=PERIOD, columns=UNIT, values=outcome, aggfunc="mean")
+    if team not in pre.columns:  # nothing to compare with: the fit says why
+        return list(donors), []
+    gaps = pre.reindex(columns=donors).sub(pre[team], axis=0)
+    distance = np.sqrt((gaps**2).mean()).fillna(np.inf)
+    kept = sorted(sorted(donors, key=lambda d: (distance[d], d))[:max_donors])
+    return kept, [f"donor pool: the {max_donors} of {len(donors)} never-adopting teams closest to the treated team "
+                  f"before adoption (root mean squared gap in {outcome}; Abadie 2021)"]
 
 
 def _summary_row(outcome: str, team: str | None, start: int | None, status: str, **values) -> dict:
@@ -79,11 +108,13 @@ def synthetic_tables(panel: pd.DataFrame, settings: SyntheticSettings) -> dict[s
                                         else "treated_team_never_adopted"))
             continue
         frame = panel[[UNIT, PERIOD, outcome]].astype({outcome: float})
+        pool, pool_notes = nearest_donors(frame, team, start, donors, outcome, settings.max_donor_teams)
         args = dict(unit=UNIT, period=PERIOD, outcome=outcome, treated_unit=team, treatment_period=start,
-                    donors=donors)
+                    donors=pool)
         fit = synthetic_control(frame, **args)
         if fit.status != "ok":
-            summary.append(_summary_row(outcome, team, start, fit.status, detail=json.dumps({"notes": fit.notes})))
+            summary.append(_summary_row(outcome, team, start, fit.status,
+                                        detail=json.dumps({"notes": pool_notes + fit.notes})))
             continue
         placebo = placebo_in_space(frame, **args)
         in_time = placebo_in_time(frame, periods_earlier=settings.in_time_placebo_months, **args)
@@ -94,7 +125,7 @@ def synthetic_tables(panel: pd.DataFrame, settings: SyntheticSettings) -> dict[s
             post_rmspe=fit.post_rmspe, rmspe_ratio=fit.rmspe_ratio, placebo_rank=placebo.treated_rank,
             n_teams_placebo=placebo.n_units, p_value=placebo.p_value, in_time_placebo_estimate=in_time.mean_gap,
             in_time_placebo_months=settings.in_time_placebo_months,
-            detail=json.dumps({"notes": fit.notes + placebo.notes + in_time.notes,
+            detail=json.dumps({"notes": pool_notes + fit.notes + placebo.notes + in_time.notes,
                                "in_time_placebo_status": in_time.status, "placebo_status": placebo.status})))
         weights += [{"outcome": outcome, "treated_team": team, "donor_team": donor, "weight": float(w)}
                     for donor, w in fit.weights.items()]

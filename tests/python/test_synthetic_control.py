@@ -248,3 +248,46 @@ def test_degenerate_panels() -> None:
     assert placebo_in_time(panel, **SIMULATED, periods_earlier=15).status == "too_few_pre_periods"
     only_treated = panel[panel["unit"] == "T"]
     assert synthetic_control(only_treated, **SIMULATED).status == "no_donors"
+
+
+# ------------------------------------------------------------ the donor pool of the marts (D40): the nearest teams
+def _team_panel(n_donors: int = 30, seed: int = 3) -> pd.DataFrame:
+    """A team-month panel shaped like fct_team_month_outcomes: team T adopts at period 12 (+0.08 on its share),
+    donor d_k sits k/200 above a common path before and after, so the pool's distances are known."""
+    rng = np.random.default_rng(seed)
+    common = 0.5 + np.cumsum(rng.normal(0, 0.01, 20))
+    rows = [("T", t, 12.0, common[t] + 0.003 + (0.08 if t >= 12 else 0.0)) for t in range(20)]
+    rows += [(f"d{k:02d}", t, None, common[t] + k / 200 + rng.normal(0, 0.001)) for k in range(n_donors)
+             for t in range(20)]
+    return pd.DataFrame(rows, columns=["team", "period_index", "adoption_period_index", "acknowledged_share"])
+
+
+def test_the_donor_pool_is_the_nearest_teams_before_adoption_above_the_cap() -> None:
+    from empathy.stats.synthetic_control_analysis import nearest_donors
+    panel = _team_panel()
+    donors = sorted(panel.loc[panel["adoption_period_index"].isna(), "team"].unique())
+    pool, notes = nearest_donors(panel, "T", 12, donors, "acknowledged_share", 5)
+    assert pool == ["d00", "d01", "d02", "d03", "d04"] and "5 of 30" in notes[0]
+    assert nearest_donors(panel, "T", 12, donors, "acknowledged_share", 30) == (donors, [])
+    # post-adoption values do not choose: the same pool when the donors' later months are scrambled
+    later = panel["period_index"] >= 12
+    scrambled = panel.assign(acknowledged_share=np.where(later & (panel["team"] != "T"),
+                                                         np.random.default_rng(1).random(len(panel)),
+                                                         panel["acknowledged_share"]))
+    assert nearest_donors(scrambled, "T", 12, donors, "acknowledged_share", 5)[0] == pool
+    with pytest.raises(ValueError, match="at least 1"):
+        nearest_donors(panel, "T", 12, donors, "acknowledged_share", 0)
+
+
+def test_the_marts_fit_and_run_placebos_over_the_capped_pool_and_say_so() -> None:
+    from empathy.stats.synthetic_control_analysis import SyntheticSettings, synthetic_tables
+    panel = _team_panel()
+    capped = synthetic_tables(panel, SyntheticSettings(outcomes=("acknowledged_share",), max_donor_teams=8))
+    row = capped["summary"].iloc[0]
+    assert row["n_teams_donor"] == 8 and row["n_teams_placebo"] == 9
+    assert set(capped["weights"]["donor_team"]) == {f"d{k:02d}" for k in range(8)}
+    assert "8 of 30 never-adopting teams" in row["detail"]
+    assert row["estimate"] == pytest.approx(0.08, abs=0.01)
+    whole = synthetic_tables(panel, SyntheticSettings(outcomes=("acknowledged_share",), max_donor_teams=30))
+    uncapped = whole["summary"].iloc[0]
+    assert uncapped["n_teams_placebo"] == 31 and "never-adopting" not in uncapped["detail"]

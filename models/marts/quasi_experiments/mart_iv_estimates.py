@@ -11,7 +11,8 @@ from empathy.vocabulary import IV, to_vocabulary
 def model(dbt, session):
     settings = IvSettings.from_config(json.loads(dbt.config.get("iv_settings")))
     columns = ["interaction_key", "agent_id", "channel", "started_at", "behaviors_count", *settings.outcomes]
-    outcomes, supervisors = dbt.ref("mart_interaction_outcomes"), dbt.ref("int_interactions_joined_to_supervisor_spells")
+    outcomes = dbt.ref("mart_interaction_outcomes")
+    supervisors = dbt.ref("int_interactions_joined_to_supervisor_spells")
     policies = sorted_frame(dbt.ref("policy_changes"))
     if is_spark_frame(outcomes):
         table = iv_table(sorted_frame(outcomes, columns), policies, settings,
