@@ -314,14 +314,12 @@ def training_weeks(relation: Any, settings: ChurnRiskSettings, session: Any) -> 
     candidates = labelled.filter("_ends_by_test and is_horizon_observed").project("_row_position")
     rows = candidates.order("_row_position").fetchnumpy()["_row_position"].astype(np.int64)
     drawn = training_sample(rows, settings)
-    connection = session
-    connection.register("_drawn_training_rows", pa.table({"_row_position": drawn}))
+    session.register("_drawn_training_rows", pa.table({"_row_position": drawn}))
     try:
-        picked = labelled.join(connection.table("_drawn_training_rows").set_alias("_drawn"), "_row_position",
-                               how="semi")
+        picked = labelled.join(session.table("_drawn_training_rows").set_alias("_drawn"), "_row_position", how="semi")
         train = picked.project(f"{columns}, {LABEL}, is_horizon_observed, _row_position").order("_row_position").df()
     finally:
-        connection.unregister("_drawn_training_rows")
+        session.unregister("_drawn_training_rows")
     train.index = pd.Index(train.pop("_row_position").to_numpy(np.int64))
     return train, test_start
 
