@@ -75,13 +75,15 @@ def with_keys_in(relation, keys, key: str | list[str] = "interaction_key"):
 
 
 def left_joined_frame(relation, columns: list[str], other, other_columns: list[str], key: str) -> pd.DataFrame:
-    """``relation``'s ``columns`` (``key`` first, a unique key) with ``other_columns`` of ``other`` looked up by
-    ``key`` (a left join in DuckDB, null where ``other`` has no row), ordered by ``key``: the frame a pandas left
-    merge of the two sorted frames gives, without the second frame and its copy of the keys in pandas."""
-    if columns[0] != key:
-        raise ValueError(f"the key {key!r} must be the first column, got {columns}")
+    """``relation``'s ``columns`` with ``other_columns`` of ``other`` looked up by ``key`` (a left join in DuckDB,
+    null where ``other`` has no row), ordered by ``key`` (unique in ``relation`` and its leading column): the frame a
+    pandas left merge of the two sorted frames gives, without the second frame in pandas, and without the key
+    unless ``columns`` names it."""
+    if key in other_columns:
+        raise ValueError(f"the key {key!r} is looked up by, not looked up: {other_columns}")
     renamed = other.project(", ".join([f'"{key}" as _other_key', *(f'"{c}"' for c in other_columns)]))
-    joined = relation.project(", ".join(f'"{c}"' for c in columns)).join(renamed, f'"{key}" = _other_key', how="left")
+    read = [key, *(c for c in columns if c != key)]
+    joined = relation.project(", ".join(f'"{c}"' for c in read)).join(renamed, f'"{key}" = _other_key', how="left")
     selected = ", ".join(f'"{c}"' for c in [*columns, *other_columns])
     return joined.query("_left_joined", f'select {selected} from _left_joined order by "{key}"').df()
 

@@ -10,14 +10,14 @@ from empathy.vocabulary import IV, to_vocabulary
 
 def model(dbt, session):
     settings = IvSettings.from_config(json.loads(dbt.config.get("iv_settings")))
-    columns = ["interaction_key", "agent_id", "channel", "started_at", "behaviors_count", *settings.outcomes]
+    columns = ["agent_id", "channel", "started_at", "behaviors_count", *settings.outcomes]
     outcomes = dbt.ref("mart_interaction_outcomes")
     supervisors = dbt.ref("int_interactions_joined_to_supervisor_spells")
     policies = sorted_frame(dbt.ref("policy_changes"))
     if is_spark_frame(outcomes):
-        table = iv_table(sorted_frame(outcomes, columns), policies, settings,
+        table = iv_table(sorted_frame(outcomes, ["interaction_key", *columns]), policies, settings,
                          sorted_frame(supervisors, ["interaction_key", "supervisor_id"]))
-    else:  # each contact's supervisor looked up in DuckDB (D40)
+    else:  # each contact's supervisor looked up in DuckDB, the interaction keys left there (D40)
         table = iv_table(left_joined_frame(outcomes, columns, supervisors, ["supervisor_id"], "interaction_key"),
                          policies, settings)
     return to_vocabulary(table, IV, columns=COLUMNS)
