@@ -78,16 +78,20 @@ def outcomes_with_churn_windows(outcomes: Any, churn_windows: Any, behavior_code
                                 churn_windows_days: list[int]) -> pd.DataFrame:
     """The frame :func:`prepare` makes of mart_interaction_outcomes and mart_interaction_churn_windows, with the
     windows pivoted and joined in DuckDB (``outcomes`` and ``churn_windows`` are its relations): at a million
-    customers tens of millions of long window rows and the interaction keys never reach pandas (D40). Pass it to
-    :func:`behavior_effects` with an empty ``churn_windows``. Each declared window is a column, null where the
-    interaction has no row for it (as the pivot leaves it)."""
+    customers tens of millions of long window rows and the interaction keys never reach pandas, and the customer
+    keys arrive as numbers (D40). Pass it to :func:`behavior_effects` with an empty ``churn_windows``. Each declared
+    window is a column, null where the interaction has no row for it (as the pivot leaves it)."""
     columns = [c for c in input_columns(behavior_codes) if c != "interaction_key"]
     pivot = ", ".join(
         f"bool_or(is_voluntarily_churned) filter (where churn_window_days = {int(days)}) "
         f"as is_voluntarily_churned_within_{int(days)}d" for days in sorted(churn_windows_days))
     wide = churn_windows.aggregate(f"interaction_key as _window_interaction_key, {pivot}" if pivot
                                    else "interaction_key as _window_interaction_key", "interaction_key")
-    selected = [*(f'"{c}"' for c in columns),
+    # the customer key as its rank among the keys: clusters and their count are the same, without ten million
+    # key strings in pandas (clusters are numbered by first appearance, so the sandwich sums in the same order)
+    rank = ("case when customer_key is null then null else dense_rank() over (order by customer_key) end "
+            "as customer_key")
+    selected = [*(rank if c == "customer_key" else f'"{c}"' for c in columns),
                 *(f"is_voluntarily_churned_within_{int(days)}d" for days in sorted(churn_windows_days))]
     joined = outcomes.join(wide, "interaction_key = _window_interaction_key", how="left")
     # in the order of the interaction keys, as sorted_frame would give the outcomes (the fits' sums are in row order)

@@ -52,6 +52,7 @@ def test_windows_pivoted_in_the_engine_give_the_same_effects_as_the_pandas_pivot
     frame = outcomes_with_churn_windows(con.sql("select * from outcomes_frame"), con.sql("select * from churn_frame"),
                                         CODES, [30, 90])
     assert "interaction_key" not in frame.columns and len(frame) == len(outcomes)
+    assert pd.api.types.is_integer_dtype(frame["customer_key"]) and frame["customer_key"].nunique() == 800
     got = behavior_effects(frame, churn.head(0), SEED, [30, 90])
     pd.testing.assert_frame_equal(got, expected)
     assert set(got["outcome_window_days"].dropna()) == {30, 90}
