@@ -492,7 +492,8 @@ def landmark_followup(weeks: pd.DataFrame, scored: pd.DataFrame, settings: Churn
     data = data.sort_values(["customer_key", "week_start"])
     for landmark in landmarks:
         at_risk = data[data["week_start"] == landmark]
-        after = data[(data["week_start"] >= landmark) & data["is_week_complete"].astype(bool)]
+        after = data.loc[(data["week_start"] >= landmark) & data["is_week_complete"].astype(bool),
+                         ["customer_key", "week_start", EVENT, "is_involuntary_churn_in_week"]]  # the columns read
         ended = after[after[EVENT].astype(bool) | after["is_involuntary_churn_in_week"].astype(bool)]
         first_end = ended.groupby("customer_key").agg(end_week=("week_start", "min"), voluntary=(EVENT, "first"))
         last_seen = after.groupby("customer_key")["week_start"].max()
