@@ -82,10 +82,9 @@ def left_joined_frame(relation, columns: list[str], other, other_columns: list[s
     if key in other_columns:
         raise ValueError(f"the key {key!r} is looked up by, not looked up: {other_columns}")
     renamed = other.project(", ".join([f'"{key}" as _other_key', *(f'"{c}"' for c in other_columns)]))
-    read = [key, *(c for c in columns if c != key)]
-    joined = relation.project(", ".join(f'"{c}"' for c in read)).join(renamed, f'"{key}" = _other_key', how="left")
-    selected = ", ".join(f'"{c}"' for c in [*columns, *other_columns])
-    return joined.query("_left_joined", f'select {selected} from _left_joined order by "{key}"').df()
+    read = relation.project(", ".join(f'"{c}"' for c in [key, *(c for c in columns if c != key)]))
+    joined = read.join(renamed, f'"{key}" = _other_key', how="left")
+    return key_ordered_frame(joined, [*columns, *other_columns], [key])
 
 
 def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iterator[pd.DataFrame]:
