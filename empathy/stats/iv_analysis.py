@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import settings_from_var
-from .iv import RESULT_COLUMNS, annihilate, iv_estimates
+from .iv import RESULT_COLUMNS, partialled_iv_estimates
 
 ENDOGENOUS = "behaviors_count"
 SUPERVISOR = "supervisor_leave_out"
@@ -61,41 +61,82 @@ class IvSettings:
         return settings_from_var(cls, config, tuple_fields=["outcomes"])
 
 
-def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame,
-                     channel_trends: bool = True) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Interactions with one 0/1 instrument per policy that reached some but not all of them (its channel, on or
-    after its date), month and channel dummies and, with ``channel_trends``, a linear trend (years since the first
-    contact) for every channel but the first (the month dummies hold the common trend). Returns (frame, policy
-    instruments, control columns)."""
-    frame = outcomes.copy()
-    started = pd.to_datetime(frame["started_at"])
-    frame["month"] = started.dt.strftime("%Y-%m")
-    frame[ENDOGENOUS] = pd.to_numeric(frame[ENDOGENOUS], errors="coerce").astype(float)
+@dataclass
+class Design:
+    """The contacts of the IV mart in compact form: ``frame`` holds, per contact, the agent, the supervisor, the
+    month and the channel as integer codes (-1: missing), the behaviours, the outcomes and the policy instruments;
+    ``fixed`` is the matrix of month and channel dummies and channel trends (one row per contact, columns
+    ``fixed_names``), kept apart from the frame so that a fit selects rows of it without copying the contacts."""
+    frame: pd.DataFrame
+    fixed: np.ndarray
+    fixed_names: list[str]
+    instruments: list[str]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the values in sorted order of the distinct non-null values (-1: missing), and those
+    values."""
+    codes, levels = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), np.asarray(levels)
+
+
+def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame, channel_trends: bool = True,
+                     outcome_columns: tuple[str, ...] = IvSettings.outcomes) -> Design:
+    """Interactions (``outcome_columns`` made numeric) with one 0/1 instrument per policy that reached some but not all of them (its channel, on or
+    after its date), month and channel dummies (the first month and the first channel left out, as
+    ``pd.get_dummies(drop_first=True)``) and, with ``channel_trends``, a linear trend (years since the first contact)
+    for every channel but the first (the month dummies hold the common trend).
+
+    Built column by column into one float matrix, with text identifiers as integer codes: at ten million contacts
+    the dummies are a few gigabytes, and a frame copied per step (the previous assembly) was several times that."""
+    started = pd.to_datetime(outcomes["started_at"])
+    month_number = started.dt.year * 12 + started.dt.month  # sorts as the "YYYY-MM" text does
+    frame = pd.DataFrame(index=outcomes.index)
+    frame["agent_id"], _ = _codes(outcomes["agent_id"])
+    supervisors = outcomes["supervisor_id"] if "supervisor_id" in outcomes.columns else pd.Series(
+        None, index=outcomes.index, dtype=object)
+    frame["supervisor_id"], _ = _codes(supervisors)
+    frame["month"], months = _codes(month_number)
+    frame["channel"], channels = _codes(outcomes["channel"])
+    frame[ENDOGENOUS] = pd.to_numeric(outcomes[ENDOGENOUS], errors="coerce").astype(float)
+    for outcome in dict.fromkeys(outcome_columns):  # 0/1 or null, whatever the column's type
+        frame[outcome] = pd.to_numeric(outcomes[outcome].astype("Float64"), errors="coerce").astype(float)
     instruments = []
+    channel_values = outcomes["channel"]
     for policy in policies.itertuples(index=False):
         column = f"policy__{policy.policy_id}"
-        frame[column] = ((frame["channel"] == policy.channel)
-                         & (started >= pd.Timestamp(policy.effective_date))).astype(float)
+        frame[column] = ((channel_values == policy.channel)
+                         & (started >= pd.Timestamp(policy.effective_date))).to_numpy(float)
         if 0 < frame[column].sum() < len(frame):
             instruments.append(column)
-    dummies = pd.get_dummies(frame[["month", "channel"]], drop_first=True, dtype=float)
-    if channel_trends:
+    month_codes, channel_codes = frame["month"].to_numpy(), frame["channel"].to_numpy()
+    names = [f"month_{m}" for m in months[1:]] + [f"channel_{c}" for c in channels[1:]]
+    trend_channels = list(channels[1:]) if channel_trends else []
+    names += [f"trend__{c}" for c in trend_channels]
+    fixed = np.zeros((len(frame), len(names)))
+    for j in range(1, len(months)):
+        fixed[:, j - 1] = month_codes == j
+    for j in range(1, len(channels)):
+        fixed[:, len(months) - 2 + j] = channel_codes == j
+    if trend_channels:
         years = (started - started.min()).dt.total_seconds().to_numpy() / (365.25 * 86400)
-        channels = sorted(frame["channel"].dropna().unique())[1:]
-        trends = pd.DataFrame({f"trend__{c}": np.where(frame["channel"] == c, years, 0.0) for c in channels},
-                              index=frame.index)
-        dummies = pd.concat([dummies, trends], axis=1)
-    return pd.concat([frame, dummies], axis=1), instruments, list(dummies.columns)
+        first = len(months) + len(channels) - 2
+        for j in range(1, len(channels)):
+            fixed[:, first + j - 1] = np.where(channel_codes == j, years, 0.0)
+    return Design(frame, fixed, names, instruments)
 
 
 def supervisor_instrument(frame: pd.DataFrame) -> pd.Series:
     """Each contact's supervisor coaching propensity: the mean, over the contacts of the *other* agents of the
     supervisor in charge when it started, of behaviours net of their month x channel mean (a leave-one-agent-out
     "judge" instrument; Dobbie, Goldin and Yang 2018). Null without a supervisor, without behaviours, or when the
-    supervisor had no other agent."""
+    supervisor had no other agent. ``frame``: supervisor_id, agent_id, month, channel (codes or values; null or -1
+    is missing) and behaviors_count."""
     behaviours = frame[ENDOGENOUS]
-    usable = behaviours.notna() & frame["supervisor_id"].notna()
-    net = behaviours - behaviours.groupby([frame["month"], frame["channel"]]).transform("mean")
+    missing = {c: frame[c].isna() | frame[c].eq(-1) for c in ("supervisor_id", "agent_id", "month", "channel")}
+    cells = frame[["month", "channel"]].where(~(missing["month"] | missing["channel"]))
+    net = behaviours - behaviours.groupby([cells["month"], cells["channel"]]).transform("mean")
+    usable = behaviours.notna() & ~missing["supervisor_id"] & net.notna()
     data = pd.DataFrame({"supervisor": frame["supervisor_id"], "agent": frame["agent_id"], "net": net})[usable]
     by_supervisor = data.groupby("supervisor")["net"].agg(["sum", "count"])
     by_pair = data.groupby(["supervisor", "agent"])["net"].agg(["sum", "count"])
@@ -107,12 +148,72 @@ def supervisor_instrument(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(leave_out, index=data.index).reindex(frame.index)
 
 
-def absorb(data: pd.DataFrame, columns: list[str], group: str) -> pd.DataFrame:
-    """``columns`` demeaned within ``group`` (the within transformation): by Frisch-Waugh-Lovell, least squares on
-    the demeaned columns gives the coefficients of the model with one fixed effect per group."""
-    out = data.copy()
-    out[columns] = data[columns] - data.groupby(group)[columns].transform("mean")
+def demeaned(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The columns of ``values`` minus their mean within ``groups`` (the within transformation), a column at a time:
+    by Frisch-Waugh-Lovell, least squares on the demeaned columns gives the coefficients of the model with one
+    fixed effect per group."""
+    codes = np.unique(groups, return_inverse=True)[1].ravel()
+    counts = np.bincount(codes)
+    out = np.empty(values.shape)
+    for j in range(values.shape[1]):
+        out[:, j] = values[:, j] - (np.bincount(codes, weights=values[:, j]) / counts)[codes]
     return out
+
+
+def partialled_out(values: np.ndarray, controls: np.ndarray, constant: bool) -> tuple[np.ndarray, int]:
+    """The residuals of the columns of ``values`` regressed by least squares on ``controls`` (and a constant when
+    ``constant``), and the rank of that design. Solved through the cross-products (normal equations, with a
+    minimum-norm solution when the design is rank-deficient), so that no copy of the tall control matrix is made:
+    the residuals are the same projection as :func:`empathy.stats.iv.annihilate`'s."""
+    if constant:
+        means_x, means_y = controls.mean(axis=0), values.mean(axis=0)
+        gram = controls.T @ controls - len(controls) * np.outer(means_x, means_x)
+        cross = controls.T @ values - len(controls) * np.outer(means_x, means_y)
+    else:
+        gram, cross = controls.T @ controls, controls.T @ values
+    if gram.shape[0] == 0:
+        residuals = values - values.mean(axis=0) if constant else values.copy()
+        return residuals, int(constant)
+    scale = np.sqrt(np.maximum(np.diag(gram), 0.0))
+    scale = np.where(scale > 0, scale, 1.0)
+    scaled = gram / np.outer(scale, scale)
+    eigenvalues = np.linalg.eigvalsh(scaled)
+    rank = int((eigenvalues > max(eigenvalues.max(), 0.0) * 1e-10).sum()) if eigenvalues.size else 0
+    coefficients = np.linalg.lstsq(scaled, cross / scale[:, None], rcond=1e-10)[0] / scale[:, None]
+    residuals = values - controls @ coefficients
+    if constant:
+        residuals -= (means_y - means_x @ coefficients)
+    return residuals, rank + int(constant)
+
+
+def _fit(design: Design, outcome: str, chosen: list[str], by_agent: bool) -> pd.DataFrame:
+    """2SLS and OLS of one outcome on one instrument set, on the set's complete cases.
+
+    The fixed effects (month and channel dummies, channel trends, and with ``by_agent`` the agents, by the within
+    transformation) are partialled out of the outcome, the behaviours and the instruments once, by least squares;
+    by Frisch-Waugh-Lovell 2SLS and OLS on the residuals give the coefficients of the models that include them, and
+    the clustered covariance differs only in its small-sample factor (N - K counts the variables of interest, not
+    the partialled effects: a relative 1e-5 at 100,000 contacts; test). The estimator then reads a few
+    columns instead of a few dozen over every contact (D38). The control matrix is only read, or copied once when
+    some contacts are incomplete, and the estimates come from cross-products and cluster sums
+    (:func:`empathy.stats.iv.partialled_iv_estimates`), not linearmodels' copies of every column (D41)."""
+    frame = design.frame
+    variables = [outcome, ENDOGENOUS, *chosen]
+    complete = (frame[variables].notna().all(axis=1) & frame["agent_id"].ge(0)).to_numpy()
+    rows = None if complete.all() else np.flatnonzero(complete)
+    values = frame[variables].to_numpy(float) if rows is None else frame[variables].to_numpy(float)[rows]
+    fixed = design.fixed if rows is None else design.fixed[rows]
+    agents = frame["agent_id"].to_numpy() if rows is None else frame["agent_id"].to_numpy()[rows]
+    absorbed = 0
+    if len(values) and by_agent:
+        values, fixed = demeaned(values, agents), demeaned(fixed, agents)
+        absorbed = int(len(np.unique(agents)))
+    if len(values):
+        values, rank = partialled_out(values, fixed, constant=not by_agent)
+        absorbed += rank
+    partialled = pd.DataFrame(values, columns=variables)
+    partialled["agent_id"] = agents
+    return partialled_iv_estimates(partialled, outcome, ENDOGENOUS, chosen, cluster="agent_id", absorbed=absorbed)
 
 
 def instrument_sets(policies: list[str], has_supervisor: bool) -> list[tuple[str, list[str], bool]]:
@@ -127,59 +228,31 @@ def instrument_sets(policies: list[str], has_supervisor: bool) -> list[tuple[str
     return sets
 
 
-def _fit(data: pd.DataFrame, outcome: str, chosen: list[str], fixed: list[str], by_agent: bool) -> pd.DataFrame:
-    """2SLS and OLS of one outcome on one instrument set, on the set's complete cases.
-
-    The fixed effects (month and channel dummies, channel trends, and with ``by_agent`` the agents, by the within
-    transformation) are partialled out of the outcome, the behaviours and the instruments once, by least squares;
-    by Frisch-Waugh-Lovell 2SLS and OLS on the residuals give the coefficients of the models that include them, and
-    the clustered covariance differs only in its small-sample factor (N - K counts the variables of interest, not
-    the partialled effects: a relative 1e-5 at 100,000 contacts; test). linearmodels then factorises a few
-    columns instead of a few dozen over every contact (D38)."""
-    used = data.dropna(subset=[outcome, ENDOGENOUS, *chosen, "agent_id"])
-    variables = [outcome, ENDOGENOUS, *chosen]
-    if by_agent:
-        used = absorb(used, [*variables, *fixed], "agent_id")
-        controls = used[[c for c in fixed if used[c].abs().max() > 1e-12]].to_numpy(float)
-    else:
-        controls = np.column_stack([np.ones(len(used)), used[fixed].to_numpy(float)])
-    partialled = used[[*variables, "agent_id"]].copy()
-    rank = int(np.linalg.matrix_rank(controls)) if len(used) and controls.shape[1] else 0
-    if len(used):
-        partialled[variables] = annihilate(used[variables].to_numpy(float), controls)
-    absorbed = rank + (int(used["agent_id"].nunique()) if by_agent else 0)
-    return iv_estimates(partialled, outcome, ENDOGENOUS, chosen, cluster="agent_id", add_constant=False,
-                        absorbed=absorbed)
-
-
 def iv_table(outcomes: pd.DataFrame, policies: pd.DataFrame, settings: IvSettings,
              supervisors: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per outcome and instrument set (:func:`instrument_sets`): 2SLS and OLS, clustered by agent. ``supervisors``
     (interaction_key, supervisor_id: the agent's supervisor when the contact started) adds the supervisor-rotation
     sets when at least one agent worked under two supervisors; ``outcomes`` may instead carry ``supervisor_id``
     already (joined in the engine, :func:`empathy.frames.left_joined_frame`)."""
-    frame, policy_columns, fixed = instrument_frame(outcomes, policies, settings.channel_trends)
-    trends = ", channel trends" if settings.channel_trends else ""
     if supervisors is not None:
-        frame = frame.merge(supervisors[["interaction_key", "supervisor_id"]], on="interaction_key", how="left")
-    elif "supervisor_id" not in frame.columns:
-        frame["supervisor_id"] = None
+        outcomes = outcomes.merge(supervisors[["interaction_key", "supervisor_id"]], on="interaction_key",
+                                  how="left")
+    design = instrument_frame(outcomes, policies, settings.channel_trends, settings.outcomes)
+    frame = design.frame
+    trends = ", channel trends" if settings.channel_trends else ""
     frame[SUPERVISOR] = supervisor_instrument(frame)
-    rotated = frame.dropna(subset=[SUPERVISOR]).groupby("agent_id")["supervisor_id"].nunique()
-    sets = instrument_sets(policy_columns, bool((rotated > 1).any()))
-    missing = [("policies", "month, channel")] * (not policy_columns) + [
+    rotated = frame[frame[SUPERVISOR].notna()].groupby("agent_id")["supervisor_id"].nunique()
+    sets = instrument_sets(design.instruments, bool((rotated > 1).any()))
+    missing = [("policies", "month, channel")] * (not design.instruments) + [
         ("supervisor_rotation", "agent, month, channel")] * (not any(n == "supervisor_rotation" for n, _, _ in sets))
     missing = [(name, effects + trends) for name, effects in missing]
     rows = []
-    for outcome in dict.fromkeys(settings.outcomes):  # numeric in place: a copy per outcome is gigabytes at scale
-        frame[outcome] = pd.to_numeric(frame[outcome].astype("Float64"), errors="coerce")
     for outcome in settings.outcomes:
-        data = frame
         for name, effects in missing:
             rows += [{"outcome": outcome, "instrument_set": name, "fixed_effects": effects, "estimator": estimator,
                       "variable": ENDOGENOUS, "status": NO_INSTRUMENT[name]} for estimator in ("2sls", "ols")]
         for name, chosen, by_agent in sets:
-            table = _fit(data, outcome, chosen, fixed, by_agent)
+            table = _fit(design, outcome, chosen, by_agent)
             table.insert(0, "fixed_effects", ("agent, month, channel" if by_agent else "month, channel") + trends)
             table.insert(0, "instrument_set", name)
             table.insert(0, "outcome", outcome)

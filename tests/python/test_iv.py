@@ -198,3 +198,41 @@ def test_missing_rows_are_dropped_and_missing_columns_raise() -> None:
     assert set(table["n_observations"]) == {390}
     with pytest.raises(KeyError):
         iv_estimates(data, "y", "x", "nope")
+
+
+@pytest.mark.parametrize("n_instruments", [1, 2])
+def test_partialled_estimates_equal_linearmodels(n_instruments: int) -> None:
+    """The numpy estimator of the IV mart (cross-products and cluster sums) gives iv_estimates' rows (linearmodels'
+    IV2SLS, clustered, debiased) on centred data without a constant: coefficients, standard errors, intervals,
+    p-values, the first-stage F and its p-value, the first-stage coefficients and the overidentification test."""
+    from empathy.stats.iv import partialled_iv_estimates
+
+    rng = np.random.default_rng(40 + n_instruments)
+    n, n_clusters = 6_000, 150
+    cluster = rng.integers(0, n_clusters, n)
+    skill = rng.normal(size=n_clusters)[cluster]
+    z = rng.normal(size=(n, 2))
+    x = 0.3 * z[:, 0] + 0.2 * z[:, 1] + skill + rng.normal(size=n)
+    y = 0.5 * x + skill + rng.normal(size=n) + 0.3 * rng.normal(size=n_clusters)[cluster]
+    frame = pd.DataFrame({"y": y, "x": x, "z1": z[:, 0], "z2": z[:, 1], "g": cluster})
+    frame.loc[::97, "y"] = np.nan  # incomplete rows are left out by both
+    frame[["y", "x", "z1", "z2"]] -= frame[["y", "x", "z1", "z2"]].mean()
+    instruments = ["z1", "z2"][:n_instruments]
+    ours = partialled_iv_estimates(frame, "y", "x", instruments, "g", absorbed=3).set_index("estimator")
+    reference = iv_estimates(frame, "y", "x", instruments, cluster="g", add_constant=False,
+                             absorbed=3).set_index("estimator")
+    numeric = ["estimate", "std_error", "ci_lower", "ci_upper", "p_value", "first_stage_f", "first_stage_f_p_value",
+               "overid_statistic", "overid_p_value"]
+    for estimator in ("2sls", "ols"):
+        np.testing.assert_allclose(ours.loc[estimator, numeric].astype(float).to_numpy(),
+                                   reference.loc[estimator, numeric].astype(float).to_numpy(), rtol=1e-9, atol=1e-12)
+        for column in ("n_observations", "n_clusters", "covariance", "first_stage_f_kind", "overid_test", "status",
+                       "is_weak_instrument"):
+            assert ours.loc[estimator, column] == reference.loc[estimator, column] or (
+                pd.isna(ours.loc[estimator, column]) and pd.isna(reference.loc[estimator, column])), column
+    first, expected = (json.loads(t.loc["2sls", "first_stage_coefficients"]) for t in (ours, reference))
+    for name in instruments:
+        assert first["x"][name] == pytest.approx(expected["x"][name], rel=1e-9)
+    constant = frame.assign(z1=1.0)
+    assert partialled_iv_estimates(constant, "y", "x", ["z1"], "g")["status"].eq(
+        iv_estimates(constant, "y", "x", ["z1"], cluster="g", add_constant=False)["status"]).all()

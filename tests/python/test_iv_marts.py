@@ -163,9 +163,10 @@ def test_partialling_out_the_fixed_effects_gives_the_full_models_estimates():
     from empathy.stats.iv import iv_estimates
     from empathy.stats.iv_analysis import ENDOGENOUS, _fit, instrument_frame
 
-    frame, policies, fixed = instrument_frame(_interactions(np.random.default_rng(8), n=8_000, n_agents=80), POLICIES)
-    frame["is_csat_top2"] = pd.to_numeric(frame["is_csat_top2"].astype("Float64"), errors="coerce")
-    fast = _fit(frame, "is_csat_top2", policies, fixed, by_agent=False).set_index("estimator")
+    design = instrument_frame(_interactions(np.random.default_rng(8), n=8_000, n_agents=80), POLICIES)
+    policies, fixed = design.instruments, design.fixed_names
+    fast = _fit(design, "is_csat_top2", policies, by_agent=False).set_index("estimator")
+    frame = pd.concat([design.frame, pd.DataFrame(design.fixed, columns=fixed, index=design.frame.index)], axis=1)
     used = frame.dropna(subset=["is_csat_top2", ENDOGENOUS, *policies, "agent_id"])
     full = iv_estimates(used, "is_csat_top2", ENDOGENOUS, policies, exog=fixed, cluster="agent_id").set_index(
         "estimator")
@@ -178,3 +179,26 @@ def test_partialling_out_the_fixed_effects_gives_the_full_models_estimates():
         factor = np.sqrt((n - 1) / (n - k_full))
         assert fast.loc[estimator, "std_error"] * factor == pytest.approx(full.loc[estimator, "std_error"], rel=1e-6)
     assert fast.loc["2sls", "first_stage_f"] == pytest.approx(full.loc["2sls", "first_stage_f"], rel=1e-2)
+
+
+def test_partialling_through_cross_products_equals_least_squares_residuals():
+    """partialled_out (normal equations, no copy of the tall control matrix) leaves the residuals that numpy's
+    least squares leaves (empathy.stats.iv.annihilate), with and without a constant, and counts the rank of a
+    design with a duplicated and an all-zero column as numpy does."""
+    from empathy.stats.iv import annihilate
+    from empathy.stats.iv_analysis import demeaned, partialled_out
+
+    rng = np.random.default_rng(21)
+    n = 5_000
+    month = rng.integers(0, 12, n)
+    controls = np.column_stack([(month == m).astype(float) for m in range(1, 12)] + [rng.normal(size=n) * 3 + 1])
+    controls = np.column_stack([controls, controls[:, 0], np.zeros(n)])  # a duplicate and an empty column
+    values = rng.normal(size=(n, 3)) + controls[:, [0, 11, 3]] * [1.0, -2.0, 0.5]
+    for constant in (True, False):
+        design = np.column_stack([np.ones(n), controls]) if constant else controls
+        residuals, rank = partialled_out(values, controls, constant)
+        np.testing.assert_allclose(residuals, annihilate(values, design), atol=1e-10)
+        assert rank == np.linalg.matrix_rank(design)
+    groups = rng.integers(0, 40, n)
+    expected = values - pd.DataFrame(values).groupby(groups).transform("mean").to_numpy()
+    np.testing.assert_allclose(demeaned(values, groups), expected, atol=1e-12)
