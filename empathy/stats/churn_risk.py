@@ -370,13 +370,54 @@ def score_weeks(weeks: pd.DataFrame, settings: ChurnRiskSettings) -> tuple[pd.Da
     return pd.concat(parts, ignore_index=True).set_axis(weeks.index) if len(parts) > 1 else parts[0], fitted
 
 
-def scored_chunks(relation: Any, settings: ChurnRiskSettings, session: Any
+#: The column of the stored training sample (int_customer_weeks_sampled_for_training) that holds a row's position
+#: in the key order of int_customer_weeks_signalled: the index :func:`training_weeks` gives its frame.
+TRAINING_POSITION = "training_position"
+
+
+def training_table(train: pd.DataFrame) -> pd.DataFrame:
+    """:func:`training_weeks`' frame as a table: its index (each row's position in the customer-weeks' key order)
+    becomes the column :data:`TRAINING_POSITION`, so the sample is drawn and labelled once, in one model, and every
+    model that fits on it reads the same rows (D41). ``week_start`` is written back as a date, its type in
+    int_customer_weeks_signalled."""
+    table = train.rename_axis(TRAINING_POSITION).reset_index()
+    table["week_start"] = pd.to_datetime(table["week_start"]).dt.date
+    return table
+
+
+def training_frame(relation: Any) -> pd.DataFrame:
+    """The stored training sample (:func:`training_table`'s rows, a DuckDB relation or a Spark DataFrame) as the
+    frame :func:`training_weeks` gave: rows in position order, the position as the index, the columns in order."""
+    columns = [TRAINING_POSITION, *FIT_COLUMNS, LABEL, "is_horizon_observed"]
+    frame = sorted_frame(relation, columns)
+    frame.index = pd.Index(frame.pop(TRAINING_POSITION).to_numpy(np.int64))
+    return frame
+
+
+def test_start_of(relation: Any, settings: ChurnRiskSettings) -> pd.Timestamp:
+    """The first week of the out-of-time test period: ``settings.test_weeks`` weeks back from the relation's last
+    week, as :func:`split_weeks` computes it (NaT without any week)."""
+    if is_spark_frame(relation):
+        from pyspark.sql import functions as F
+        last = relation.agg(F.max("week_start")).collect()[0][0]
+    else:
+        last = relation.aggregate("max(week_start)").fetchone()[0]
+    if last is None:
+        return pd.NaT
+    return pd.Timestamp(last) - pd.Timedelta(weeks=settings.test_weeks - 1)
+
+
+def scored_chunks(relation: Any, settings: ChurnRiskSettings, session: Any, train: pd.DataFrame | None = None
                   ) -> tuple[Any, dict[str, FittedHazard]]:
     """:func:`score_weeks` for the relation of int_customer_weeks_signalled without holding its rows: the models are
-    fitted on :func:`training_weeks` (the training rows only reach pandas) and the weeks are scored whole customers
-    at a time (:data:`READ_CHUNK_ROWS`, :func:`empathy.frames.sorted_chunks`). Returns a generator of scored frames
-    (their rows together are score_weeks' rows, in another order) and the fitted models (D40)."""
-    train, test_start = training_weeks(relation, settings, session)
+    fitted on the training sample ``train`` (:func:`training_frame` of the stored sample; drawn here by
+    :func:`training_weeks` when not given) and the weeks are scored whole customers at a time
+    (:data:`READ_CHUNK_ROWS`, :func:`empathy.frames.sorted_chunks`). Returns a generator of scored frames (their
+    rows together are score_weeks' rows, in another order) and the fitted models (D40, D41)."""
+    if train is None:
+        train, test_start = training_weeks(relation, settings, session)
+    else:
+        test_start = test_start_of(relation, settings)
     fitted = fit_models(train)
     trained = pd.MultiIndex.from_frame(train[["customer_key", "week_start"]])
     del train

@@ -392,6 +392,32 @@ def test_scoring_from_the_engine_in_chunks_gives_score_weeks_rows(simulated, mon
     assert np.allclose(table["risk_full"], got["risk_full"], rtol=0, atol=0)
 
 
+def test_stored_training_sample_reads_back_as_the_drawn_frame_and_scores_alike(simulated):
+    """The training sample stored as a table (int_customer_weeks_sampled_for_training: training_table) reads back
+    (training_frame) as the very frame training_weeks drew, index and order included, with week_start a date as in
+    the customer-weeks; scoring with it gives the rows scoring with a fresh draw gives; test_start_of is
+    split_weeks' test start, and NaT without weeks."""
+    from empathy.frames import sorted_frame
+    relation, con = _weeks_relation(simulated)
+    settings = ChurnRiskSettings(horizon_weeks=4, test_weeks=20, max_training_weeks=4_000)
+    drawn, test_start = churn_risk.training_weeks(relation, settings, con)
+    table = churn_risk.training_table(drawn)
+    con.register("training_frame_view", table)
+    con.execute("create table training as select * from training_frame_view")
+    assert con.execute("select data_type from information_schema.columns where table_name = 'training' "
+                       "and column_name = 'week_start'").fetchone()[0] == "DATE"
+    stored = churn_risk.training_frame(con.table("training"))
+    pd.testing.assert_frame_equal(stored, drawn, check_dtype=False)
+    assert churn_risk.test_start_of(relation, settings) == test_start
+    assert split_weeks(sorted_frame(relation, list(churn_risk.FIT_COLUMNS)), settings)[2] == test_start
+    assert pd.isna(churn_risk.test_start_of(relation.filter("false"), settings))
+    keys = ["customer_key", "week_start"]
+    fresh, _ = churn_risk.scored_chunks(relation, settings, con)
+    given, _ = churn_risk.scored_chunks(relation, settings, con, stored)
+    pd.testing.assert_frame_equal(pd.concat(list(given)).sort_values(keys).reset_index(drop=True),
+                                  pd.concat(list(fresh)).sort_values(keys).reset_index(drop=True))
+
+
 def test_scoring_from_the_engine_says_why_with_too_few_churns_and_keeps_columns_when_empty(simulated):
     """Too few voluntary churns: every risk is null and the coefficients say why; no customer-week at all: one
     empty chunk with every column."""
