@@ -63,18 +63,6 @@ def stamped(frame: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     return out.astype({column: "string" for column in out.columns if out[column].dtype == object})
 
 
-def interactions_to_score(session, interactions, scope, this, is_incremental: bool):
-    """The interaction keys to score: every consented interaction on a first or full build; on an incremental one
-    those in the refresh scope and those without a stored score (after the pre-hook deleted the scope and every
-    score of another detector: all of them when the detector was trained again)."""
-    keys = interactions.project("interaction_key")
-    if not is_incremental:
-        return keys
-    stored = session.sql(f"select distinct interaction_key from {this}")
-    return keys.join(scope.project("interaction_key"), "interaction_key", how="semi").union(
-        keys.join(stored, "interaction_key", how="anti")).distinct()
-
-
 def chunks_of_segments(segments, keys, max_segments: int):
     """Yield the agent segments of the interactions in ``keys`` as DataFrames of at most about ``max_segments``
     rows, an interaction never split across two (:func:`empathy.frames.sorted_chunks`), so that scoring a million

@@ -142,7 +142,8 @@ INCREMENTAL_MODELS = ("stg_helpdesk__interactions", "stg_helpdesk__transcript_se
                       "identity_interactions_delivered", "identity_customers_changed", "identity_interactions_changed",
                       "screened_interactions", "screened_transcript_segments", "int_transcript_phrases_matched",
                       "int_detector_training_set_fingerprinted", "int_behavior_detectors_trained",
-                      "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model")
+                      "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model",
+                      "int_customer_segments_sentiment_filled")
 
 
 def incremental_day(out: Path, env: dict[str, str], select: str | None) -> dict:

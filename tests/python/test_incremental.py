@@ -37,7 +37,8 @@ DEMO_RAW = PROJECT_DIR / "data" / "demo"
 BUILD_WITHOUT_TESTS = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 INCREMENTAL_MODELS = ["stg_helpdesk__interactions", "stg_helpdesk__transcript_segments", "screened_interactions",
                       "screened_transcript_segments", "int_transcript_phrases_matched", "int_behavior_detectors_trained",
-                      "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model"]
+                      "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model",
+                      "int_customer_segments_sentiment_filled"]
 
 
 def detector_trained_yearly() -> list[str]:
@@ -292,6 +293,9 @@ def test_a_late_revocation_removes_the_customer_from_every_incremental_model(inc
             counts["intermediate.int_transcript_phrases_matched"] = con.execute(
                 f"select count(*) from intermediate.int_transcript_phrases_matched where interaction_key in ({key_list})"
             ).fetchone()[0]
+            counts["intermediate.int_customer_segments_sentiment_filled"] = con.execute(
+                "select count(*) from intermediate.int_customer_segments_sentiment_filled "
+                f"where interaction_key in ({key_list})").fetchone()[0]
             counts["marts.fct_interactions"] = con.execute(
                 f"select count(*) from marts.fct_interactions where interaction_key in ({key_list})").fetchone()[0]
         if expect_rows:

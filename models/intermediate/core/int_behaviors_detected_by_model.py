@@ -5,8 +5,8 @@ Incremental: the pre-hook deletes the refresh scope and every score of another d
 a score are scored, a chunk of segments at a time, each chunk's scores written before the next is read."""
 import json
 
-from empathy.detector_models import behavior_codes, chunks_of_segments, interactions_to_score, stamped
-from empathy.frames import sorted_frame, written_in_chunks
+from empathy.detector_models import behavior_codes, chunks_of_segments, stamped
+from empathy.frames import keys_to_refresh, sorted_frame, written_in_chunks
 from empathy.stats.detection import DetectorSettings, detectors_from_table, score_segments
 
 
@@ -15,8 +15,8 @@ def model(dbt, session):
     behaviors = behavior_codes(dbt.ref("empathy_behaviors"))
     detectors = detectors_from_table(sorted_frame(dbt.ref("int_behavior_detectors_trained")))
     summary = sorted_frame(dbt.ref("int_detector_training_set_fingerprinted"))
-    keys = interactions_to_score(session, dbt.ref("consented_interactions"), dbt.ref("identity_interactions_changed"),
-                                 dbt.this, dbt.is_incremental)
+    keys = keys_to_refresh(session, dbt.ref("consented_interactions"), dbt.ref("identity_interactions_changed"),
+                           dbt.this, dbt.is_incremental)
     chunks = chunks_of_segments(dbt.ref("consented_transcript_segments"), keys, settings.score_chunk_segments)
     return written_in_chunks(session, "int_behaviors_detected_by_model",
                              (stamped(score_segments(detectors, segments, behaviors, settings), summary)
