@@ -544,9 +544,22 @@ def rake(
     if max_iter < 1:
         raise WeightingError("rake: max_iter must be ≥ 1")
     w = _positive_weights(sample[weight_column], f"rake: {weight_column!r}").copy()
-    names, codes_list, targets_list, used, collapsed, dropped = _prepare_margins(
-        sample, margins, collapse, rescale_margins, total_tolerance
-    )
+    prepared = _prepare_margins(sample, margins, collapse, rescale_margins, total_tolerance)
+    return _rake_prepared(w, sample.index, prepared, max_iter, tol, on_nonconvergence)
+
+
+def _rake_prepared(
+    w: np.ndarray,
+    index: pd.Index,
+    prepared: tuple[list[str], list[np.ndarray], list[np.ndarray], dict[str, pd.Series], list[dict], list[dict]],
+    max_iter: int,
+    tol: float,
+    on_nonconvergence: Literal["raise", "return"],
+) -> RakeResult:
+    """:func:`rake`'s cycles from the starting weights ``w`` (modified in place) and the margins as
+    :func:`_prepare_margins` returned them: the integer codes and targets do not change while the same sample is
+    raked again (trimming rounds), so they are prepared once."""
+    names, codes_list, targets_list, used, collapsed, dropped = prepared
 
     def errors(weights: np.ndarray) -> tuple[float, int, int, dict[str, float]]:
         worst, worst_m, worst_c = 0.0, 0, 0
@@ -581,7 +594,7 @@ def rake(
             "with the sample's structural zeros, or raise max_iter)"
         )
     return RakeResult(
-        weights=pd.Series(w, index=sample.index, name="raked_weight"),
+        weights=pd.Series(w, index=index, name="raked_weight"),
         iterations=iterations,
         converged=converged,
         max_relative_error=float(max_rel),
@@ -682,10 +695,10 @@ def trim_and_rerake(
     first = rake(sample, weight_column, margins, **kw)
     raked = first.weights.to_numpy()
     cap = _weight_cap(raked, cap_rule, cap_value)
-    # feasibility: the average weight of a margin category is fixed at T_c / n_c
-    names, codes_list, targets_list, used, _, _ = _prepare_margins(
-        sample, margins, collapse, rescale_margins, 1e-6 if not rescale_margins else np.inf
-    )
+    # feasibility: the average weight of a margin category is fixed at T_c / n_c. The margins' codes and targets
+    # are the first raking's (its totals already passed the check), prepared once for every re-raking below.
+    prepared = _prepare_margins(sample, margins, collapse, rescale_margins, 1e-6 if not rescale_margins else np.inf)
+    names, codes_list, targets_list, used, _, _ = prepared
     for name, codes, t in zip(names, codes_list, targets_list):
         need = t / np.bincount(codes, minlength=t.size)
         over = need > cap * (1 + cap_tolerance)
@@ -700,12 +713,11 @@ def trim_and_rerake(
     share_weight_trimmed = float(np.clip(raked - cap, 0, None).sum() / raked.sum())
     result = first
     rounds = 0
-    work = sample.copy()
     while rounds < max_rounds and w.max() > cap * (1 + cap_tolerance):
         rounds += 1
         trimmed_ever |= w > cap
-        work["_trim_weight"] = np.minimum(w, cap)
-        result = rake(work, "_trim_weight", margins, **kw)
+        start = _positive_weights(pd.Series(np.minimum(w, cap), index=sample.index), "rake: '_trim_weight'").copy()
+        result = _rake_prepared(start, sample.index, prepared, max_iter, tol, "raise")
         w = result.weights.to_numpy()
     return TrimResult(
         weights=pd.Series(w, index=sample.index, name="final_weight"),
