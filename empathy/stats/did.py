@@ -21,7 +21,7 @@ treatment variation) do not raise: the rows carry a ``status`` saying why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -227,12 +227,24 @@ def att_gt(panel: pd.DataFrame, unit: str, period: str, group: str, outcome: str
     Standard errors are analytic (influence function, clustered by unit) with pointwise 95% normal intervals;
     R did prints multiplier-bootstrap standard errors by default, which differ by simulation noise.
     """
+    return att_gt_of_panel(balanced_panel(panel, unit, period, group, outcome), control_group, anticipation)
+
+
+def without_unit(data: Panel, unit: Any) -> Panel:
+    """The balanced panel without one unit: what :func:`balanced_panel` gives for the long panel without that
+    unit's rows (the units stay sorted, every other unit keeps every period), without validating and pivoting the
+    long panel again for every unit left out in turn."""
+    keep = np.asarray(data.units != unit)
+    return Panel(data.units[keep], data.periods, data.groups[keep], data.outcomes[keep])
+
+
+def att_gt_of_panel(data: Panel, control_group: str = "never_treated", anticipation: int = 0) -> AttGtResult:
+    """:func:`att_gt` on a panel already validated and made wide by :func:`balanced_panel`."""
     if control_group not in CONTROL_GROUPS:
         raise ValueError(f"control_group must be one of {CONTROL_GROUPS}")
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError("anticipation must be a non-negative integer")
     anticipation = int(anticipation)
-    data = balanced_panel(panel, unit, period, group, outcome)
     keep, recoded = _estimation_groups(data.groups, data.periods, anticipation)
     units, unit_groups, outcomes = data.units[keep], recoded[keep], data.outcomes[keep]
     cohorts = np.unique(unit_groups[unit_groups > 0])
@@ -419,7 +431,10 @@ def pretrend_wald(result: AttGtResult) -> WaldTest:
     att = table.loc[pre, "estimate"].to_numpy()
     influence = result.influence[:, pre]
     covariance = influence.T @ influence / result.n_units**2
-    if 1.0 / np.linalg.cond(covariance) <= np.finfo(float).eps:
+    # the reciprocal condition number of the symmetric covariance: its singular values are the absolute values of
+    # its eigenvalues (eigvalsh, several times cheaper than the SVD of np.linalg.cond with hundreds of pre cells)
+    magnitudes = np.abs(np.linalg.eigvalsh(covariance))
+    if magnitudes.max() == 0 or magnitudes.min() / magnitudes.max() <= np.finfo(float).eps:
         return WaldTest(float("nan"), int(pre.sum()), float("nan"))
     statistic = float(att @ np.linalg.solve(covariance, att))
     return WaldTest(statistic, int(pre.sum()), float(stats.chi2.sf(statistic, pre.sum())))

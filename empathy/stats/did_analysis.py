@@ -19,8 +19,8 @@ from scipy import stats
 from ..settings import settings_from_var
 from ..shared_results import computed_once
 from .did import (
-    AGGREGATIONS, CONTROL_GROUPS, STATUS_OK, Z95, aggregate, att_gt, bacon_decomposition, influence_se,
-    pretrend_average, pretrend_wald, twfe,
+    AGGREGATIONS, CONTROL_GROUPS, STATUS_OK, Z95, Panel, aggregate, att_gt, att_gt_of_panel, bacon_decomposition,
+    balanced_panel, influence_se, pretrend_average, pretrend_wald, twfe, without_unit,
 )
 
 UNIT, PERIOD, GROUP = "team", "period_index", "adoption_period_index"
@@ -195,9 +195,11 @@ def _placebo_in_time(outcome: str, frame: pd.DataFrame, settings: DidSettings) -
             "detail": json.dumps({"shift_months": k, "n_cells": int(chosen.sum())})}
 
 
-def _simple_att(frame: pd.DataFrame, outcome: str, control_group: str) -> tuple[float, float]:
-    table = aggregate(att_gt(frame, UNIT, PERIOD, GROUP, outcome, control_group=control_group), "simple")
-    row = table.iloc[0]
+def _simple_att(frame: pd.DataFrame | Panel, outcome: str, control_group: str) -> tuple[float, float]:
+    """The simple aggregate ATT and its standard error, from a long panel or a wide one already validated."""
+    result = (att_gt_of_panel(frame, control_group=control_group) if isinstance(frame, Panel)
+              else att_gt(frame, UNIT, PERIOD, GROUP, outcome, control_group=control_group))
+    row = aggregate(result, "simple").iloc[0]
     return float(row["estimate"]), float(row["std_error"])
 
 
@@ -269,12 +271,13 @@ def _robustness(outcome: str, frame: pd.DataFrame, settings: DidSettings, negati
         rows.append(_robustness_row(outcome, "negative_control_outcome", settings.negative_control_outcome,
                                     estimate, se, _covers_zero_status(estimate, se, few),
                                     json.dumps({"why": "training cannot change why customers call"}), counts))
-    full, full_se = _simple_att(frame, outcome, settings.primary_control_group)
+    wide = balanced_panel(frame, UNIT, PERIOD, GROUP, outcome)  # validated once; each refit drops one team's row
+    full, full_se = _simple_att(wide, outcome, settings.primary_control_group)
     treated_teams = sorted(frame.loc[frame[GROUP] > 0, UNIT].unique())
     left_out = leave_one_out_teams(treated_teams, settings)
     estimates = {}
     for team in left_out:
-        estimate, se = _simple_att(frame[frame[UNIT] != team], outcome, settings.primary_control_group)
+        estimate, se = _simple_att(without_unit(wide, team), outcome, settings.primary_control_group)
         estimates[team] = estimate
         rows.append(_robustness_row(outcome, "leave_one_team_out", str(team), estimate, se,
                                     "not_estimable" if not np.isfinite(estimate) else "estimated",

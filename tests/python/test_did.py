@@ -342,3 +342,17 @@ def test_invalid_panels_raise(mpdta):
         att_gt(mpdta, **COLUMNS, control_group="last_treated")
     with pytest.raises(ValueError, match="lacks column"):
         att_gt(mpdta, unit="county", period="year", group="first_treat", outcome="lemp")
+
+
+def test_a_unit_left_out_of_the_wide_panel_fits_as_the_long_panel_without_it(mpdta):
+    """without_unit (the leave-one-team-out refits) gives the panel balanced_panel makes of the long panel without
+    the unit's rows, so the refit's ATT(g,t) table and influence functions are the same to the bit."""
+    from empathy.stats.did import att_gt_of_panel, balanced_panel, without_unit
+
+    wide = balanced_panel(mpdta, **COLUMNS)
+    unit = mpdta.loc[mpdta["first_treat"] > 0, "countyreal"].iloc[0]
+    expected = att_gt(mpdta[mpdta["countyreal"] != unit], **COLUMNS, control_group="not_yet_treated")
+    got = att_gt_of_panel(without_unit(wide, unit), control_group="not_yet_treated")
+    pd.testing.assert_frame_equal(got.table, expected.table)
+    np.testing.assert_array_equal(got.influence, expected.influence)
+    assert list(got.units) == list(expected.units) and unit not in set(got.units)
