@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ..settings import settings_from_var
 from .iv import RESULT_COLUMNS, partialled_iv_estimates
@@ -65,10 +66,10 @@ class IvSettings:
 class Design:
     """The contacts of the IV mart in compact form: ``frame`` holds, per contact, the agent, the supervisor, the
     month and the channel as integer codes (-1: missing), the behaviours, the outcomes and the policy instruments;
-    ``fixed`` is the matrix of month and channel dummies and channel trends (one row per contact, columns
+    ``fixed`` is the sparse matrix of month and channel dummies and channel trends (one row per contact, columns
     ``fixed_names``), kept apart from the frame so that a fit selects rows of it without copying the contacts."""
     frame: pd.DataFrame
-    fixed: np.ndarray
+    fixed: sparse.csr_matrix
     fixed_names: list[str]
     instruments: list[str]
 
@@ -87,8 +88,9 @@ def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame, channel_tre
     ``pd.get_dummies(drop_first=True)``) and, with ``channel_trends``, a linear trend (years since the first contact)
     for every channel but the first (the month dummies hold the common trend).
 
-    Built column by column into one float matrix, with text identifiers as integer codes: at ten million contacts
-    the dummies are a few gigabytes, and a frame copied per step (the previous assembly) was several times that."""
+    The controls are a sparse matrix (at most three entries per contact: its month, its channel, its channel's
+    trend) and text identifiers integer codes: at ten million contacts dense dummies are gigabytes, and a frame
+    copied per step (the previous assembly) was several times that."""
     started = pd.to_datetime(outcomes["started_at"])
     month_number = started.dt.year * 12 + started.dt.month  # sorts as the "YYYY-MM" text does
     frame = pd.DataFrame(index=outcomes.index)
@@ -113,16 +115,18 @@ def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame, channel_tre
     names = [f"month_{m}" for m in months[1:]] + [f"channel_{c}" for c in channels[1:]]
     trend_channels = list(channels[1:]) if channel_trends else []
     names += [f"trend__{c}" for c in trend_channels]
-    fixed = np.zeros((len(frame), len(names)))
-    for j in range(1, len(months)):
-        fixed[:, j - 1] = month_codes == j
-    for j in range(1, len(channels)):
-        fixed[:, len(months) - 2 + j] = channel_codes == j
+    rows = np.arange(len(frame))
+    month_row, channel_row = month_codes >= 1, channel_codes >= 1
+    parts = [(rows[month_row], month_codes[month_row] - 1, np.ones(int(month_row.sum()))),
+             (rows[channel_row], len(months) - 2 + channel_codes[channel_row], np.ones(int(channel_row.sum())))]
     if trend_channels:
         years = (started - started.min()).dt.total_seconds().to_numpy() / (365.25 * 86400)
         first = len(months) + len(channels) - 2
-        for j in range(1, len(channels)):
-            fixed[:, first + j - 1] = np.where(channel_codes == j, years, 0.0)
+        parts.append((rows[channel_row], first + channel_codes[channel_row] - 1, years[channel_row]))
+    fixed = sparse.csr_matrix(
+        (np.concatenate([v for _, _, v in parts]),
+         (np.concatenate([r for r, _, _ in parts]), np.concatenate([c for _, c, _ in parts]))),
+        shape=(len(frame), len(names)))
     return Design(frame, fixed, names, instruments)
 
 
@@ -148,42 +152,51 @@ def supervisor_instrument(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(leave_out, index=data.index).reindex(frame.index)
 
 
-def demeaned(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """The columns of ``values`` minus their mean within ``groups`` (the within transformation), a column at a time:
-    by Frisch-Waugh-Lovell, least squares on the demeaned columns gives the coefficients of the model with one
-    fixed effect per group."""
-    codes = np.unique(groups, return_inverse=True)[1].ravel()
-    counts = np.bincount(codes)
-    out = np.empty(values.shape)
-    for j in range(values.shape[1]):
-        out[:, j] = values[:, j] - (np.bincount(codes, weights=values[:, j]) / counts)[codes]
-    return out
+def _dense(matrix: Any) -> np.ndarray:
+    return matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
 
 
-def partialled_out(values: np.ndarray, controls: np.ndarray, constant: bool) -> tuple[np.ndarray, int]:
-    """The residuals of the columns of ``values`` regressed by least squares on ``controls`` (and a constant when
-    ``constant``), and the rank of that design. Solved through the cross-products (normal equations, with a
-    minimum-norm solution when the design is rank-deficient), so that no copy of the tall control matrix is made:
-    the residuals are the same projection as :func:`empathy.stats.iv.annihilate`'s."""
-    if constant:
-        means_x, means_y = controls.mean(axis=0), values.mean(axis=0)
-        gram = controls.T @ controls - len(controls) * np.outer(means_x, means_x)
-        cross = controls.T @ values - len(controls) * np.outer(means_x, means_y)
-    else:
-        gram, cross = controls.T @ controls, controls.T @ values
-    if gram.shape[0] == 0:
-        residuals = values - values.mean(axis=0) if constant else values.copy()
-        return residuals, int(constant)
-    scale = np.sqrt(np.maximum(np.diag(gram), 0.0))
-    scale = np.where(scale > 0, scale, 1.0)
-    scaled = gram / np.outer(scale, scale)
-    eigenvalues = np.linalg.eigvalsh(scaled)
-    rank = int((eigenvalues > max(eigenvalues.max(), 0.0) * 1e-10).sum()) if eigenvalues.size else 0
-    coefficients = np.linalg.lstsq(scaled, cross / scale[:, None], rcond=1e-10)[0] / scale[:, None]
-    residuals = values - controls @ coefficients
-    if constant:
-        residuals -= (means_y - means_x @ coefficients)
-    return residuals, rank + int(constant)
+def partialled_out(values: np.ndarray, controls: Any, groups: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """The residuals of the columns of ``values`` regressed by least squares on ``controls`` (dense or sparse)
+    and one fixed effect per value of ``groups`` (``None``: a constant), and the number of parameters partialled
+    out (the rank of the controls within groups, plus the number of groups).
+
+    By Frisch-Waugh-Lovell the within-group transformation removes the group effects, so the cross-products are
+    those of the group-demeaned columns, X~'X~ = X'X - sum_g S_g S_g' / n_g with S_g the group sums (and X~'Y~
+    alike): the demeaned controls are never formed, and a sparse control matrix stays sparse. The normal
+    equations are solved scaled, with a minimum-norm solution when the design is rank-deficient; the residuals
+    are then Y~ - X~ b, the projection numpy's least squares leaves (:func:`empathy.stats.iv.annihilate`; test)."""
+    n = values.shape[0]
+    codes = np.zeros(n, dtype=np.int64) if groups is None else np.unique(groups, return_inverse=True)[1].ravel()
+    n_groups = int(codes.max()) + 1 if n else 0
+    counts = np.bincount(codes, minlength=n_groups).astype(float)
+    indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
+    control_sums = _dense(indicator @ controls)  # groups x controls
+    value_sums = np.column_stack([np.bincount(codes, weights=values[:, j], minlength=n_groups)
+                                  for j in range(values.shape[1])]) if values.shape[1] else np.zeros((n_groups, 0))
+    value_means = value_sums / counts[:, None]
+    residuals = values - value_means[codes]
+    k = controls.shape[1]
+    if k == 0:
+        return residuals, n_groups
+    raw = _dense(controls.T @ controls)
+    gram = raw - control_sums.T @ (control_sums / counts[:, None])
+    cross = _dense(controls.T @ values) - control_sums.T @ value_means
+    # a control the groups absorb (constant within every group: its demeaned column is zero, up to the rounding
+    # of the subtraction above) is left out, as an all-zero demeaned column would be
+    diagonal = np.diag(gram)
+    kept = np.flatnonzero(diagonal > 1e-9 * np.diag(raw))
+    coefficients = np.zeros((k, values.shape[1]))
+    rank = 0
+    if kept.size:
+        scale = np.sqrt(diagonal[kept])
+        scaled = gram[np.ix_(kept, kept)] / np.outer(scale, scale)
+        eigenvalues = np.linalg.eigvalsh(scaled)
+        rank = int((eigenvalues > eigenvalues.max() * 1e-10).sum())
+        coefficients[kept] = np.linalg.lstsq(scaled, cross[kept] / scale[:, None], rcond=1e-10)[0] / scale[:, None]
+    fitted = np.asarray(controls @ coefficients)
+    residuals -= fitted - (control_sums @ coefficients / counts[:, None])[codes]
+    return residuals, rank + n_groups
 
 
 def _fit(design: Design, outcome: str, chosen: list[str], by_agent: bool) -> pd.DataFrame:
@@ -205,12 +218,8 @@ def _fit(design: Design, outcome: str, chosen: list[str], by_agent: bool) -> pd.
     fixed = design.fixed if rows is None else design.fixed[rows]
     agents = frame["agent_id"].to_numpy() if rows is None else frame["agent_id"].to_numpy()[rows]
     absorbed = 0
-    if len(values) and by_agent:
-        values, fixed = demeaned(values, agents), demeaned(fixed, agents)
-        absorbed = int(len(np.unique(agents)))
     if len(values):
-        values, rank = partialled_out(values, fixed, constant=not by_agent)
-        absorbed += rank
+        values, absorbed = partialled_out(values, fixed, agents if by_agent else None)
     partialled = pd.DataFrame(values, columns=variables)
     partialled["agent_id"] = agents
     return partialled_iv_estimates(partialled, outcome, ENDOGENOUS, chosen, cluster="agent_id", absorbed=absorbed)

@@ -166,7 +166,8 @@ def test_partialling_out_the_fixed_effects_gives_the_full_models_estimates():
     design = instrument_frame(_interactions(np.random.default_rng(8), n=8_000, n_agents=80), POLICIES)
     policies, fixed = design.instruments, design.fixed_names
     fast = _fit(design, "is_csat_top2", policies, by_agent=False).set_index("estimator")
-    frame = pd.concat([design.frame, pd.DataFrame(design.fixed, columns=fixed, index=design.frame.index)], axis=1)
+    frame = pd.concat([design.frame, pd.DataFrame(design.fixed.toarray(), columns=fixed, index=design.frame.index)],
+                      axis=1)
     used = frame.dropna(subset=["is_csat_top2", ENDOGENOUS, *policies, "agent_id"])
     full = iv_estimates(used, "is_csat_top2", ENDOGENOUS, policies, exog=fixed, cluster="agent_id").set_index(
         "estimator")
@@ -182,23 +183,27 @@ def test_partialling_out_the_fixed_effects_gives_the_full_models_estimates():
 
 
 def test_partialling_through_cross_products_equals_least_squares_residuals():
-    """partialled_out (normal equations, no copy of the tall control matrix) leaves the residuals that numpy's
-    least squares leaves (empathy.stats.iv.annihilate), with and without a constant, and counts the rank of a
-    design with a duplicated and an all-zero column as numpy does."""
+    """partialled_out (cross-products of group-demeaned columns, no demeaned copy of the controls) leaves the
+    residuals numpy's least squares leaves (empathy.stats.iv.annihilate) on the controls plus a constant, or plus
+    one dummy per group, with dense and sparse controls, and counts the parameters as numpy's rank does: a
+    duplicated, an all-zero and a within-group-constant column included."""
+    from scipy import sparse
+
     from empathy.stats.iv import annihilate
-    from empathy.stats.iv_analysis import demeaned, partialled_out
+    from empathy.stats.iv_analysis import partialled_out
 
     rng = np.random.default_rng(21)
     n = 5_000
     month = rng.integers(0, 12, n)
-    controls = np.column_stack([(month == m).astype(float) for m in range(1, 12)] + [rng.normal(size=n) * 3 + 1])
-    controls = np.column_stack([controls, controls[:, 0], np.zeros(n)])  # a duplicate and an empty column
-    values = rng.normal(size=(n, 3)) + controls[:, [0, 11, 3]] * [1.0, -2.0, 0.5]
-    for constant in (True, False):
-        design = np.column_stack([np.ones(n), controls]) if constant else controls
-        residuals, rank = partialled_out(values, controls, constant)
-        np.testing.assert_allclose(residuals, annihilate(values, design), atol=1e-10)
-        assert rank == np.linalg.matrix_rank(design)
     groups = rng.integers(0, 40, n)
-    expected = values - pd.DataFrame(values).groupby(groups).transform("mean").to_numpy()
-    np.testing.assert_allclose(demeaned(values, groups), expected, atol=1e-12)
+    per_group = (groups % 3 == 0).astype(float)  # constant within every group
+    controls = np.column_stack([(month == m).astype(float) for m in range(1, 12)] + [rng.normal(size=n) * 3 + 1])
+    controls = np.column_stack([controls, controls[:, 0], np.zeros(n), per_group])
+    values = rng.normal(size=(n, 3)) + controls[:, [0, 11, 3]] * [1.0, -2.0, 0.5] + per_group[:, None]
+    dummies = np.column_stack([(groups == g).astype(float) for g in range(40)])
+    for given, design in ((None, np.column_stack([np.ones(n), controls])),
+                          (groups, np.column_stack([dummies, controls]))):
+        for matrix in (controls, sparse.csr_matrix(controls)):
+            residuals, n_parameters = partialled_out(values, matrix, given)
+            np.testing.assert_allclose(residuals, annihilate(values, design), atol=1e-9)
+            assert n_parameters == np.linalg.matrix_rank(design)
