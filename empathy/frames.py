@@ -103,16 +103,14 @@ def sorted_chunks(relation, columns: list[str], key: str, max_rows: int) -> Iter
         yield sorted_frame(part, columns)
 
 
-def keys_to_refresh(session, rows, scope, this, is_incremental: bool, key: str = "interaction_key"):
+def keys_to_refresh(session, rows, this, is_incremental: bool, key: str = "interaction_key"):
     """The keys an incremental Python model computes (D33, D37, D41): every key of ``rows`` on a first or full
-    build; on an incremental one, those in the refresh ``scope`` (a relation with the key column) and those with no
-    row stored in ``this`` (after the pre-hook deleted the scope, and anything else it deletes). DuckDB only."""
+    build; on an incremental one, those with no row stored in ``this``. The model's pre-hook has deleted its
+    refresh scope (and anything else it deletes) before, so the scope's keys are among them. DuckDB only."""
     keys = rows.project(f'"{key}"')
     if not is_incremental:
         return keys
-    stored = session.sql(f'select distinct "{key}" from {this}')
-    return keys.join(scope.project(f'"{key}"'), key, how="semi").union(
-        keys.join(stored, key, how="anti")).distinct()
+    return keys.join(session.sql(f'select distinct "{key}" from {this}'), key, how="anti")
 
 
 def _text_typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -280,11 +280,10 @@ def training_weeks(relation: Any, settings: ChurnRiskSettings, session: Any) -> 
     if is_spark_frame(relation):
         train, _, test_start = split_weeks(sorted_frame(relation, list(FIT_COLUMNS)), settings)
         return train, test_start
-    last = relation.aggregate("max(week_start)").fetchone()[0]
-    if last is None:  # no customer-week: what split_weeks gives an empty frame
+    test_start = test_start_of(relation, settings)
+    if pd.isna(test_start):  # no customer-week: what split_weeks gives an empty frame
         train, _, test_start = split_weeks(sorted_frame(relation, list(FIT_COLUMNS)), settings)
         return train, test_start
-    test_start = pd.Timestamp(last) - pd.Timedelta(weeks=settings.test_weeks - 1)
     horizon = int(settings.horizon_weeks)
     columns = ", ".join(f'"{c}"' for c in FIT_COLUMNS)
     labelled = relation.project(columns).query("_customer_weeks_projected", f"""

@@ -538,14 +538,27 @@ def rake(
     falls in a zero-total category (zero-total categories without sample units are dropped, reported in
     ``dropped``); weights positive and finite; totals agree.
     """
+    w, prepared = _rake_inputs(sample, weight_column, margins, max_iter, collapse, rescale_margins, total_tolerance)
+    return _rake_prepared(w, sample.index, prepared, max_iter, tol, on_nonconvergence)
+
+
+def _rake_inputs(
+    sample: pd.DataFrame,
+    weight_column: str,
+    margins: Mapping[str, pd.Series],
+    max_iter: int,
+    collapse: Mapping[str, Mapping[Hashable, Hashable]] | None,
+    rescale_margins: bool,
+    total_tolerance: float,
+) -> tuple[np.ndarray, tuple]:
+    """:func:`rake`'s checks, its starting weights (a copy) and its margins prepared (:func:`_prepare_margins`)."""
     _check_columns(sample, [weight_column], "rake")
     if sample.empty:
         raise WeightingError("rake: empty sample")
     if max_iter < 1:
         raise WeightingError("rake: max_iter must be ≥ 1")
     w = _positive_weights(sample[weight_column], f"rake: {weight_column!r}").copy()
-    prepared = _prepare_margins(sample, margins, collapse, rescale_margins, total_tolerance)
-    return _rake_prepared(w, sample.index, prepared, max_iter, tol, on_nonconvergence)
+    return w, _prepare_margins(sample, margins, collapse, rescale_margins, total_tolerance)
 
 
 def _rake_prepared(
@@ -691,13 +704,12 @@ def trim_and_rerake(
     """
     if max_rounds < 0:
         raise WeightingError("trim: max_rounds must be ≥ 0")
-    kw = dict(max_iter=max_iter, tol=tol, collapse=collapse, rescale_margins=rescale_margins)
-    first = rake(sample, weight_column, margins, **kw)
+    # the margins' codes and targets are prepared once, for the first raking and every re-raking below
+    start, prepared = _rake_inputs(sample, weight_column, margins, max_iter, collapse, rescale_margins, 1e-6)
+    first = _rake_prepared(start, sample.index, prepared, max_iter, tol, "raise")
     raked = first.weights.to_numpy()
     cap = _weight_cap(raked, cap_rule, cap_value)
-    # feasibility: the average weight of a margin category is fixed at T_c / n_c. The margins' codes and targets
-    # are the first raking's (its totals already passed the check), prepared once for every re-raking below.
-    prepared = _prepare_margins(sample, margins, collapse, rescale_margins, 1e-6 if not rescale_margins else np.inf)
+    # feasibility: the average weight of a margin category is fixed at T_c / n_c
     names, codes_list, targets_list, used, _, _ = prepared
     for name, codes, t in zip(names, codes_list, targets_list):
         need = t / np.bincount(codes, minlength=t.size)

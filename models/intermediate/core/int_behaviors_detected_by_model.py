@@ -15,8 +15,7 @@ def model(dbt, session):
     behaviors = behavior_codes(dbt.ref("empathy_behaviors"))
     detectors = detectors_from_table(sorted_frame(dbt.ref("int_behavior_detectors_trained")))
     summary = sorted_frame(dbt.ref("int_detector_training_set_fingerprinted"))
-    keys = keys_to_refresh(session, dbt.ref("consented_interactions"), dbt.ref("identity_interactions_changed"),
-                           dbt.this, dbt.is_incremental)
+    keys = keys_to_refresh(session, dbt.ref("consented_interactions"), dbt.this, dbt.is_incremental)
     chunks = chunks_of_segments(dbt.ref("consented_transcript_segments"), keys, settings.score_chunk_segments)
     return written_in_chunks(session, "int_behaviors_detected_by_model",
                              (stamped(score_segments(detectors, segments, behaviors, settings), summary)

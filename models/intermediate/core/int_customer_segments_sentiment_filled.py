@@ -14,8 +14,7 @@ def model(dbt, session):
     segments = dbt.ref("consented_transcript_segments")
     customer = segments.filter("speaker = 'customer'")
     if dbt.is_incremental:
-        keys = keys_to_refresh(session, dbt.ref("consented_interactions"), dbt.ref("identity_interactions_changed"),
-                               dbt.this, True)
+        keys = keys_to_refresh(session, dbt.ref("consented_interactions"), dbt.this, True)
         customer = customer.join(keys, "interaction_key", how="semi")
     max_rows = int(dbt.config.get("chunk_segments"))
     return written_in_chunks(session, "int_customer_segments_sentiment_filled",
