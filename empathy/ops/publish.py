@@ -65,11 +65,35 @@ def record_path(served: Path) -> Path:
 
 
 FINGERPRINTED = ("dbt_project.yml", "models", "macros", "seeds", "profiles")
+#: dbt arguments that choose which nodes run, not what a node computes: the daily and weekly jobs (D42) take turns
+#: on one served warehouse, so they must not change the fingerprint. Each is followed by its value(s).
+SELECTION_ARGS = ("--select", "-s", "--models", "-m", "--exclude", "--selector", "--indirect-selection",
+                  "--resource-type", "--resource-types", "--exclude-resource-type", "--exclude-resource-types")
+
+
+def computing_args(dbt_args: Sequence[str]) -> list[str]:
+    """The dbt arguments that can change what a node computes: without --full-refresh and without node
+    selection (SELECTION_ARGS with their values, as separate words or as --flag=value)."""
+    kept: list[str] = []
+    skipping = False
+    for arg in dbt_args:
+        if arg == "--full-refresh":
+            skipping = False
+            continue
+        if arg.split("=", 1)[0] in SELECTION_ARGS:
+            skipping = "=" not in arg
+            continue
+        if skipping and not arg.startswith("-"):
+            continue
+        skipping = False
+        kept.append(arg)
+    return kept
 
 
 def code_fingerprint(project_dir: Path, dbt_args: Sequence[str]) -> str:
     """sha256 of everything that decides what a build computes from the same raw rows: the project's files
-    (dbt_project.yml, models, macros, seeds, profiles), the dbt arguments, the raw folder and the salt (hashed).
+    (dbt_project.yml, models, macros, seeds, profiles), the dbt arguments that change what a node computes
+    (:func:`computing_args`: not the node selection), the raw folder and the salt (hashed).
     An incremental build is only correct on a warehouse built with the same fingerprint."""
     digest = hashlib.sha256()
     for name in FINGERPRINTED:
@@ -79,7 +103,7 @@ def code_fingerprint(project_dir: Path, dbt_args: Sequence[str]) -> str:
             if path.exists():
                 digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     settings = {
-        "dbt_args": [a for a in dbt_args if a != "--full-refresh"],
+        "dbt_args": computing_args(dbt_args),
         "raw_dir": str(Path(os.environ.get("EMPATHY_RAW_DIR", "data/demo")).resolve()),
         "raw_schema_target": os.environ.get("EMPATHY_TARGET", "prod"),
         "salt": hashlib.sha256(os.environ.get("EMPATHY_SALT", "").encode()).hexdigest(),

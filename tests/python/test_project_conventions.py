@@ -248,3 +248,69 @@ def test_macros_do_not_hide_dependencies() -> None:
                 if name not in hooks:
                     offenders.append((path.name, name))
     assert offenders == []
+
+
+def _selected(selector: str | None, tmp_path: Path) -> dict[str, str]:
+    """unique_id -> resource type of what `dbt ls` selects (every node when selector is None)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import PROJECT_DIR
+
+    env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "DBT_TARGET_PATH": str(tmp_path / "t"),
+           "DBT_LOG_PATH": str(tmp_path / "logs"), "EMPATHY_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "ls", "-q", *(["--selector", selector] if selector else []),
+         "--output", "json", "--output-keys", "unique_id", "resource_type"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return {row["unique_id"]: row["resource_type"] for row in rows}
+
+
+def test_the_daily_and_weekly_jobs_split_the_project(tmp_path: Path) -> None:
+    """The selectors daily and weekly (D42): every node that builds or tests is in exactly one of them; the
+    incremental models, the facts and dimensions of the BI layer and the at-risk alerts are daily; every
+    statistics mart is weekly; and the daily job does no work that only the weekly job reads (an intermediate model
+    in the daily job has a daily descendant)."""
+    every = {k: v for k, v in _selected(None, tmp_path).items() if v != "source"}
+    daily, weekly = _selected("daily", tmp_path), _selected("weekly", tmp_path)
+    assert set(daily) & set(weekly) == set()
+    assert set(daily) | set(weekly) == set(every)
+    assert {"model", "test", "seed", "unit_test"} <= set(daily.values())
+
+    import json
+
+    manifest = json.loads((tmp_path / "t" / "manifest.json").read_text())  # the project as `dbt ls` just parsed it
+    models = {n["unique_id"]: n for n in _models(manifest)}
+    by_name = {n["name"]: uid for uid, n in models.items()}
+    incremental = [uid for uid, n in models.items() if n["config"]["materialized"] == "incremental"]
+    assert incremental and all(uid in daily for uid in incremental)
+    statistics = [uid for uid, n in models.items() if "statistics" in n["config"].get("tags", [])]
+    assert statistics and all(uid in weekly for uid in statistics)
+    bi_layer = [uid for uid, n in models.items() if n["name"].startswith(("fct_", "dim_"))
+                and "weekly" not in n["config"].get("tags", [])]
+    assert by_name["mart_at_risk_alerts"] in daily and all(uid in daily for uid in bi_layer)
+
+    children: dict[str, set[str]] = {}
+    for uid, node in models.items():
+        for parent in node["depends_on"]["nodes"]:
+            children.setdefault(parent, set()).add(uid)
+
+    def descendants(uid: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [uid]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
+
+    feeding_only_weekly = [
+        models[uid]["name"] for uid in models
+        if uid in daily and _layer(models[uid]) == "intermediate"
+        and descendants(uid) and not (descendants(uid) & set(daily))]
+    assert feeding_only_weekly == [], "tag these weekly: only the weekly job reads them"

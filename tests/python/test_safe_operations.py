@@ -166,6 +166,40 @@ def test_a_rebuild_with_the_same_code_and_settings_is_incremental(published: tup
     assert publish.incremental_base(served, "another fingerprint", [])[0] is None
 
 
+def test_node_selection_does_not_change_the_code_fingerprint() -> None:
+    """The daily and weekly jobs (D42) differ only in which nodes run; --vars or --target change what is built."""
+    assert publish.computing_args(["--selector", "daily"]) == []
+    assert publish.computing_args(["--select", "a", "b+", "--exclude", "c", "--full-refresh", "--vars", "{x: 1}"]) == [
+        "--vars", "{x: 1}"]
+    assert publish.computing_args(["--selector=weekly", "--target", "prod"]) == ["--target", "prod"]
+    assert publish.computing_args(["-s", "tag:statistics+", "--indirect-selection", "cautious"]) == []
+
+
+def test_the_daily_then_the_weekly_job_serve_the_same_warehouse(published: tuple[Path, Path, Path]) -> None:
+    """`--selector daily` then `--selector weekly` on the served warehouse (D42): both start from it incrementally
+    (selection is not in the fingerprint); the daily job leaves the statistics marts alone and the weekly job builds
+    only them; afterwards the warehouse serves the same content as the one-shot build of the same raw data."""
+    raw, served, work = published
+    schemas = ("staging", "intermediate", "marts", "audit", "restricted")
+    before = table_fingerprints(served, schemas)
+    first = json.loads(publish.record_path(served).read_text())
+    daily = _publish(raw, served, work, ["--selector", "daily"], validate=False)
+    assert daily.returncode == 0, daily.stdout[-4000:] + daily.stderr[-2000:]
+    assert json.loads(publish.record_path(served).read_text())["build_mode"] == "incremental"
+    assert re.search(r"model marts\.fct_interactions\b", daily.stdout)
+    assert not re.search(r"model marts\.mart_behavior_effects\b", daily.stdout)
+    weekly = _publish(raw, served, work, ["--selector", "weekly"], validate=False)
+    assert weekly.returncode == 0, weekly.stdout[-4000:] + weekly.stderr[-2000:]
+    record = json.loads(publish.record_path(served).read_text())
+    assert (record["build_mode"], record["code_fingerprint"]) == ("incremental", first["code_fingerprint"])
+    assert re.search(r"model marts\.mart_behavior_effects\b", weekly.stdout)
+    assert not re.search(r"model marts\.fct_interactions\b", weekly.stdout)
+    after = table_fingerprints(served, schemas)
+    assert set(after) == set(before)
+    changed = sorted(n for n in before if before[n] != after[n] and n.split(".")[-1] not in REFRESH_SCOPE_MODELS)
+    assert changed == []
+
+
 def test_a_rebuild_succeeds_while_a_reader_holds_a_connection(published: tuple[Path, Path, Path]) -> None:
     raw, served, work = published
     latencies: list[float] = []
