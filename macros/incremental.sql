@@ -101,6 +101,28 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Refresh scope of the behaviour evidence and of what is computed from it interaction by interaction
+    (int_interaction_behaviors_observed, int_interactions_scored, fct_interaction_behaviors; D43), over the model's
+    own rows: the changed interactions (`changed`: identity_interactions_changed); every interaction with a QA review
+    (`reviews`: consented_qa_reviews) or that the detector trained on (`out_of_fold`: int_behaviors_scored_out_of_fold),
+    because their leniency-adjusted verdicts and out-of-fold scores are fitted on every review, so a review of
+    another interaction can move them; and every row made with another detector training set (`summary`:
+    int_detector_training_set_fingerprinted; rows without a detector score have none and stay). `true` on a full
+    build. -#}
+{% macro behavior_evidence_scope(changed, reviews, out_of_fold, summary, column='interaction_key') -%}
+    {%- if not is_incremental() %}true{% else -%}
+    ({{ changed_interactions_scope(changed, column) }} or {{ column }} in (select reviews.interaction_key from {{ reviews }} as reviews) or {{ column }} in (select out_of_fold.interaction_key from {{ out_of_fold }} as out_of_fold) or {{ stale_detector_scope(summary) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows an incremental model whose pre-hook deleted its refresh scope computes (D43): those whose `column`
+    has no row left in the model's table (the scope and anything new). `true` on a full build. -#}
+{% macro not_yet_stored(column='interaction_key') -%}
+    {%- if not is_incremental() %}true{% else -%}
+    {{ column }} not in (select stored.interaction_key from {{ this }} as stored where stored.interaction_key is not null)
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook of an incremental model: on an incremental run, delete the refresh scope from the existing table (the
     model then appends the scope recomputed). Nothing on a first or full-refresh build. -#}
 {% macro delete_refresh_scope(scope) -%}

@@ -144,7 +144,9 @@ INCREMENTAL_MODELS = ("stg_helpdesk__interactions", "stg_helpdesk__transcript_se
                       "screened_interactions", "screened_transcript_segments", "int_transcript_phrases_matched",
                       "int_detector_training_set_fingerprinted", "int_behavior_detectors_trained",
                       "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model",
-                      "int_customer_segments_sentiment_filled")
+                      "int_customer_segments_sentiment_filled", "int_interaction_behaviors_observed",
+                      "int_interactions_scored", "fct_interaction_behaviors", "identity_outcomes_changed",
+                      "mart_interaction_outcomes")
 
 
 def incremental_day(out: Path, env: dict[str, str], select: str | None) -> dict:

@@ -11,11 +11,20 @@
     - present in QA when the mean reviewer score is at least var('qa_behavior_present_min_score'); null when the
       interaction was not reviewed for that behaviour;
     - occurred when either source says so; null when neither source observed the interaction. -#}
+{#- Incremental (D43): the pre-hook deletes behavior_evidence_scope (the changed interactions, every reviewed or
+    trained-on interaction, every row of another detector training set) and the model computes the interactions
+    without a stored row. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(behavior_evidence_scope(ref('identity_interactions_changed'), ref('consented_qa_reviews'), ref('int_behaviors_scored_out_of_fold'), ref('int_detector_training_set_fingerprinted'))) }}",
+) }}
 with
 
 interactions as (
 
     select * from {{ ref('int_interactions_categorized') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
@@ -48,6 +57,7 @@ transcripts as (
         count(*) as segments_count,
         count(*) filter (where segments.speaker = 'agent') as agent_segments_count
     from {{ ref('consented_transcript_segments') }} as segments
+    where {{ not_yet_stored('segments.interaction_key') }}
     group by segments.interaction_key
 
 ),
@@ -55,18 +65,21 @@ transcripts as (
 phrase_matches as (
 
     select * from {{ ref('int_transcript_phrases_matched') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
 qa_reviews as (
 
     select * from {{ ref('consented_qa_reviews') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
 model_detections as (
 
     select * from {{ ref('int_model_detections_joined_to_verdicts') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
@@ -120,6 +133,7 @@ combined as (
         model_detections.model_probability_out_of_fold,
         model_detections.is_detected_by_model_out_of_fold,
         model_detections.detector_status,
+        model_detections.training_set_fingerprint,
         model_detections.qa_mean_score_adjusted,
         model_detections.is_present_in_qa_adjusted,
         behaviors.timed_within_ms,
@@ -220,6 +234,7 @@ final as (
         judged.is_detected_by_model_out_of_fold,
         judged.model_probability_out_of_fold,
         judged.detector_status,
+        judged.training_set_fingerprint,
         judged.first_evidence_detector,
         judged.matches_count,
         judged.first_segment_index,

@@ -8,6 +8,13 @@
       `within_seconds` of the start. With a time limit it is judged from the transcript (null when the transcript
       may not be used: timing unknown); without one, from either source. An empathetic contact is an exposed
       contact; the exposure group is `<name>`, `not_<name>` or `transcript_not_usable`. -#}
+{#- Incremental (D43): the refresh scope of the behaviour evidence, over this model's rows (the detector's training
+    set fingerprint is carried for that); the interactions without a stored row are computed. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(behavior_evidence_scope(ref('identity_interactions_changed'), ref('consented_qa_reviews'), ref('int_behaviors_scored_out_of_fold'), ref('int_detector_training_set_fingerprinted'))) }}",
+) }}
 {%- set behavior_codes = rubric_behavior_codes() %}
 {%- set exposure = var('exposure') %}
 {%- set timed = exposure.get('within_seconds') is not none %}
@@ -25,6 +32,7 @@ with
 behaviors as (
 
     select * from {{ ref('int_interaction_behaviors_observed') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
@@ -63,7 +71,8 @@ pivoted as (
         count(*) filter (where behaviors.has_occurred) as behaviors_count,
         list(behaviors.behavior_code) filter (where behaviors.has_occurred) as behaviors_present,
         avg(behaviors.qa_mean_score order by behaviors.qa_mean_score) as qa_mean_score,
-        bool_or(behaviors.has_occurred is not null) as is_observed
+        bool_or(behaviors.has_occurred is not null) as is_observed,
+        max(behaviors.training_set_fingerprint) as training_set_fingerprint
     from behaviors
     inner join rubric
         on behaviors.behavior_code = rubric.behavior_code
@@ -134,7 +143,8 @@ final as (
             when exposed.is_exposed = false then 'not_{{ exposure["name"] }}'
             else 'transcript_not_usable'
         end as exposure_group,
-        pivoted.qa_mean_score
+        pivoted.qa_mean_score,
+        pivoted.training_set_fingerprint
     from pivoted
     left join scored
         on pivoted.interaction_key = scored.interaction_key

@@ -35,6 +35,7 @@ final as (
         out_of_fold.model_probability_out_of_fold >= {{ var('behavior_detector')['min_probability'] }}
             as is_detected_by_model_out_of_fold,
         model_detections.detector_status,
+        model_detections.training_set_fingerprint,
         qa_verdicts.qa_mean_score_adjusted,
         qa_verdicts.is_present_in_qa_adjusted
     from model_detections

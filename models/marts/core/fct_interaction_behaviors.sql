@@ -1,9 +1,16 @@
-{#- One row per interaction and rubric behaviour, with the evidence that traces it to the words said. -#}
+{#- One row per interaction and rubric behaviour, with the evidence that traces it to the words said.
+    Incremental (D43): the refresh scope of the behaviour evidence, over this table's rows. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(behavior_evidence_scope(ref('identity_interactions_changed'), ref('consented_qa_reviews'), ref('int_behaviors_scored_out_of_fold'), ref('int_detector_training_set_fingerprinted'))) }}",
+) }}
 with
 
 behaviors as (
 
     select * from {{ ref('int_interaction_behaviors_observed') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
@@ -33,7 +40,8 @@ final as (
         behaviors.qa_mean_score,
         behaviors.is_present_in_qa,
         behaviors.qa_mean_score_adjusted,
-        behaviors.is_present_in_qa_adjusted
+        behaviors.is_present_in_qa_adjusted,
+        behaviors.training_set_fingerprint
     from behaviors
 
 )

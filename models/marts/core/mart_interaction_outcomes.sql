@@ -3,6 +3,15 @@
     window: mart_interaction_churn_windows),
     the next renewal and a repeat contact. Every column traces back through keys, never personal data.
     Windows not yet elapsed at the as-of date give null (unknown), not false. -#}
+{#- Incremental (D43): the pre-hook deletes the interactions of identity_outcomes_changed (their customer's
+    interactions, events or answers changed), those whose repeat-contact window was still open (the as-of moved),
+    and the behaviour evidence's refresh scope (behavior_evidence_scope); the model computes the interactions without
+    a stored row, each from its customer's whole history. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_refresh_scope(behavior_evidence_scope(ref('identity_outcomes_changed'), ref('consented_qa_reviews'), ref('int_behaviors_scored_out_of_fold'), ref('int_detector_training_set_fingerprinted')) ~ ' or has_repeat_contact is null') }}",
+) }}
 {%- set behavior_codes = rubric_behavior_codes() %}
 with
 
@@ -12,7 +21,7 @@ as_of as (
 
 ),
 
-interactions as (
+all_interactions as (
 
     select * from {{ ref('fct_interactions') }}
 
@@ -21,13 +30,14 @@ interactions as (
 empathy as (
 
     select * from {{ ref('int_interactions_scored') }}
+    where {{ not_yet_stored('interaction_key') }}
 
 ),
 
 pulses as (
 
     select * from {{ ref('int_survey_responses_pivoted') }}
-    where survey_type = 'csat_pulse'
+    where survey_type = 'csat_pulse' and {{ not_yet_stored('interaction_key') }}
     qualify row_number() over (partition by interaction_key order by responded_at, invitation_id) = 1
 
 ),
@@ -43,6 +53,28 @@ subscription_events as (
 
     select * from {{ ref('consented_subscription_events') }}
     where event_type in ('renewed', 'cancelled')
+
+),
+
+to_compute as (
+
+    {#- the interactions without a stored row (all of them on a full build) -#}
+
+    select
+        all_interactions.interaction_key,
+        all_interactions.customer_key
+    from all_interactions
+    where {{ not_yet_stored('all_interactions.interaction_key') }}
+
+),
+
+interactions as (
+
+    {#- the whole history of their customers: the next contact is another interaction's -#}
+
+    select all_interactions.*
+    from all_interactions
+    where all_interactions.customer_key in (select to_compute.customer_key from to_compute)
 
 ),
 
@@ -134,6 +166,7 @@ final as (
         empathy.is_empathetic_contact,
         empathy.empathy_score_label,
         empathy.qa_mean_score,
+        empathy.training_set_fingerprint,
         pulses.invitation_id is not null as has_pulse_response,
         pulses.invitation_id as pulse_invitation_id,
         pulses.sampling_stratum as pulse_sampling_stratum,
@@ -171,6 +204,7 @@ final as (
         on sequenced.interaction_key = with_next_renewal.interaction_key
     left join with_next_cancellation
         on sequenced.interaction_key = with_next_cancellation.interaction_key
+    where sequenced.interaction_key in (select to_compute.interaction_key from to_compute)
 
 )
 
