@@ -146,7 +146,7 @@ INCREMENTAL_MODELS = ("stg_helpdesk__interactions", "stg_helpdesk__transcript_se
                       "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model",
                       "int_customer_segments_sentiment_filled", "int_interaction_behaviors_observed",
                       "int_interactions_scored", "fct_interaction_behaviors", "identity_outcomes_changed",
-                      "mart_interaction_outcomes")
+                      "mart_interaction_outcomes", "mart_interaction_churn_windows")
 
 
 def incremental_day(out: Path, env: dict[str, str], select: str | None) -> dict:

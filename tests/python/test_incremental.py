@@ -39,7 +39,8 @@ INCREMENTAL_MODELS = ["stg_helpdesk__interactions", "stg_helpdesk__transcript_se
                       "screened_transcript_segments", "int_transcript_phrases_matched", "int_behavior_detectors_trained",
                       "int_behaviors_scored_out_of_fold", "int_behaviors_detected_by_model",
                       "int_customer_segments_sentiment_filled", "int_interaction_behaviors_observed",
-                      "int_interactions_scored", "fct_interaction_behaviors", "mart_interaction_outcomes"]
+                      "int_interactions_scored", "fct_interaction_behaviors", "mart_interaction_outcomes",
+                      "mart_interaction_churn_windows"]
 
 
 def detector_trained_yearly() -> list[str]:
@@ -298,7 +299,8 @@ def test_a_late_revocation_removes_the_customer_from_every_incremental_model(inc
                 "select count(*) from intermediate.int_customer_segments_sentiment_filled "
                 f"where interaction_key in ({key_list})").fetchone()[0]
             for table in ("intermediate.int_interaction_behaviors_observed", "intermediate.int_interactions_scored",
-                          "marts.fct_interaction_behaviors", "marts.mart_interaction_outcomes"):
+                          "marts.fct_interaction_behaviors", "marts.mart_interaction_outcomes",
+                          "marts.mart_interaction_churn_windows"):
                 counts[table] = con.execute(
                     f"select count(*) from {table} where interaction_key in ({key_list})").fetchone()[0]
             counts["marts.fct_interactions"] = con.execute(
