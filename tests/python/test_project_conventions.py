@@ -63,8 +63,9 @@ def test_models_after_staging_read_only_consented_models(dbt_manifest: dict) -> 
     """The privacy boundary: every model after staging (the audit excepted, which counts what was set aside) reads
     from staging only consented_ models and the build's as-of; dbt's group access enforces most of this, this test
     the rest (identity_customer_consent is protected for the consent tests). The one other exception: an
-    incremental model reads its refresh scope, identity_interactions_changed (interaction keys only), which must
-    name a revoked customer's interactions so that their rows are deleted (D33)."""
+    incremental model reads its refresh scope, identity_interactions_changed or identity_outcomes_changed
+    (interaction keys only), which must name a revoked customer's interactions so that their rows are deleted
+    (D33, D43)."""
     by_id = {n["unique_id"]: n for n in _models(dbt_manifest)}
     offenders = []
     for n in by_id.values():
@@ -73,7 +74,7 @@ def test_models_after_staging_read_only_consented_models(dbt_manifest: dict) -> 
         for parent in n["depends_on"]["nodes"]:
             node = by_id.get(parent)
             scope_of_an_incremental_model = (
-                node is not None and node["name"] == "identity_interactions_changed"
+                node is not None and node["name"] in ("identity_interactions_changed", "identity_outcomes_changed")
                 and n["config"]["materialized"] == "incremental")
             if node and _layer(node) == "staging" and not (
                     node["name"].startswith("consented_") or node["name"] == "stg_build__as_of"
