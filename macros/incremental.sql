@@ -102,8 +102,9 @@
 {%- endmacro %}
 
 {#- Refresh scope of the behaviour evidence and of what is computed from it interaction by interaction
-    (int_interaction_behaviors_observed, int_interactions_scored, fct_interaction_behaviors; D43), over the model's
-    own rows: the changed interactions (`changed`: identity_interactions_changed); every interaction with a QA review
+    (int_interaction_behaviors_observed, int_interactions_scored, fct_interaction_behaviors, and
+    mart_interaction_outcomes with identity_outcomes_changed as `changed`; D43), over the model's own rows: the
+    changed interactions (`changed`: identity_interactions_changed); every interaction with a QA review
     (`reviews`: consented_qa_reviews) or that the detector trained on (`out_of_fold`: int_behaviors_scored_out_of_fold),
     because their leniency-adjusted verdicts and out-of-fold scores are fitted on every review, so a review of
     another interaction can move them; and every row made with another detector training set (`summary`:
