@@ -84,9 +84,9 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def instrument_frame(outcomes: pd.DataFrame, policies: pd.DataFrame, channel_trends: bool = True,
                      outcome_columns: tuple[str, ...] = IvSettings.outcomes) -> Design:
     """Interactions (``outcome_columns`` made numeric) with one 0/1 instrument per policy that reached some but not
-    all of them (its channel, on or after its date), month and channel dummies (the first month and the first channel left out, as
-    ``pd.get_dummies(drop_first=True)``) and, with ``channel_trends``, a linear trend (years since the first contact)
-    for every channel but the first (the month dummies hold the common trend).
+    all of them (its channel, on or after its date), month and channel dummies (the first month and the first
+    channel left out, as ``pd.get_dummies(drop_first=True)``) and, with ``channel_trends``, a linear trend (years
+    since the first contact) for every channel but the first (the month dummies hold the common trend).
 
     The controls are a sparse matrix (at most three entries per contact: its month, its channel, its channel's
     trend) and text identifiers integer codes: at ten million contacts dense dummies are gigabytes, and a frame
